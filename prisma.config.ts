@@ -1,0 +1,11 @@
+// Prisma CLI configuration. Driver-adapter mode keeps every CLI step on the
+// WebAssembly engines shipped in the npm packages (see README, "Why Prisma 6").
+import { defineConfig } from 'prisma/config';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: 'js',
+  schema: 'prisma/schema.prisma',
+  adapter: async () => new PrismaBetterSQLite3({ url: 'file:./data/prisma-cli.db' }),
+});

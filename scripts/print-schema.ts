@@ -1,0 +1,7 @@
+// `npm run schema`: rewrites schema.graphql from the code-first schema.
+import { writeFileSync } from 'node:fs';
+import { printSchema } from 'graphql';
+import { schema } from '../src/schema/index.js';
+
+writeFileSync(new URL('../schema.graphql', import.meta.url), printSchema(schema) + '\n');
+console.log('wrote schema.graphql');

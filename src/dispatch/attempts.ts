@@ -1,0 +1,6 @@
+export interface LiveAttempt {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+}

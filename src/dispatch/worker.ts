@@ -1,0 +1,6 @@
+export interface Worker {
+  stop(): Promise<void>;
+}
+export function startWorker(): Worker {
+  return { stop: async () => undefined };
+}

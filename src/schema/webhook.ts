@@ -1,0 +1,262 @@
+import { builder } from './builder.js';
+import { callerOf } from '../context.js';
+import { AssociateRef } from './associate.js';
+import { toPayload, userErrorsField, type Payload } from './userError.js';
+import { WebhookState } from '../generated/prisma/enums.js';
+import type { Webhook } from '../generated/prisma/client.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  deleteWebhooksByUrl,
+  getWebhook,
+  rotateWebhookSecret,
+  setWebhookActive,
+  updateWebhook,
+  webhookDefaults,
+} from '../webhooks/service.js';
+import {
+  listWebhookConnection,
+  listWebhookPage,
+  type WebhookConnectionResult,
+  type WebhookPageResult,
+} from '../webhooks/list.js';
+import { PageInfoRef } from './pageInfo.js';
+
+export const WebhookStateEnum = builder.enumType(WebhookState, {
+  name: 'WebhookState',
+  description: 'ACTIVE receives events; STOPPED was turned off; TOO_MANY_ERRORS was turned off by Hookline after failures',
+});
+
+export const WebhookRef = builder.prismaObject('Webhook', {
+  description: 'A subscription: events of the listed types are POSTed to targetUrl',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    targetUrl: t.exposeString('targetUrl'),
+    events: t.stringList({
+      description: 'Subscribed event types; "*" means every event',
+      resolve: (w, _a, ctx) => ctx.loaders.webhookEvents.load(w.id),
+    }),
+    state: t.expose('state', { type: WebhookStateEnum }),
+    isActive: t.boolean({ resolve: (w) => w.state === 'ACTIVE' }),
+    stateReason: t.exposeString('stateReason', { nullable: true, description: 'Why the state last changed' }),
+    stateChangedAt: t.expose('stateChangedAt', { type: 'DateTime' }),
+    type: t.exposeString('type'),
+    headers: t.field({ type: 'JSON', description: 'Custom HTTP headers sent with every delivery', resolve: (w) => w.headers }),
+    properties: t.field({ type: 'JSON', description: 'Values merged into every delivery body', resolve: (w) => w.properties }),
+    isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
+    managingApplication: t.exposeString('managingApplication', { nullable: true }),
+    owner: t.field({ type: AssociateRef, resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.ownerId))! }),
+    registered: t.expose('registeredAt', { type: 'DateTime' }),
+    registeredAssociate: t.field({
+      type: AssociateRef,
+      resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.registeredById))!,
+    }),
+    updated: t.expose('updatedAt', { type: 'DateTime' }),
+    updatedAssociate: t.field({
+      type: AssociateRef,
+      resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.updatedById))!,
+    }),
+  }),
+});
+
+const WebhookEdgeRef = builder.objectRef<{ cursor: string; node: Webhook }>('WebhookEdge').implement({
+  fields: (t) => ({
+    cursor: t.exposeString('cursor'),
+    node: t.field({ type: WebhookRef, resolve: (e) => e.node }),
+  }),
+});
+
+const WebhookConnectionRef = builder.objectRef<WebhookConnectionResult>('WebhookConnection').implement({
+  fields: (t) => ({
+    edges: t.field({ type: [WebhookEdgeRef], resolve: (c) => c.edges }),
+    nodes: t.field({ type: [WebhookRef], resolve: (c) => c.edges.map((e) => e.node) }),
+    pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+    totalCount: t.int({ description: 'Webhooks matching the filter, across all pages', resolve: (c) => c.totalCount() }),
+  }),
+});
+
+const WebhookPageRef = builder.objectRef<WebhookPageResult>('WebhookPage').implement({
+  description: 'A page of webhooks, for limit/page style clients',
+  fields: (t) => ({
+    items: t.field({ type: [WebhookRef], resolve: (p) => p.items }),
+    page: t.exposeInt('page'),
+    limit: t.exposeInt('limit'),
+    totalCount: t.exposeInt('totalCount'),
+  }),
+});
+
+const WebhookFilter = builder.inputType('WebhookFilter', {
+  fields: (t) => ({
+    state: t.field({ type: WebhookStateEnum }),
+    event: t.string({ description: 'Only webhooks that receive this event type (including "*" subscribers)' }),
+    search: t.string({ description: 'Substring of the name or target URL' }),
+  }),
+});
+
+const WebhookOrderField = builder.enumType('WebhookOrderField', {
+  values: ['NAME', 'TARGET_URL', 'OWNER', 'REGISTERED', 'STATE'] as const,
+});
+
+export const OrderDirection = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
+
+const WebhookOrder = builder.inputType('WebhookOrder', {
+  fields: (t) => ({
+    field: t.field({ type: WebhookOrderField, required: true }),
+    direction: t.field({ type: OrderDirection, required: true, defaultValue: 'ASC' }),
+  }),
+});
+
+const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>('WebhookDefaults').implement({
+  description: 'The values a new webhook gets when the input leaves them out',
+  fields: (t) => ({
+    state: t.field({ type: WebhookStateEnum, resolve: (d) => d.state }),
+    isActive: t.exposeBoolean('isActive'),
+    type: t.exposeString('type'),
+    events: t.exposeStringList('events'),
+    headers: t.field({ type: 'JSON', resolve: (d) => d.headers }),
+    properties: t.field({ type: 'JSON', resolve: (d) => d.properties }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  webhook: t.field({
+    type: WebhookRef,
+    nullable: true,
+    description: 'A webhook in your account, or null',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => getWebhook(callerOf(ctx), id),
+  }),
+  webhooks: t.field({
+    type: WebhookConnectionRef,
+    description: 'Your webhooks, a page at a time (first at most 100); newest first unless orderBy says otherwise',
+    args: {
+      first: t.arg.int(),
+      after: t.arg.string(),
+      last: t.arg.int(),
+      before: t.arg.string(),
+      filter: t.arg({ type: WebhookFilter }),
+      orderBy: t.arg({ type: WebhookOrder }),
+    },
+    resolve: (_r, args, ctx) => listWebhookConnection(callerOf(ctx).accountId, args, args.filter, args.orderBy),
+  }),
+  webhooksPage: t.field({
+    type: WebhookPageRef,
+    description: 'Your webhooks by page number (1-based), limit at most 100',
+    args: {
+      limit: t.arg.int(),
+      page: t.arg.int(),
+      filter: t.arg({ type: WebhookFilter }),
+      orderBy: t.arg({ type: WebhookOrder }),
+    },
+    resolve: (_r, a, ctx) => listWebhookPage(callerOf(ctx).accountId, a.limit, a.page, a.filter, a.orderBy),
+  }),
+  webhookDefaults: t.field({
+    type: WebhookDefaultsRef,
+    resolve: (_r, _a, ctx) => {
+      callerOf(ctx);
+      return webhookDefaults();
+    },
+  }),
+}));
+
+const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique in the account, ignoring case' }),
+    targetUrl: t.string({ required: true, description: 'An https URL on the public internet' }),
+    events: t.stringList({ required: true, description: 'Event types from the catalog, or ["*"]' }),
+    isActive: t.boolean({ defaultValue: true }),
+    headers: t.field({ type: 'JSON', description: 'Custom headers, as an object of string values' }),
+    properties: t.field({ type: 'JSON', description: 'An object merged into every delivery body' }),
+    isApplicationManaged: t.boolean({
+      defaultValue: false,
+      description: "Lock the webhook to your API key's application",
+    }),
+    ownerId: t.id({ description: 'The owning associate; defaults to you' }),
+  }),
+});
+
+const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
+  fields: (t) => ({
+    name: t.string(),
+    targetUrl: t.string(),
+    events: t.stringList(),
+    headers: t.field({ type: 'JSON' }),
+    properties: t.field({ type: 'JSON' }),
+    ownerId: t.id(),
+  }),
+});
+
+const WebhookPayload = builder.objectRef<Payload<{ webhook: Webhook }>>('WebhookPayload').implement({
+  fields: (t) => ({
+    webhook: t.field({ type: WebhookRef, nullable: true, resolve: (p) => p.webhook ?? null }),
+    userErrors: userErrorsField(t),
+  }),
+});
+
+const WebhookSecretPayload = builder
+  .objectRef<Payload<{ webhook: Webhook; secret: string }>>('WebhookSecretPayload')
+  .implement({
+    description: 'A webhook and its signing secret, which is shown only here',
+    fields: (t) => ({
+      webhook: t.field({ type: WebhookRef, nullable: true, resolve: (p) => p.webhook ?? null }),
+      secret: t.string({ nullable: true, resolve: (p) => p.secret ?? null }),
+      userErrors: userErrorsField(t),
+    }),
+  });
+
+const DeleteWebhookPayload = builder.objectRef<Payload<{ deletedWebhookId: string }>>('DeleteWebhookPayload').implement({
+  fields: (t) => ({
+    deletedWebhookId: t.id({ nullable: true, resolve: (p) => p.deletedWebhookId ?? null }),
+    userErrors: userErrorsField(t),
+  }),
+});
+
+const DeleteWebhooksByUrlPayload = builder
+  .objectRef<Payload<{ deletedWebhookIds: string[] }>>('DeleteWebhooksByUrlPayload')
+  .implement({
+    fields: (t) => ({
+      deletedWebhookIds: t.idList({ resolve: (p) => p.deletedWebhookIds ?? [] }),
+      userErrors: userErrorsField(t),
+    }),
+  });
+
+builder.mutationFields((t) => ({
+  createWebhook: t.field({
+    type: WebhookSecretPayload,
+    args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => toPayload(await createWebhook(callerOf(ctx), input), (v) => v),
+  }),
+  updateWebhook: t.field({
+    type: WebhookPayload,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInput, required: true }) },
+    resolve: async (_r, { id, input }, ctx) =>
+      toPayload(await updateWebhook(callerOf(ctx), id, input), (webhook) => ({ webhook })),
+  }),
+  setWebhookActive: t.field({
+    type: WebhookPayload,
+    description: 'Turn a webhook on or off. Turning it on also clears TOO_MANY_ERRORS',
+    args: { id: t.arg.id({ required: true }), active: t.arg.boolean({ required: true }) },
+    resolve: async (_r, { id, active }, ctx) =>
+      toPayload(await setWebhookActive(callerOf(ctx), id, active), (webhook) => ({ webhook })),
+  }),
+  deleteWebhook: t.field({
+    type: DeleteWebhookPayload,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_r, { id }, ctx) =>
+      toPayload(await deleteWebhook(callerOf(ctx), id), (deletedWebhookId) => ({ deletedWebhookId })),
+  }),
+  deleteWebhooksByUrl: t.field({
+    type: DeleteWebhooksByUrlPayload,
+    description: 'Delete every webhook in your account whose targetUrl is exactly this URL',
+    args: { url: t.arg.string({ required: true }) },
+    resolve: async (_r, { url }, ctx) =>
+      toPayload(await deleteWebhooksByUrl(callerOf(ctx), url), (deletedWebhookIds) => ({ deletedWebhookIds })),
+  }),
+  rotateWebhookSecret: t.field({
+    type: WebhookSecretPayload,
+    description: 'Issue a new secret. The old one keeps signing for SECRET_ROTATION_GRACE',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_r, { id }, ctx) => toPayload(await rotateWebhookSecret(callerOf(ctx), id), (v) => v),
+  }),
+}));
