@@ -5,6 +5,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import { config } from '../config.js';
 import type { LiveAttempt } from '../dispatch/attempts.js';
+import { onWebhookStateChanged } from '../webhooks/service.js';
 
 export interface LiveWebhookState {
   id: string;
@@ -35,6 +36,13 @@ function makePubSub() {
 const made = makePubSub();
 export const pubsub = made.pubsub;
 
+/** Forwards committed webhook state changes to live subscribers. */
 export async function startLiveEvents(): Promise<{ stop(): Promise<void> }> {
-  return { stop: made.close };
+  const off = onWebhookStateChanged((w) => pubsub.publish('webhook-state:account', w.accountId, { id: w.id, accountId: w.accountId }));
+  return {
+    stop: async () => {
+      off();
+      await made.close();
+    },
+  };
 }

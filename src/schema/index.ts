@@ -7,5 +7,6 @@ import './associate.js';
 import './apiKey.js';
 import './eventType.js';
 import './webhook.js';
+import './delivery.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

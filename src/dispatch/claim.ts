@@ -1,0 +1,101 @@
+// Atomic batch claims. A claim sets a lease; a delivery whose lease has run
+// out (its worker died) is due again and another worker claims it.
+import { prisma, provider } from '../db/client.js';
+import { Params } from './sql.js';
+
+export interface ClaimedDelivery {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  attemptCount: number;
+}
+
+export interface ClaimRequest {
+  owner: string;
+  limit: number;
+  leaseMs: number;
+  /** At most this many deliveries per webhook in one claim. */
+  perWebhook: number;
+  /** Webhooks already at their concurrency limit in this worker. */
+  excludeWebhookIds: string[];
+}
+
+/** How many due rows the SQLite claim ranks at most, so a backlog costs a bounded scan. */
+const CANDIDATE_WINDOW = 4000;
+
+function sqliteClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
+  const p = new Params();
+  const owner = p.v(req.owner);
+  const until = p.ts(new Date(now.getTime() + req.leaseMs));
+  const due = p.ts(now);
+  const leaseFree = p.ts(now);
+  const exclude = req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : '';
+  const window = p.int(CANDIDATE_WINDOW);
+  const perWebhook = p.int(req.perWebhook);
+  const limit = p.int(req.limit);
+  const sql = `
+    WITH candidates AS (
+      SELECT d."id", d."webhookId", d."nextAttemptAt"
+      FROM "Delivery" d JOIN "Webhook" w ON w."id" = d."webhookId"
+      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
+        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${leaseFree})
+        AND w."state" = 'ACTIVE' ${exclude}
+      ORDER BY d."nextAttemptAt"
+      LIMIT ${window}
+    ), ranked AS (
+      SELECT "id", "nextAttemptAt",
+        ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
+      FROM candidates
+    )
+    UPDATE "Delivery" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}
+    WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${perWebhook} ORDER BY "nextAttemptAt" LIMIT ${limit})
+    RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;
+  return { sql, values: p.values };
+}
+
+function pgClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
+  const p = new Params();
+  const owner = p.v(req.owner);
+  const until = p.ts(new Date(now.getTime() + req.leaseMs));
+  const due = p.ts(now);
+  const exclude = req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : '';
+  const limit = p.int(req.limit);
+  // SKIP LOCKED lets several instances claim side by side without waiting
+  // on, or double-claiming, each other's rows.
+  const sql = `
+    UPDATE "Delivery" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}
+    WHERE "id" IN (
+      SELECT d."id" FROM "Delivery" d
+      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
+        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${due})
+        AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
+        ${exclude}
+      ORDER BY d."nextAttemptAt"
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;
+  return { sql, values: p.values };
+}
+
+export async function claimDue(req: ClaimRequest, now = new Date()): Promise<ClaimedDelivery[]> {
+  if (req.limit <= 0) return [];
+  const { sql, values } = provider === 'sqlite' ? sqliteClaim(req, now) : pgClaim(req, now);
+  const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...values);
+  return rows.map((r) => ({
+    id: String(r.id),
+    accountId: String(r.accountId),
+    webhookId: String(r.webhookId),
+    eventId: String(r.eventId),
+    attemptCount: Number(r.attemptCount),
+  }));
+}
+
+/** Gives unstarted claims back, so another worker need not wait for the lease. */
+export async function releaseClaims(ids: string[], owner: string): Promise<void> {
+  if (!ids.length) return;
+  const p = new Params();
+  const sql = `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ${p.v(owner)} AND "id" IN (${p.list(ids)})`;
+  await prisma.$executeRawUnsafe(sql, ...p.values);
+}

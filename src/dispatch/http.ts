@@ -1,0 +1,127 @@
+// One HTTP attempt: POST with a hard timeout, no redirects, a capped
+// response read, and a DNS lookup that refuses private addresses so the
+// address actually connected to is the one that was checked.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
+import { isPrivateAddress } from '../net/targets.js';
+import { config } from '../config.js';
+
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface HttpResult {
+  status: number | null;
+  headers: Record<string, string>;
+  body: string | null;
+  durationMs: number;
+  /** Short code and message for failures other than an HTTP status. */
+  error: { code: string; message: string } | null;
+  retryAfterMs: number | null;
+}
+
+class PrivateTargetError extends Error {
+  code = 'PRIVATE_TARGET';
+}
+
+const safeLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return (callback as (e: Error) => void)(err);
+    const list = addresses as LookupAddress[];
+    const bad = list.find((a) => isPrivateAddress(a.address));
+    if (bad) {
+      return (callback as (e: Error) => void)(new PrivateTargetError(`${hostname} resolves to a private address (${bad.address})`));
+    }
+    if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, list);
+    (callback as (e: null, a: string, f: number) => void)(null, list[0].address, list[0].family);
+  });
+};
+
+let agent: Agent | null = null;
+function deliveryAgent(): Agent {
+  agent ??= new Agent({
+    connect: config().allowPrivateTargets ? {} : { lookup: safeLookup },
+    keepAliveTimeout: 30_000,
+    connections: 128,
+  });
+  return agent;
+}
+
+function classify(err: unknown): { code: string; message: string } {
+  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code ?? e.name ?? 'ERROR';
+  const message = e.cause?.message ?? e.message ?? String(err);
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(code)) {
+    return { code: 'TIMEOUT', message: `No complete response within ${config().deliveryTimeoutMs} ms` };
+  }
+  if (code === 'ECONNREFUSED') return { code: 'CONNECTION_REFUSED', message };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code: 'DNS', message };
+  if (code === 'PRIVATE_TARGET') return { code: 'PRIVATE_TARGET', message };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { code: 'CONNECTION_RESET', message };
+  if (/CERT|SSL|TLS|ERR_TLS/.test(code)) return { code: 'TLS', message };
+  return { code: 'NETWORK', message: `${code}: ${message}` };
+}
+
+/** Seconds or an HTTP date, in milliseconds from now. */
+function parseRetryAfter(value: string | undefined): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= MAX_RESPONSE_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+}
+
+export async function postWebhook(url: string, headers: Record<string, string>, body: string): Promise<HttpResult> {
+  const started = performance.now();
+  const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
+  const cfg = config();
+  if (!cfg.allowPrivateTargets) {
+    // Literal IPs skip DNS, so the lookup guard never sees them.
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) && isPrivateAddress(host)) {
+      return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: { code: 'PRIVATE_TARGET', message: `${host} is a private address` } });
+    }
+  }
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers,
+      body,
+      dispatcher: deliveryAgent(),
+      signal: AbortSignal.timeout(cfg.deliveryTimeoutMs),
+      headersTimeout: cfg.deliveryTimeoutMs,
+      bodyTimeout: cfg.deliveryTimeoutMs,
+    });
+    const responseHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+    const text = await readCapped(res.body as never);
+    const redirect = res.statusCode >= 300 && res.statusCode < 400;
+    return done({
+      status: res.statusCode,
+      headers: responseHeaders,
+      body: text,
+      retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+      error: redirect ? { code: 'REDIRECT', message: `Redirects are not followed (to ${responseHeaders.location ?? 'nowhere'})` } : null,
+    });
+  } catch (err) {
+    return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err) });
+  }
+}
+
+export async function closeDeliveryAgent(): Promise<void> {
+  const a = agent;
+  agent = null;
+  await a?.close();
+}

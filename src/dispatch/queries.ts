@@ -1,0 +1,93 @@
+// Read side of the delivery log: events, deliveries and attempts, newest
+// first, with keyset cursors over (createdAt, id).
+import { GraphQLError } from 'graphql';
+import { prisma } from '../db/client.js';
+import { config } from '../config.js';
+import type { AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus, Event } from '../generated/prisma/client.js';
+
+export interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+interface Keyed {
+  id: string;
+  createdAt: Date;
+}
+
+const encode = (row: Keyed) => Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
+
+function decode(cursor: string): { createdAt: Date; id: string } {
+  const m = /^(\d+):([A-Za-z0-9]+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new GraphQLError('after is not a cursor from this list', { extensions: { code: 'BAD_USER_INPUT', field: ['after'] } });
+  return { createdAt: new Date(Number(m[1])), id: m[2] };
+}
+
+function pageSize(first: number | null | undefined): number {
+  const max = config().maxPageSize;
+  const n = first ?? 20;
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw new GraphQLError(`first must be between 0 and ${max}`, { extensions: { code: 'BAD_USER_INPUT', field: ['first'] } });
+  }
+  return n;
+}
+
+/** `where` for rows older than the cursor in (createdAt desc, id desc) order. */
+function olderThan(after: string | null | undefined) {
+  if (!after) return {};
+  const c = decode(after);
+  return { OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] };
+}
+
+async function page<T extends Keyed, W extends object>(
+  find: (args: { where: W; take: number; orderBy: object[] }) => Promise<T[]>,
+  count: (args: { where: W }) => Promise<number>,
+  where: W,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Page<T>> {
+  const take = pageSize(first);
+  const rows = take === 0 ? [] : await find({ where: { AND: [where, olderThan(after)] } as W, take: take + 1, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const edges = rows.slice(0, take).map((node) => ({ node, cursor: encode(node) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > take,
+      hasPreviousPage: !!after,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: () => count({ where }),
+  };
+}
+
+export function listEvents(accountId: string, first?: number | null, after?: string | null, type?: string | null): Promise<Page<Event>> {
+  return page((a) => prisma.event.findMany(a), (a) => prisma.event.count(a), { accountId, ...(type ? { type } : {}) }, first, after);
+}
+
+export function listDeliveries(
+  accountId: string,
+  webhookId: string,
+  first?: number | null,
+  after?: string | null,
+  status?: DeliveryStatus | null,
+): Promise<Page<Delivery>> {
+  const where = { accountId, webhookId, ...(status ? { status } : {}) };
+  return page((a) => prisma.delivery.findMany(a), (a) => prisma.delivery.count(a), where, first, after);
+}
+
+export function listAttempts(
+  accountId: string,
+  filter: { webhookId?: string; deliveryId?: string; status?: AttemptStatus | null },
+  first?: number | null,
+  after?: string | null,
+): Promise<Page<DeliveryAttempt>> {
+  const where = {
+    accountId,
+    ...(filter.webhookId ? { webhookId: filter.webhookId } : {}),
+    ...(filter.deliveryId ? { deliveryId: filter.deliveryId } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+  };
+  return page((a) => prisma.deliveryAttempt.findMany(a), (a) => prisma.deliveryAttempt.count(a), where, first, after);
+}

@@ -1,0 +1,190 @@
+// Writes attempt outcomes in batches: one attempt row per try, the delivery's
+// next state and the webhook's failure streak, all in one transaction. Then
+// applies auto-disable and publishes the attempts to live subscribers.
+import { prisma, provider } from '../db/client.js';
+import { config } from '../config.js';
+import { logger } from '../logger.js';
+import { pubsub } from '../live/pubsub.js';
+import { changeStateInTx, notifyStateChanged } from '../webhooks/service.js';
+import { wakeWorkers } from './publish.js';
+import { Params } from './sql.js';
+import type { Outcome } from './attempts.js';
+
+const ATTEMPT_COLUMNS = [
+  'id', 'accountId', 'deliveryId', 'webhookId', 'attemptNumber', 'trigger', 'status', 'requestUrl', 'requestHeaders',
+  'requestBody', 'responseStatus', 'responseHeaders', 'responseBody', 'durationMs', 'error', 'nextAttemptAt', 'createdAt',
+];
+
+function insertAttempts(outcomes: Outcome[]) {
+  const p = new Params();
+  const rows = outcomes.map(({ attempt: a }) =>
+    [
+      p.v(a.id), p.v(a.accountId), p.v(a.deliveryId), p.v(a.webhookId), p.int(a.attemptNumber),
+      provider === 'sqlite' ? p.v(a.trigger) : `${p.v(a.trigger)}::"AttemptTrigger"`,
+      provider === 'sqlite' ? p.v(a.status) : `${p.v(a.status)}::"AttemptStatus"`,
+      p.v(a.requestUrl), p.v(a.requestHeaders), p.v(a.requestBody), p.int(a.responseStatus), p.v(a.responseHeaders),
+      p.v(a.responseBody), p.int(a.durationMs), p.v(a.error), p.ts(a.nextAttemptAt), p.ts(a.createdAt),
+    ].join(', '),
+  );
+  const cols = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
+  return prisma.$executeRawUnsafe(
+    `INSERT INTO "DeliveryAttempt" (${cols}) VALUES ${rows.map((r) => `(${r})`).join(', ')}`,
+    ...p.values,
+  );
+}
+
+/** One UPDATE for every delivery in the batch, joined to a VALUES list. */
+function updateDeliveries(outcomes: Outcome[]) {
+  const p = new Params();
+  const rows = outcomes.map((o) =>
+    [
+      p.text(o.job.deliveryId),
+      p.text(o.deliveryStatus),
+      p.ts(o.attempt.nextAttemptAt),
+      p.ts(o.attempt.createdAt),
+      p.int(o.job.trigger === 'SCHEDULED' ? 1 : 0),
+    ].join(', '),
+  );
+  const values = rows.map((r) => `(${r})`).join(', ');
+  const status = provider === 'sqlite' ? 'v.status' : 'v.status::"DeliveryStatus"';
+  // A failed manual try leaves status and schedule alone (status is NULL).
+  const set = `
+    "status" = COALESCE(${status}, "Delivery"."status"),
+    "nextAttemptAt" = CASE WHEN v.status IS NULL THEN "Delivery"."nextAttemptAt" ELSE v.next END,
+    "attemptCount" = "Delivery"."attemptCount" + 1,
+    "lastAttemptAt" = v.at,
+    "updatedAt" = v.at,
+    "leaseOwner" = CASE WHEN v.scheduled = 1 THEN NULL ELSE "Delivery"."leaseOwner" END,
+    "leaseUntil" = CASE WHEN v.scheduled = 1 THEN NULL ELSE "Delivery"."leaseUntil" END`;
+  const sql =
+    provider === 'sqlite'
+      ? `WITH v(id, status, next, at, scheduled) AS (VALUES ${values})
+         UPDATE "Delivery" SET ${set} FROM v WHERE "Delivery"."id" = v.id`
+      : `UPDATE "Delivery" SET ${set} FROM (VALUES ${values}) AS v(id, status, next, at, scheduled) WHERE "Delivery"."id" = v.id`;
+  return prisma.$executeRawUnsafe(sql, ...p.values);
+}
+
+interface Streak {
+  webhookId: string;
+  /** Failures since the last success in this batch, or all of them if none succeeded. */
+  failures: number;
+  succeeded: boolean;
+  lastError: string | null;
+  gone: boolean;
+}
+
+function streaks(outcomes: Outcome[]): Streak[] {
+  const byWebhook = new Map<string, Streak>();
+  for (const o of outcomes) {
+    const s = byWebhook.get(o.job.webhookId) ?? { webhookId: o.job.webhookId, failures: 0, succeeded: false, lastError: null, gone: false };
+    if (o.attempt.status === 'SUCCEEDED') {
+      s.succeeded = true;
+      s.failures = 0;
+    } else {
+      s.failures += 1;
+      s.lastError = o.failureLabel;
+      s.gone ||= o.gone;
+    }
+    byWebhook.set(o.job.webhookId, s);
+  }
+  return [...byWebhook.values()];
+}
+
+function updateStreak(s: Streak) {
+  const p = new Params();
+  const base = s.succeeded ? '0' : '"consecutiveFailures"';
+  const sql = `UPDATE "Webhook" SET "consecutiveFailures" = ${base} + ${p.int(s.failures)},
+    "lastError" = COALESCE(${p.text(s.lastError)}, "lastError") WHERE "id" = ${p.v(s.webhookId)}`;
+  return prisma.$executeRawUnsafe(sql, ...p.values);
+}
+
+/** Turns off webhooks whose receiver said 410 Gone or failed too often in a row. */
+async function applyAutoDisable(batch: Streak[]): Promise<void> {
+  const threshold = config().autoDisableAfter;
+  const suspects = batch.filter((s) => s.gone || s.failures > 0);
+  if (!suspects.length) return;
+  const webhooks = await prisma.webhook.findMany({
+    where: { id: { in: suspects.map((s) => s.webhookId) }, state: 'ACTIVE' },
+  });
+  for (const w of webhooks) {
+    const s = suspects.find((x) => x.webhookId === w.id)!;
+    let change: { state: 'STOPPED' | 'TOO_MANY_ERRORS'; reason: string } | null = null;
+    if (s.gone) change = { state: 'STOPPED', reason: 'Stopped because the receiver answered 410 Gone' };
+    else if (w.consecutiveFailures >= threshold) {
+      change = {
+        state: 'TOO_MANY_ERRORS',
+        reason: `Disabled after ${w.consecutiveFailures} consecutive failed deliveries; last: ${w.lastError ?? 'unknown error'}`,
+      };
+    }
+    if (!change) continue;
+    const { state, reason } = change;
+    const updated = await prisma.$transaction(async (tx) => {
+      // Re-check inside the transaction: another instance may have got there first.
+      const current = await tx.webhook.findUnique({ where: { id: w.id } });
+      if (!current || current.state !== 'ACTIVE') return null;
+      return changeStateInTx(tx, current, state, reason);
+    });
+    if (updated) {
+      logger.warn({ webhookId: w.id, state, reason }, 'webhook turned off');
+      notifyStateChanged(updated);
+      wakeWorkers();
+    }
+  }
+}
+
+let queue: { outcome: Outcome; done: (err?: unknown) => void }[] = [];
+let scheduled = false;
+let flushing: Promise<void> = Promise.resolve();
+const MAX_BATCH = 200;
+
+async function flush(): Promise<void> {
+  scheduled = false;
+  const items = queue.splice(0, MAX_BATCH);
+  if (queue.length) schedule();
+  if (!items.length) return;
+  const outcomes = items.map((i) => i.outcome);
+  const batchStreaks = streaks(outcomes);
+  try {
+    await prisma.$transaction([insertAttempts(outcomes), updateDeliveries(outcomes), ...batchStreaks.map(updateStreak)]);
+  } catch (err) {
+    // Nothing is lost: the deliveries keep their leases and are retried
+    // when those expire.
+    logger.error({ err, count: items.length }, 'failed to record delivery attempts');
+    for (const i of items) i.done(err);
+    return;
+  }
+  for (const i of items) i.done();
+  for (const o of outcomes) void pubsub.publish('attempts:account', o.job.accountId, o.attempt);
+  try {
+    await applyAutoDisable(batchStreaks);
+  } catch (err) {
+    logger.error({ err }, 'auto-disable check failed');
+  }
+}
+
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  // Chain flushes so batches commit in order and never overlap.
+  setImmediate(() => {
+    flushing = flushing.then(flush, flush);
+  });
+}
+
+/** Queues an outcome; resolves once it is committed. */
+export function record(outcome: Outcome): Promise<void> {
+  return new Promise((resolve, reject) => {
+    queue.push({ outcome, done: (err) => (err ? reject(err) : resolve()) });
+    schedule();
+  });
+}
+
+/** Waits for every queued outcome to be written. */
+export async function drainRecords(): Promise<void> {
+  while (queue.length || scheduled) {
+    schedule();
+    await new Promise((r) => setImmediate(r));
+    await flushing;
+  }
+  await flushing;
+}

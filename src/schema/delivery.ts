@@ -1,0 +1,244 @@
+import { filter, pipe } from 'graphql-yoga';
+import { builder } from './builder.js';
+import { callerOf } from '../context.js';
+import { prisma } from '../db/client.js';
+import { pubsub } from '../live/pubsub.js';
+import { AttemptStatus, AttemptTrigger, DeliveryStatus } from '../generated/prisma/enums.js';
+import type { Event } from '../generated/prisma/client.js';
+import { pingWebhook, publishAs, recoverWebhook, redeliver } from '../dispatch/service.js';
+import { listAttempts, listDeliveries, listEvents } from '../dispatch/queries.js';
+import type { LiveAttempt } from '../dispatch/attempts.js';
+import type { WebhookStats } from '../dispatch/stats.js';
+import { connectionType } from './pageInfo.js';
+import { toPayload, userErrorsField, type Payload } from './userError.js';
+import { WebhookRef } from './webhook.js';
+
+const DeliveryStatusEnum = builder.enumType(DeliveryStatus, {
+  name: 'DeliveryStatus',
+  description: 'PENDING is waiting for its next try (or paused while its webhook is off); SUCCEEDED and FAILED are final',
+});
+const AttemptStatusEnum = builder.enumType(AttemptStatus, { name: 'DeliveryAttemptStatus' });
+const AttemptTriggerEnum = builder.enumType(AttemptTrigger, {
+  name: 'DeliveryAttemptTrigger',
+  description: 'SCHEDULED by the retry schedule, MANUAL from redeliver, PING from pingWebhook',
+});
+
+const parseJson = (s: string | null) => (s === null ? null : (JSON.parse(s) as unknown));
+
+export const EventRef = builder.prismaObject('Event', {
+  description: 'Something that happened in an account, delivered to every subscribed webhook',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Also sent as the webhook-id header, stable across retries' }),
+    type: t.exposeString('type'),
+    payload: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'Null once past ATTEMPT_RETENTION_DAYS',
+      resolve: (e) => parseJson(e.payload),
+    }),
+    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const DeliveryRef = builder.prismaObject('Delivery', {
+  description: 'One event on its way to one webhook',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.expose('status', { type: DeliveryStatusEnum }),
+    attemptCount: t.exposeInt('attemptCount'),
+    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
+    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    event: t.field({
+      type: EventRef,
+      resolve: (d) => prisma.event.findUniqueOrThrow({ where: { id: d.eventId } }),
+    }),
+    webhookId: t.exposeID('webhookId'),
+  }),
+});
+
+export const DeliveryAttemptRef = builder.prismaObject('DeliveryAttempt', {
+  description: 'One HTTP request to a webhook and what came back',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    deliveryId: t.exposeID('deliveryId'),
+    webhookId: t.exposeID('webhookId'),
+    attemptNumber: t.exposeInt('attemptNumber'),
+    trigger: t.expose('trigger', { type: AttemptTriggerEnum }),
+    status: t.expose('status', { type: AttemptStatusEnum }),
+    requestUrl: t.exposeString('requestUrl'),
+    requestHeaders: t.field({ type: 'JSON', resolve: (a) => parseJson(a.requestHeaders) }),
+    requestBody: t.exposeString('requestBody'),
+    responseStatus: t.exposeInt('responseStatus', { nullable: true }),
+    responseHeaders: t.field({ type: 'JSON', nullable: true, resolve: (a) => parseJson(a.responseHeaders) }),
+    responseBody: t.exposeString('responseBody', { nullable: true, description: 'At most the first 64 KiB' }),
+    durationMs: t.exposeInt('durationMs'),
+    error: t.exposeString('error', { nullable: true, description: 'Such as "TIMEOUT: …", "CONNECTION_REFUSED: …" or "HTTP 500"' }),
+    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implement({
+  fields: (t) => ({
+    succeededCount: t.exposeInt('succeededCount'),
+    failedCount: t.exposeInt('failedCount'),
+    pendingCount: t.exposeInt('pendingCount'),
+    consecutiveFailures: t.exposeInt('consecutiveFailures'),
+    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
+    lastSuccessAt: t.expose('lastSuccessAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const EventConnection = connectionType('Event', EventRef);
+const DeliveryConnection = connectionType('Delivery', DeliveryRef);
+const DeliveryAttemptConnection = connectionType('DeliveryAttempt', DeliveryAttemptRef);
+
+builder.prismaObjectFields('Webhook', (t) => ({
+  stats: t.field({ type: WebhookStatsRef, resolve: (w, _a, ctx) => ctx.loaders.webhookStats.load(w.id) }),
+  deliveries: t.field({
+    type: DeliveryConnection,
+    args: { first: t.arg.int(), after: t.arg.string(), status: t.arg({ type: DeliveryStatusEnum }) },
+    resolve: (w, a) => listDeliveries(w.accountId, w.id, a.first, a.after, a.status),
+  }),
+  deliveryAttempts: t.field({
+    type: DeliveryAttemptConnection,
+    args: { first: t.arg.int(), after: t.arg.string(), status: t.arg({ type: AttemptStatusEnum }) },
+    resolve: (w, a) => listAttempts(w.accountId, { webhookId: w.id, status: a.status }, a.first, a.after),
+  }),
+}));
+
+builder.prismaObjectFields('Delivery', (t) => ({
+  attempts: t.field({
+    type: DeliveryAttemptConnection,
+    args: { first: t.arg.int(), after: t.arg.string() },
+    resolve: (d, a) => listAttempts(d.accountId, { deliveryId: d.id }, a.first, a.after),
+  }),
+  webhook: t.field({
+    type: WebhookRef,
+    nullable: true,
+    resolve: (d) => prisma.webhook.findFirst({ where: { id: d.webhookId, accountId: d.accountId } }),
+  }),
+}));
+
+builder.queryFields((t) => ({
+  event: t.field({
+    type: EventRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => prisma.event.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
+  }),
+  events: t.field({
+    type: EventConnection,
+    description: 'Published events, newest first',
+    args: { first: t.arg.int(), after: t.arg.string(), type: t.arg.string() },
+    resolve: (_r, a, ctx) => listEvents(callerOf(ctx).accountId, a.first, a.after, a.type),
+  }),
+  delivery: t.field({
+    type: DeliveryRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => prisma.delivery.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
+  }),
+  deliveryAttempt: t.field({
+    type: DeliveryAttemptRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => prisma.deliveryAttempt.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
+  }),
+}));
+
+const PublishEventInput = builder.inputType('PublishEventInput', {
+  fields: (t) => ({
+    type: t.string({ required: true, description: 'An event type from the catalog' }),
+    payload: t.field({ type: 'JSON', required: true, description: 'A JSON object, sent as the body\'s "data"' }),
+    idempotencyKey: t.string({ description: 'Publishing the same key again within 24 h returns the first event' }),
+  }),
+});
+
+const PublishEventPayload = builder
+  .objectRef<Payload<{ event: Event; deliveryCount: number; duplicate: boolean }>>('PublishEventPayload')
+  .implement({
+    fields: (t) => ({
+      event: t.field({ type: EventRef, nullable: true, resolve: (p) => p.event ?? null }),
+      deliveryCount: t.int({ description: 'Webhooks the event fans out to', resolve: (p) => p.deliveryCount ?? 0 }),
+      duplicate: t.boolean({ description: 'True when the idempotency key returned an earlier event', resolve: (p) => p.duplicate ?? false }),
+      userErrors: userErrorsField(t),
+    }),
+  });
+
+const DeliveryAttemptPayload = builder.objectRef<Payload<{ attempt: LiveAttempt }>>('DeliveryAttemptPayload').implement({
+  fields: (t) => ({
+    attempt: t.field({ type: DeliveryAttemptRef, nullable: true, resolve: (p) => p.attempt ?? null }),
+    userErrors: userErrorsField(t),
+  }),
+});
+
+const RecoverWebhookPayload = builder.objectRef<Payload<{ requeuedCount: number }>>('RecoverWebhookPayload').implement({
+  fields: (t) => ({
+    requeuedCount: t.int({ resolve: (p) => p.requeuedCount ?? 0 }),
+    userErrors: userErrorsField(t),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  publishEvent: t.field({
+    type: PublishEventPayload,
+    args: { input: t.arg({ type: PublishEventInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => {
+      const caller = callerOf(ctx);
+      const result = await publishAs(caller, input.type, input.payload as Record<string, unknown>, { idempotencyKey: input.idempotencyKey });
+      if (!result.ok) return { userErrors: result.errors };
+      const event = await prisma.event.findUniqueOrThrow({ where: { id: result.value.eventId } });
+      return { event, deliveryCount: result.value.deliveryIds.length, duplicate: result.value.duplicate, userErrors: [] };
+    },
+  }),
+  pingWebhook: t.field({
+    type: DeliveryAttemptPayload,
+    description: 'Send a webhook.ping event to this webhook now, and return the attempt',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_r, { id }, ctx) => toPayload(await pingWebhook(callerOf(ctx), id), (attempt) => ({ attempt })),
+  }),
+  redeliver: t.field({
+    type: DeliveryAttemptPayload,
+    description: 'Try a delivery again now (a MANUAL attempt, never retried automatically)',
+    args: { deliveryId: t.arg.id({ required: true }) },
+    resolve: async (_r, { deliveryId }, ctx) => toPayload(await redeliver(callerOf(ctx), deliveryId), (attempt) => ({ attempt })),
+  }),
+  recoverWebhook: t.field({
+    type: RecoverWebhookPayload,
+    description: 'Requeue every delivery of this webhook that failed for good since the given time',
+    args: { id: t.arg.id({ required: true }), since: t.arg({ type: 'DateTime', required: true }) },
+    resolve: async (_r, { id, since }, ctx) =>
+      toPayload(await recoverWebhook(callerOf(ctx), id, since), (requeuedCount) => ({ requeuedCount })),
+  }),
+}));
+
+builder.subscriptionType({
+  fields: (t) => ({
+    deliveryAttempts: t.field({
+      type: DeliveryAttemptRef,
+      description: 'Every attempt in your account as it finishes, optionally for one webhook or status',
+      args: { webhookId: t.arg.id(), status: t.arg({ type: AttemptStatusEnum }) },
+      subscribe: (_r, { webhookId, status }, ctx) =>
+        pipe(
+          pubsub.subscribe('attempts:account', callerOf(ctx).accountId),
+          filter((a: LiveAttempt) => (!webhookId || a.webhookId === webhookId) && (!status || a.status === status)),
+        ),
+      resolve: (a: LiveAttempt) => a,
+    }),
+    webhookStateChanged: t.field({
+      type: WebhookRef,
+      description: "A webhook's state changed (toggled, auto-disabled or stopped by 410 Gone)",
+      args: { webhookId: t.arg.id() },
+      subscribe: (_r, { webhookId }, ctx) =>
+        pipe(
+          pubsub.subscribe('webhook-state:account', callerOf(ctx).accountId),
+          filter((w: { id: string; accountId: string }) => !webhookId || w.id === webhookId),
+        ),
+      resolve: async (w: { id: string; accountId: string }) =>
+        prisma.webhook.findFirstOrThrow({ where: { id: w.id, accountId: w.accountId } }),
+    }),
+  }),
+});

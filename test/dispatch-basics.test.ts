@@ -1,0 +1,65 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { createHmac } from 'node:crypto';
+import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { client, type Gql } from './helpers/graphql.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+
+let app: TestApp;
+let gql: Gql;
+let receiver: Receiver;
+
+before(async () => {
+  app = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'true' });
+  gql = client(app.url, BOOTSTRAP_KEY);
+  receiver = await startReceiver();
+  await gql(`mutation { createEventType(input: { name: "contact.created", group: "Contacts" }) { userErrors { message } } }`);
+});
+after(async () => {
+  await app.stop();
+  await receiver.close();
+});
+
+test('a published event arrives signed, with properties and custom headers', async () => {
+  const created = await gql(
+    `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id } userErrors { message } } }`,
+    {
+      input: {
+        name: 'CRM',
+        targetUrl: receiver.url,
+        events: ['contact.created'],
+        headers: { 'X-Team': 'growth' },
+        properties: { tenant: 'acme', id: 'must-not-win', data: 'nope' },
+      },
+    },
+  );
+  assert.deepEqual(created.data.createWebhook.userErrors, []);
+  const { secret, webhook } = created.data.createWebhook;
+  const pub = await gql(
+    `mutation { publishEvent(input: { type: "contact.created", payload: { name: "Ada" } }) { deliveryCount event { id } userErrors { message } } }`,
+  );
+  assert.deepEqual(pub.data.publishEvent.userErrors, []);
+  assert.equal(pub.data.publishEvent.deliveryCount, 1);
+  const [got] = await receiver.waitFor(1);
+  const eventId = pub.data.publishEvent.event.id;
+  assert.equal(got.headers['webhook-id'], eventId);
+  assert.equal(got.headers['x-team'], 'growth');
+  assert.equal(got.headers['content-type'], 'application/json');
+  assert.match(String(got.headers['user-agent']), /^Hookline\//);
+  // The standardwebhooks library is the oracle for the signature.
+  const verified = new StandardWebhook(secret).verify(got.body, {
+    'webhook-id': String(got.headers['webhook-id']),
+    'webhook-timestamp': String(got.headers['webhook-timestamp']),
+    'webhook-signature': String(got.headers['webhook-signature']),
+  });
+  assert.equal((verified as any).data.name, 'Ada');
+  const github = `sha256=${createHmac('sha256', secret).update(got.body).digest('hex')}`;
+  assert.equal(got.headers['x-hookline-signature-256'], github);
+  assert.equal(got.json.id, eventId);
+  assert.equal(got.json.type, 'contact.created');
+  assert.deepEqual(got.json.webhook, { id: webhook.id, name: 'CRM' });
+  assert.deepEqual(got.json.data, { name: 'Ada' });
+  assert.equal(got.json.tenant, 'acme');
+  assert.ok(!Number.isNaN(Date.parse(got.json.timestamp)));
+});
