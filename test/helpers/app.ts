@@ -1,0 +1,38 @@
+// Starts one Hookline instance inside the test process, on a fresh SQLite
+// file and a random port. node --test runs each test file in its own process,
+// so each file gets its own configuration and database.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789';
+
+export interface TestApp {
+  url: string;
+  dataDir: string;
+  dbPath: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Sets the environment, then imports the app. Call once per test file,
+ * before importing anything from src/ (config is read once per process).
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookline-test-'));
+  const dbPath = join(dataDir, 'hookline.db');
+  Object.assign(process.env, {
+    DATABASE_URL: `file:${dbPath}`,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    BOOTSTRAP_API_KEY: BOOTSTRAP_KEY,
+    RETRY_SCHEDULE: '0.05,0.05',
+    WORKER_POLL_MS: '20',
+    ...env,
+  });
+  const { startApp } = await import('../../src/app.js');
+  const app = await startApp();
+  return { url: app.url.replace('localhost', '127.0.0.1'), dataDir, dbPath, stop: () => app.stop() };
+}

@@ -1,0 +1,150 @@
+// The README is what users copy from, so check it against the real thing:
+// every GraphQL example validates against the live schema and runs cleanly
+// against a real server, and the configuration table lists exactly the
+// variables src/config.ts reads.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { parse, validate, Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { client, type Gql } from './helpers/graphql.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+/** Fenced blocks of one language, with their position in the README. */
+function blocks(lang: string): { text: string; index: number }[] {
+  const re = new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g');
+  return [...readme.matchAll(re)].map((m) => ({ text: m[1], index: m.index! }));
+}
+
+interface Example {
+  name: string;
+  query: string;
+  /** The ```json block right after it, if any: its variables. */
+  variables?: Record<string, unknown>;
+}
+
+function examples(): Example[] {
+  const json = blocks('json');
+  const gql = blocks('graphql');
+  return gql.map((b, i) => {
+    const doc = parse(b.text);
+    const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    assert.ok(op, `README GraphQL block with no operation in it:\n${b.text}`);
+    const nextGql = gql[i + 1]?.index ?? Infinity;
+    const vars = json.find((j) => j.index > b.index && j.index < nextGql && /^\s*\{\s*"input"/.test(j.text));
+    return { name: op.name?.value ?? `anonymous #${i + 1}`, query: b.text, variables: vars ? JSON.parse(vars.text) : undefined };
+  });
+}
+
+let app: TestApp;
+let schema: GraphQLSchema;
+let gql: Gql;
+before(async () => {
+  app = await startTestApp();
+  ({ schema } = await import('../src/schema/index.js'));
+  gql = client(app.url, BOOTSTRAP_KEY);
+});
+after(() => app.stop());
+
+test('every README GraphQL example is valid against the schema', () => {
+  const all = examples();
+  assert.ok(all.length > 0);
+  for (const ex of all) {
+    const errors = validate(schema, parse(ex.query));
+    assert.deepEqual(errors.map((e) => e.message), [], `README example ${ex.name} does not validate`);
+  }
+});
+
+test('the README has an example of each main query and mutation', () => {
+  const documented = new Set<string>();
+  for (const ex of examples()) {
+    const op = parse(ex.query).definitions[0] as OperationDefinitionNode;
+    for (const sel of op.selectionSet.selections) if (sel.kind === Kind.FIELD) documented.add(`${op.operation}.${sel.name.value}`);
+  }
+  const main = [
+    'query.viewer', 'query.webhooks', 'query.webhooksPage', 'query.webhook', 'query.webhookDefaults',
+    'query.eventTypes', 'query.associates', 'query.apiKeys',
+    'mutation.createWebhook', 'mutation.updateWebhook', 'mutation.setWebhookActive', 'mutation.deleteWebhook',
+    'mutation.deleteWebhooksByUrl', 'mutation.rotateWebhookSecret', 'mutation.createApiKey', 'mutation.revokeApiKey',
+    'mutation.createAssociate', 'mutation.createEventType',
+  ];
+  assert.deepEqual(main.filter((f) => !documented.has(f)), [], 'main operations without a README example');
+});
+
+test('the README GraphQL examples run against a real server without errors', async () => {
+  const byName = new Map(examples().map((e) => [e.name, e]));
+  const ids: Record<string, string> = {};
+  async function run(name: string, variables?: Record<string, unknown>) {
+    const ex = byName.get(name);
+    assert.ok(ex, `README has no example named ${name}`);
+    const res = await gql(ex.query, variables ?? ex.variables);
+    assert.equal(res.status, 200, `${name}: HTTP ${res.status} ${JSON.stringify(res.errors)}`);
+    assert.equal(res.errors, undefined, `${name}: ${JSON.stringify(res.errors)}`);
+    for (const [field, payload] of Object.entries(res.data as Record<string, any>)) {
+      if (payload && typeof payload === 'object' && 'userErrors' in payload) {
+        assert.deepEqual(payload.userErrors, [], `${name}: ${field} returned userErrors`);
+      }
+    }
+    return res.data as any;
+  }
+
+  const created = await run('CreateWebhook');
+  ids.webhook = created.createWebhook.webhook.id;
+  assert.match(created.createWebhook.secret, /^whsec_/);
+  assert.deepEqual(created.createWebhook.webhook.headers, { 'X-Tenant': 'acme' });
+  await run('CreateEventType');
+  await run('CreateAssociate');
+  const key = await run('CreateApiKey');
+  ids.apiKey = key.createApiKey.apiKey.id;
+  assert.match(key.createApiKey.key, /^hk_/);
+
+  assert.equal((await run('Viewer')).viewer.role, 'ADMIN');
+  assert.ok((await run('Webhooks')).webhooks.totalCount >= 1, 'the Webhooks example finds the created webhook');
+  await run('WebhooksPage');
+  assert.equal((await run('Webhook', { id: ids.webhook })).webhook.id, ids.webhook);
+  await run('WebhookDefaults');
+  assert.ok((await run('EventTypes')).eventTypes.length > 0);
+  await run('Associates');
+  await run('ApiKeys');
+
+  await run('UpdateWebhook', { id: ids.webhook });
+  assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');
+  assert.match((await run('RotateWebhookSecret', { id: ids.webhook })).rotateWebhookSecret.secret, /^whsec_/);
+  assert.equal((await run('RevokeApiKey', { id: ids.apiKey })).revokeApiKey.apiKey.revoked, true);
+  assert.deepEqual((await run('DeleteWebhooksByUrl')).deleteWebhooksByUrl.deletedWebhookIds, [ids.webhook]);
+
+  const spare = await gql(
+    'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { message } } }',
+    { input: { name: 'Spare', targetUrl: 'https://example.com/spare', events: ['*'] } },
+  );
+  assert.deepEqual(spare.data.createWebhook.userErrors, []);
+  const spareId = spare.data.createWebhook.webhook.id;
+  assert.equal((await run('DeleteWebhook', { id: spareId })).deleteWebhook.deletedWebhookId, spareId);
+});
+
+test('the configuration table lists exactly the variables src/config.ts reads', () => {
+  const source = readFileSync(join(root, 'src/config.ts'), 'utf8');
+  const read = new Set<string>();
+  for (const m of source.matchAll(/\b(?:str|int|bool)\(env, '([A-Z0-9_]+)'/g)) read.add(m[1]);
+  for (const m of source.matchAll(/\benv\.([A-Z0-9_]+)/g)) read.add(m[1]);
+  for (const m of source.matchAll(/parseDuration\('([A-Z0-9_]+)'/g)) read.add(m[1]);
+  assert.ok(read.size >= 20, `found only ${read.size} variables in src/config.ts`);
+
+  const section = readme.slice(readme.indexOf('## Configuration'));
+  const table = section.slice(0, section.indexOf('\n## ', 5));
+  const documented = new Set([...table.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+  assert.deepEqual([...read].filter((v) => !documented.has(v)).sort(), [], 'variables missing from the README table');
+  assert.deepEqual([...documented].filter((v) => !read.has(v)).sort(), [], 'README table lists variables config.ts does not read');
+});
+
+test('the README keeps the sections users and other issues rely on', () => {
+  for (const heading of ['## Requirements', '## Install and start', '## Test', '## Create an account', '## Authenticate', '## Errors', '## Limits', '## Delivering webhooks', '## Configuration', '## Why Prisma 6', '## Project layout']) {
+    assert.ok(readme.includes(`\n${heading}\n`), `README lacks "${heading}"`);
+  }
+  assert.match(readme, /npm run --silent admin -- create-account/);
+  assert.match(readme, /^npm test$/m);
+});
