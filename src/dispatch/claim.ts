@@ -25,54 +25,45 @@ export interface ClaimRequest {
 const CANDIDATE_WINDOW = 4000;
 
 function sqliteClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
+  // SQLite binds "?" in text order, so every placeholder is written inline,
+  // in the order it appears.
   const p = new Params();
-  const owner = p.v(req.owner);
-  const until = p.ts(new Date(now.getTime() + req.leaseMs));
-  const due = p.ts(now);
-  const leaseFree = p.ts(now);
-  const exclude = req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : '';
-  const window = p.int(CANDIDATE_WINDOW);
-  const perWebhook = p.int(req.perWebhook);
-  const limit = p.int(req.limit);
+  const exclude = () => (req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : '');
   const sql = `
     WITH candidates AS (
       SELECT d."id", d."webhookId", d."nextAttemptAt"
       FROM "Delivery" d JOIN "Webhook" w ON w."id" = d."webhookId"
-      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
-        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${leaseFree})
-        AND w."state" = 'ACTIVE' ${exclude}
+      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${p.ts(now)}
+        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${p.ts(now)})
+        AND w."state" = 'ACTIVE' ${exclude()}
       ORDER BY d."nextAttemptAt"
-      LIMIT ${window}
+      LIMIT ${p.int(CANDIDATE_WINDOW)}
     ), ranked AS (
       SELECT "id", "nextAttemptAt",
         ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
       FROM candidates
     )
-    UPDATE "Delivery" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}
-    WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${perWebhook} ORDER BY "nextAttemptAt" LIMIT ${limit})
+    UPDATE "Delivery" SET "leaseOwner" = ${p.v(req.owner)}, "leaseUntil" = ${p.ts(new Date(now.getTime() + req.leaseMs))}
+    WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${p.int(req.perWebhook)} ORDER BY "nextAttemptAt" LIMIT ${p.int(req.limit)})
     RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;
   return { sql, values: p.values };
 }
 
 function pgClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
   const p = new Params();
-  const owner = p.v(req.owner);
-  const until = p.ts(new Date(now.getTime() + req.leaseMs));
   const due = p.ts(now);
-  const exclude = req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : '';
-  const limit = p.int(req.limit);
   // SKIP LOCKED lets several instances claim side by side without waiting
   // on, or double-claiming, each other's rows.
   const sql = `
-    UPDATE "Delivery" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}
+    UPDATE "Delivery" SET "leaseOwner" = ${p.v(req.owner)}, "leaseUntil" = ${p.ts(new Date(now.getTime() + req.leaseMs))}
     WHERE "id" IN (
       SELECT d."id" FROM "Delivery" d
       WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
         AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${due})
         AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
-        ${exclude}
+        ${req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : ''}
       ORDER BY d."nextAttemptAt"
-      LIMIT ${limit}
+      LIMIT ${p.int(req.limit)}
       FOR UPDATE SKIP LOCKED
     )
     RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;

@@ -3,7 +3,11 @@
 // or a whole set of outcomes into one statement each.
 import { provider } from '../db/client.js';
 
-/** Collects bind values and writes the provider's placeholder for each. */
+/**
+ * Collects bind values and writes the provider's placeholder for each.
+ * SQLite's "?" binds in text order: call these inline, in the order the
+ * placeholders appear in the SQL text.
+ */
 export class Params {
   readonly values: unknown[] = [];
 

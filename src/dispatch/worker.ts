@@ -39,7 +39,7 @@ export function startWorker(): Worker {
   const owner = cfg.instanceId;
   // A claimed delivery may wait for a per-webhook slot before it is sent, so
   // its lease must outlast a full send and a wait behind one.
-  const leaseMs = Math.max(cfg.leaseMs, 2 * cfg.deliveryTimeoutMs + 10_000);
+  const leaseMs = Math.max(cfg.leaseMs, 2 * cfg.deliveryTimeoutMs + 2_000);
   const inflightByWebhook = new Map<string, number>();
   const waiting = new Map<string, { job: Job; webhook: WebhookForDelivery; event: EventForDelivery }[]>();
   let inflight = 0;
