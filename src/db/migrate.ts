@@ -83,7 +83,8 @@ async function migratePg(adapter: SqlDriverAdapter, all: Migration[]): Promise<s
   await adapter.executeScript(ledgerDdl);
   const tx = await adapter.startTransaction();
   try {
-    await tx.queryRaw({ sql: `SELECT pg_advisory_xact_lock(${PG_LOCK_ID})`, args: [], argTypes: [] });
+    // executeRaw: the adapter cannot read the void this SELECT returns.
+    await tx.executeRaw({ sql: `SELECT pg_advisory_xact_lock(${PG_LOCK_ID})`, args: [], argTypes: [] });
     const todo = pending(all, await applied(tx));
     for (const m of todo) {
       // No bind values: pg sends it as a simple query, which may hold many statements.
@@ -94,9 +95,12 @@ async function migratePg(adapter: SqlDriverAdapter, all: Migration[]): Promise<s
         argTypes: TEXT3,
       });
     }
+    // The adapter's commit() only releases the connection; the statement commits.
+    await tx.executeRaw({ sql: 'COMMIT', args: [], argTypes: [] });
     await tx.commit();
     return todo.map((m) => m.name);
   } catch (err) {
+    await tx.executeRaw({ sql: 'ROLLBACK', args: [], argTypes: [] }).catch(() => undefined);
     await tx.rollback().catch(() => undefined);
     throw err;
   }

@@ -92,10 +92,35 @@ function streaks(outcomes: Outcome[]): Streak[] {
 
 function updateStreak(s: Streak) {
   const p = new Params();
-  const base = s.succeeded ? '0' : '"consecutiveFailures"';
-  const sql = `UPDATE "Webhook" SET "consecutiveFailures" = ${base} + ${p.int(s.failures)},
-    "lastError" = COALESCE(${p.text(s.lastError)}, "lastError") WHERE "id" = ${p.v(s.webhookId)}`;
+  // A clean success streak usually changes nothing; matching no row then
+  // takes no row lock, which keeps concurrent workers from contending.
+  const sql =
+    s.failures === 0
+      ? `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE "id" = ${p.v(s.webhookId)} AND "consecutiveFailures" <> 0`
+      : `UPDATE "Webhook" SET "consecutiveFailures" = ${s.succeeded ? '0' : '"consecutiveFailures"'} + ${p.int(s.failures)},
+           "lastError" = COALESCE(${p.text(s.lastError)}, "lastError") WHERE "id" = ${p.v(s.webhookId)}`;
   return prisma.$executeRawUnsafe(sql, ...p.values);
+}
+
+/** Deadlocks and serialisation failures between instances are worth another try. */
+function isTransient(err: unknown): boolean {
+  const text = String((err as { message?: string })?.message ?? err);
+  return /40P01|40001|deadlock|SQLITE_BUSY|database is locked/i.test(text);
+}
+
+async function writeBatch(outcomes: Outcome[], batchStreaks: Streak[]): Promise<void> {
+  // Rows are locked in id order in every instance, so two writers cannot deadlock.
+  const byDelivery = [...outcomes].sort((x, y) => (x.job.deliveryId < y.job.deliveryId ? -1 : 1));
+  const byWebhook = [...batchStreaks].sort((x, y) => (x.webhookId < y.webhookId ? -1 : 1));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prisma.$transaction([insertAttempts(outcomes), updateDeliveries(byDelivery), ...byWebhook.map(updateStreak)]);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !isTransient(err)) throw err;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+    }
+  }
 }
 
 /** Turns off webhooks whose receiver said 410 Gone or failed too often in a row. */
@@ -145,7 +170,7 @@ async function flush(): Promise<void> {
   const outcomes = items.map((i) => i.outcome);
   const batchStreaks = streaks(outcomes);
   try {
-    await prisma.$transaction([insertAttempts(outcomes), updateDeliveries(outcomes), ...batchStreaks.map(updateStreak)]);
+    await writeBatch(outcomes, batchStreaks);
   } catch (err) {
     // Nothing is lost: the deliveries keep their leases and are retried
     // when those expire.

@@ -19,9 +19,8 @@ export class Params {
 
   /** A timestamp: epoch milliseconds on SQLite, timestamp(3) on PostgreSQL. */
   ts(date: Date | null): string {
-    if (date === null) return this.v(null);
-    if (provider === 'sqlite') return this.v(date.getTime());
-    this.values.push(date.toISOString());
+    if (provider === 'sqlite') return this.v(date === null ? null : date.getTime());
+    this.values.push(date === null ? null : date.toISOString());
     return `$${this.values.length}::timestamp(3)`;
   }
 
