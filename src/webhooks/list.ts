@@ -46,12 +46,33 @@ type Cursor = { f: WebhookOrderField; v: string | number; i: string };
 const badInput = (field: string, message: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: [field] } });
 
-export function whereFor(accountId: string, filter: WebhookFilter | null | undefined): Prisma.WebhookWhereInput {
+/** SQL LIKE wildcards (and the usual escape character), which Prisma's `contains` does not escape. */
+const LIKE_SPECIAL = /[%_\\]/;
+
+/**
+ * Ids of the account's webhooks whose name or URL contains `search` literally,
+ * ignoring case. Used only when the search holds a LIKE wildcard, which
+ * Prisma's `contains` would pass through unescaped (so "%" matched every
+ * webhook). `x <> replace(x, s, '')` is a literal substring test in both
+ * SQLite and PostgreSQL.
+ */
+async function literalSearchIds(accountId: string, search: string): Promise<string[]> {
+  const s = search.toLowerCase();
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT "id" FROM "Webhook"
+    WHERE "accountId" = ${accountId}
+      AND ("nameKey" <> replace("nameKey", ${s}, '') OR lower("targetUrl") <> replace(lower("targetUrl"), ${s}, ''))`;
+  return rows.map((r) => r.id);
+}
+
+export async function whereFor(accountId: string, filter: WebhookFilter | null | undefined): Promise<Prisma.WebhookWhereInput> {
   const where: Prisma.WebhookWhereInput = { accountId };
   if (filter?.state) where.state = filter.state;
   if (filter?.event) where.events = { some: { eventType: { in: [filter.event, ALL_EVENTS] } } };
   const search = filter?.search?.trim();
-  if (search) {
+  if (search && LIKE_SPECIAL.test(search)) {
+    where.id = { in: await literalSearchIds(accountId, search) };
+  } else if (search) {
     const urlMatch = provider === 'postgresql' ? { contains: search, mode: 'insensitive' as const } : { contains: search };
     where.OR = [{ nameKey: { contains: search.toLowerCase() } }, { targetUrl: urlMatch }];
   }
@@ -59,6 +80,9 @@ export function whereFor(accountId: string, filter: WebhookFilter | null | undef
 }
 
 type Row = Webhook & { owner?: { name: string } };
+
+/** Webhook states in sort order. */
+const STATE_ORDER: readonly WebhookState[] = ['ACTIVE', 'STOPPED', 'TOO_MANY_ERRORS'];
 
 function sortValue(row: Row, field: WebhookOrderField): string | number {
   switch (field) {
@@ -104,8 +128,13 @@ function afterCursor(c: Cursor, dir: 'asc' | 'desc'): Prisma.WebhookWhereInput {
         return { owner: { name: filter } };
       case 'REGISTERED':
         return { registeredAt: filter };
-      case 'STATE':
-        return { state: filter as Prisma.EnumWebhookStateFilter };
+      case 'STATE': {
+        // Enum filters have no gt/lt: compare by position in STATE_ORDER,
+        // which is both the text order (SQLite) and the enum order (PostgreSQL).
+        const at = STATE_ORDER.indexOf(v as WebhookState);
+        const states = op === 'equals' ? [v as WebhookState] : STATE_ORDER.filter((_s, i) => (op === 'gt' ? i > at : i < at));
+        return { state: { in: states } };
+      }
     }
   };
   return { OR: [beyond(cmp), { AND: [beyond('equals'), { id: { [cmp]: c.i } }] }] };
@@ -116,7 +145,13 @@ const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url
 function decode(raw: string, field: WebhookOrderField, arg: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (c.f === field && typeof c.i === 'string' && (typeof c.v === 'string' || typeof c.v === 'number')) return c;
+    const valueOk =
+      field === 'REGISTERED'
+        ? Number.isFinite(c.v)
+        : field === 'STATE'
+          ? STATE_ORDER.includes(c.v as WebhookState)
+          : typeof c.v === 'string';
+    if (c.f === field && typeof c.i === 'string' && valueOk) return c;
   } catch {
     // fall through to the error below
   }
@@ -145,7 +180,7 @@ export async function listWebhookConnection(
   const baseDir = direction === 'ASC' ? 'asc' : 'desc';
   const flip = (d: 'asc' | 'desc') => (d === 'asc' ? 'desc' : 'asc');
   const dir = backward ? flip(baseDir) : baseDir;
-  const base = whereFor(accountId, filter);
+  const base = await whereFor(accountId, filter);
   const and: Prisma.WebhookWhereInput[] = [base];
   if (args.after) and.push(afterCursor(decode(args.after, field, 'after'), baseDir));
   if (args.before) and.push(afterCursor(decode(args.before, field, 'before'), flip(baseDir)));
@@ -195,7 +230,7 @@ export async function listWebhookPage(
   if (!Number.isInteger(l) || l < 1 || l > max) throw badInput('limit', `limit must be between 1 and ${max}`);
   if (!Number.isInteger(p) || p < 1) throw badInput('page', 'page must be 1 or more');
   const { field, direction } = order ?? DEFAULT_ORDER;
-  const where = whereFor(accountId, filter);
+  const where = await whereFor(accountId, filter);
   const [items, totalCount] = await Promise.all([
     prisma.webhook.findMany({ where, orderBy: orderBy(field, direction === 'ASC' ? 'asc' : 'desc'), skip: (p - 1) * l, take: l }),
     prisma.webhook.count({ where }),
