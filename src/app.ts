@@ -37,7 +37,7 @@ export async function startApp(opts: { worker?: boolean } = {}): Promise<Running
   await prepare();
   const live = await startLiveEvents();
   const http = await startHttpServer();
-  const worker: Worker | null = opts.worker ?? cfg.workerEnabled ? startWorker() : null;
+  const worker: Worker | null = (opts.worker ?? cfg.workerEnabled) ? startWorker() : null;
   if (worker) logger.info({ concurrency: cfg.deliveryConcurrency }, 'delivery worker started');
   return {
     url: http.url,
@@ -45,6 +45,21 @@ export async function startApp(opts: { worker?: boolean } = {}): Promise<Running
     async stop() {
       await http.close();
       await worker?.stop();
+      await live.stop();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+/** A worker alone (`npm run worker`): no HTTP server. */
+export async function startWorkerOnly(): Promise<{ stop(): Promise<void> }> {
+  await prepare();
+  const live = await startLiveEvents();
+  const worker = startWorker();
+  logger.info({ concurrency: config().deliveryConcurrency }, 'delivery worker started (no HTTP API)');
+  return {
+    async stop() {
+      await worker.stop();
       await live.stop();
       await prisma.$disconnect();
     },
