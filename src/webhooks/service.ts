@@ -69,12 +69,12 @@ async function loadForChange(caller: Caller, id: string): Promise<Result<Webhook
   return appDenied ?? ok(webhook);
 }
 
-function checkManagingApplication(caller: Caller, webhook: Webhook): Result<never> | null {
+function checkManagingApplication(caller: Caller, webhook: Webhook, field: string[] = ['id']): Result<never> | null {
   if (!webhook.isApplicationManaged || caller.application === webhook.managingApplication) return null;
   return fail(
     'FORBIDDEN',
     `Webhook "${webhook.name}" is managed by the application "${webhook.managingApplication}"; only that application's API keys can change it`,
-    ['id'],
+    field,
   );
 }
 
@@ -296,7 +296,7 @@ export async function deleteWebhooksByUrl(caller: Caller, url: string): Promise<
   if (denied) return denied;
   if (!url) return fail('INVALID', 'url must not be empty', ['url']);
   const matches = await prisma.webhook.findMany({ where: { accountId: caller.accountId, targetUrl: url } });
-  const locked = matches.map((w) => checkManagingApplication(caller, w)).find((r) => r !== null);
+  const locked = matches.map((w) => checkManagingApplication(caller, w, ['url'])).find((r) => r !== null);
   if (locked) return locked;
   if (matches.length === 0) return ok([]);
   await prisma.$transaction(async (tx) => {

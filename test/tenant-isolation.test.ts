@@ -1,0 +1,178 @@
+// A second account must never see or change the first account's data.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { client, createTenant, type Gql } from './helpers/graphql.js';
+import {
+  CREATE_EVENT_TYPE,
+  CREATE_WEBHOOK,
+  DELETE_BY_URL,
+  DELETE_WEBHOOK,
+  GET_WEBHOOK,
+  REVOKE_API_KEY,
+  ROTATE,
+  SET_ACTIVE,
+  UPDATE_WEBHOOK,
+  assertUserError,
+  createApiKey,
+  createAssociate,
+  createWebhook,
+  okData,
+  payloadOk,
+  webhookInput,
+} from './helpers/webhooks.js';
+
+let app: TestApp;
+let first: Gql; // account "default"
+let second: Gql; // account "other"
+let secondAssociateId: string;
+let firstWebhook: any;
+let firstSecret: string;
+let firstKeyId: string;
+let firstKey: string;
+let firstAssociate: any;
+const URL_A = 'https://hooks.example.com/tenant-a';
+
+before(async () => {
+  app = await startTestApp({ WORKER_ENABLED: 'false' });
+  first = client(app.url, BOOTSTRAP_KEY);
+  const tenant = await createTenant('other');
+  second = client(app.url, tenant.apiKey);
+  secondAssociateId = tenant.associateId;
+  payloadOk(await first(CREATE_EVENT_TYPE, { input: { name: 'contact.created', group: 'Contacts' } }), 'createEventType');
+  firstAssociate = await createAssociate(first, { name: 'First Person', email: 'first@example.com', role: 'ADMIN' });
+  ({ webhook: firstWebhook, secret: firstSecret } = await createWebhook(first, {
+    name: 'Tenant A hook',
+    targetUrl: URL_A,
+    events: ['contact.created'],
+    ownerId: firstAssociate.id,
+  }));
+  ({ key: firstKey, apiKey: { id: firstKeyId } } = await createApiKey(first, { name: 'first account key', application: 'billing' }));
+});
+after(() => app.stop());
+
+/** The first account's webhook, read by its own admin, is exactly as created. */
+async function assertFirstWebhookUntouched() {
+  const w = okData(await first(GET_WEBHOOK, { id: firstWebhook.id })).webhook;
+  assert.deepEqual(w, firstWebhook);
+}
+
+test('the second account cannot read the webhook by id', async () => {
+  assert.equal(okData(await second(GET_WEBHOOK, { id: firstWebhook.id })).webhook, null);
+});
+
+test('the second account sees none of the first account\'s webhooks in any listing', async () => {
+  const data = okData(
+    await second(`{
+      all: webhooks(first: 100) { totalCount edges { node { id } } }
+      byName: webhooks(first: 100, filter: { search: "Tenant A" }) { totalCount }
+      byUrl: webhooks(first: 100, filter: { search: "tenant-a" }) { totalCount }
+      byEvent: webhooks(first: 100, filter: { event: "contact.created" }) { totalCount }
+      backwards: webhooks(last: 100) { totalCount edges { node { id } } }
+      page: webhooksPage(limit: 100) { totalCount items { id } }
+    }`),
+  );
+  assert.deepEqual(data.all, { totalCount: 0, edges: [] });
+  assert.equal(data.byName.totalCount, 0);
+  assert.equal(data.byUrl.totalCount, 0);
+  assert.equal(data.byEvent.totalCount, 0);
+  assert.deepEqual(data.backwards, { totalCount: 0, edges: [] });
+  assert.deepEqual(data.page, { totalCount: 0, items: [] });
+  // The first account does see it, so the empty lists above mean something.
+  assert.equal(okData(await first('{ webhooks(first: 100) { totalCount } }')).webhooks.totalCount, 1);
+});
+
+test('the second account cannot update, toggle, delete or rotate it: NOT_FOUND, and nothing changes', async () => {
+  const cases: [string, string, Record<string, unknown>][] = [
+    ['updateWebhook', UPDATE_WEBHOOK, { id: firstWebhook.id, input: { name: 'Stolen', targetUrl: 'https://evil.example.com/' } }],
+    ['setWebhookActive', SET_ACTIVE, { id: firstWebhook.id, active: false }],
+    ['rotateWebhookSecret', ROTATE, { id: firstWebhook.id }],
+    ['deleteWebhook', DELETE_WEBHOOK, { id: firstWebhook.id }],
+  ];
+  for (const [name, doc, vars] of cases) {
+    const res = await second(doc, vars);
+    assertUserError(res, name, 'NOT_FOUND', ['id']);
+    assert.ok(!JSON.stringify(res.data).includes('Tenant A hook'), `${name} leaked the webhook`);
+  }
+  await assertFirstWebhookUntouched();
+  // The secret was not rotated: the first account's original secret still signs.
+  const { prisma } = await import('../src/db/client.js');
+  const { signingSecrets } = await import('../src/webhooks/service.js');
+  const row = await prisma.webhook.findUniqueOrThrow({ where: { id: firstWebhook.id } });
+  assert.deepEqual(signingSecrets(row), [firstSecret]);
+});
+
+test('deleteWebhooksByUrl only reaches the caller\'s own account', async () => {
+  const own = (await createWebhook(second, { name: 'Tenant B same URL', targetUrl: URL_A })).webhook;
+  const payload = payloadOk(await second(DELETE_BY_URL, { url: URL_A }), 'deleteWebhooksByUrl');
+  assert.deepEqual(payload.deletedWebhookIds, [own.id]);
+  await assertFirstWebhookUntouched();
+});
+
+test('the second account sees none of the first account\'s API keys or associates', async () => {
+  const data = okData(await second('{ apiKeys { id name associate { id } } associates { id name email } viewer { id } }'));
+  assert.deepEqual(data.viewer, { id: secondAssociateId });
+  assert.deepEqual(data.associates.map((a: any) => a.id), [secondAssociateId]);
+  assert.ok(data.apiKeys.length >= 1);
+  for (const k of data.apiKeys) assert.equal(k.associate.id, secondAssociateId);
+  assert.ok(!data.apiKeys.some((k: any) => k.id === firstKeyId));
+  const own = okData(await first('{ apiKeys { id } associates { id } }'));
+  assert.ok(own.apiKeys.some((k: any) => k.id === firstKeyId));
+  assert.ok(own.associates.some((a: any) => a.id === firstAssociate.id));
+});
+
+test('the second account cannot revoke the first account\'s key', async () => {
+  assertUserError(await second(REVOKE_API_KEY, { id: firstKeyId }), 'revokeApiKey', 'NOT_FOUND', ['id']);
+  assert.equal(okData(await client(app.url, firstKey)('{ viewer { id } }')).viewer.id, okData(await first('{ viewer { id } }')).viewer.id);
+});
+
+test('the first account\'s associates cannot be used as owner or key holder in the second', async () => {
+  assertUserError(
+    await second(CREATE_WEBHOOK, { input: webhookInput({ ownerId: firstAssociate.id }) }),
+    'createWebhook',
+    'NOT_FOUND',
+    ['input', 'ownerId'],
+  );
+  const own = (await createWebhook(second, {})).webhook;
+  assertUserError(
+    await second(UPDATE_WEBHOOK, { id: own.id, input: { ownerId: firstAssociate.id } }),
+    'updateWebhook',
+    'NOT_FOUND',
+    ['input', 'ownerId'],
+  );
+  assertUserError(
+    await second('mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key userErrors { field message code } } }', {
+      input: { name: 'borrowed', associateId: firstAssociate.id },
+    }),
+    'createApiKey',
+    'NOT_FOUND',
+    ['input', 'associateId'],
+  );
+});
+
+test('custom event types belong to one account', async () => {
+  const names = okData(await second('{ eventTypes { name } }')).eventTypes.map((t: any) => t.name);
+  assert.ok(!names.includes('contact.created'));
+  assertUserError(
+    await second(CREATE_WEBHOOK, { input: webhookInput({ events: ['contact.created'] }) }),
+    'createWebhook',
+    'INVALID',
+    ['input', 'events'],
+  );
+  // The second account may define the same name for itself.
+  payloadOk(await second(CREATE_EVENT_TYPE, { input: { name: 'contact.created', group: 'Mine' } }), 'createEventType');
+});
+
+test('webhook names are unique per account, not across accounts', async () => {
+  const { webhook } = await createWebhook(second, { name: 'tenant a HOOK' });
+  assert.equal(webhook.name, 'tenant a HOOK');
+});
+
+test('the second account sees none of the first account\'s built-in events', async () => {
+  const data = okData(await second('{ events(first: 100) { edges { node { id type payload } } } }'));
+  assert.ok(!JSON.stringify(data).includes(firstWebhook.id), 'an event about the first account\'s webhook leaked');
+  assert.ok(!JSON.stringify(data).includes('first account key'));
+  assert.ok(data.events.edges.length > 0, 'the second account has events of its own');
+  const own = okData(await first('{ events(first: 100) { edges { node { payload } } } }'));
+  assert.ok(JSON.stringify(own).includes(firstWebhook.id), 'the first account sees its own event');
+});

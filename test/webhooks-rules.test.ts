@@ -1,0 +1,238 @@
+// Who may change what: role rules (members read, admins change) and the
+// application-managed webhook rules.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { client, type Gql } from './helpers/graphql.js';
+import {
+  CREATE_WEBHOOK,
+  DELETE_BY_URL,
+  DELETE_WEBHOOK,
+  GET_WEBHOOK,
+  ROTATE,
+  SET_ACTIVE,
+  UPDATE_WEBHOOK,
+  assertUserError,
+  createApiKey,
+  createAssociate,
+  createWebhook,
+  okData,
+  payloadOk,
+  webhookInput,
+} from './helpers/webhooks.js';
+
+let app: TestApp;
+let admin: Gql;
+let adminId: string;
+
+before(async () => {
+  app = await startTestApp({ WORKER_ENABLED: 'false' });
+  admin = client(app.url, BOOTSTRAP_KEY);
+  adminId = okData(await admin('{ viewer { id } }')).viewer.id;
+});
+after(() => app.stop());
+
+const MUTATIONS = [
+  'createWebhook', 'updateWebhook', 'setWebhookActive', 'deleteWebhook', 'deleteWebhooksByUrl', 'rotateWebhookSecret',
+  'createApiKey', 'revokeApiKey', 'createAssociate', 'createEventType',
+  'publishEvent', 'pingWebhook', 'redeliver', 'recoverWebhook',
+];
+
+describe('role rules', () => {
+  let member: Gql;
+  let memberId: string;
+  let webhook: any;
+  let apiKeyId: string;
+
+  before(async () => {
+    const m = await createAssociate(admin, { name: 'Max Member', email: 'max@example.com', role: 'MEMBER' });
+    memberId = m.id;
+    // A member's key, even one naming an application, cannot change anything.
+    member = client(app.url, (await createApiKey(admin, { name: 'member key', associateId: m.id, application: 'billing' })).key);
+    webhook = (await createWebhook(admin, { name: 'Admin made', targetUrl: 'https://hooks.example.com/role' })).webhook;
+    apiKeyId = (await createApiKey(admin, { name: 'victim key' })).apiKey.id;
+  });
+
+  /** Every mutation in the schema, as a member would call it. */
+  const attempts = (): Record<string, [string, Record<string, unknown>]> => ({
+    createWebhook: [CREATE_WEBHOOK, { input: webhookInput() }],
+    updateWebhook: [UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Hijacked' } }],
+    setWebhookActive: [SET_ACTIVE, { id: webhook.id, active: false }],
+    deleteWebhook: [DELETE_WEBHOOK, { id: webhook.id }],
+    deleteWebhooksByUrl: [DELETE_BY_URL, { url: webhook.targetUrl }],
+    rotateWebhookSecret: [ROTATE, { id: webhook.id }],
+    createApiKey: [
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key userErrors { field message code } } }',
+      { input: { name: 'escalate', associateId: adminId } },
+    ],
+    revokeApiKey: ['mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id } userErrors { field message code } } }', { id: apiKeyId }],
+    createAssociate: [
+      'mutation($input: CreateAssociateInput!) { createAssociate(input: $input) { associate { id } userErrors { field message code } } }',
+      { input: { name: 'New Admin', email: 'newadmin@example.com', role: 'ADMIN' } },
+    ],
+    createEventType: [
+      'mutation($input: CreateEventTypeInput!) { createEventType(input: $input) { eventType { id } userErrors { field message code } } }',
+      { input: { name: 'member.made', group: 'Nope' } },
+    ],
+    publishEvent: [
+      'mutation($input: PublishEventInput!) { publishEvent(input: $input) { userErrors { field message code } } }',
+      { input: { type: 'webhook.created', payload: { x: 1 } } },
+    ],
+    pingWebhook: ['mutation($id: ID!) { pingWebhook(id: $id) { userErrors { field message code } } }', { id: webhook.id }],
+    redeliver: ['mutation($id: ID!) { redeliver(deliveryId: $id) { userErrors { field message code } } }', { id: 'someDelivery000000000000' }],
+    recoverWebhook: [
+      'mutation($id: ID!) { recoverWebhook(id: $id, since: "2020-01-01T00:00:00Z") { userErrors { field message code } } }',
+      { id: webhook.id },
+    ],
+  });
+
+  test('the test below covers every mutation in the schema', async () => {
+    const fields = okData(await admin('{ __type(name: "Mutation") { fields { name } } }')).__type.fields.map((f: any) => f.name);
+    assert.deepEqual([...MUTATIONS].sort(), [...fields].sort());
+    assert.deepEqual(Object.keys(attempts()).sort(), [...fields].sort());
+  });
+
+  for (const name of MUTATIONS) {
+    test(`a MEMBER gets a FORBIDDEN user error from ${name}`, async () => {
+      const [doc, vars] = attempts()[name];
+      const res = await member(doc, vars);
+      const errors = res.data?.[name]?.userErrors;
+      assert.equal(res.status, 200, JSON.stringify(res.errors));
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      assert.equal(errors?.length, 1, JSON.stringify(errors));
+      assert.equal(errors[0].code, 'FORBIDDEN');
+      assert.match(errors[0].message, /admin/i);
+    });
+  }
+
+  test("nothing a member tried changed the account's data", async () => {
+    const w = okData(await admin(GET_WEBHOOK, { id: webhook.id })).webhook;
+    assert.equal(w.name, 'Admin made');
+    assert.equal(w.state, 'ACTIVE');
+    assert.deepEqual(w.updatedAssociate.id, adminId);
+    const data = okData(await admin('{ webhooks(first: 100) { totalCount } apiKeys { id revoked } associates { email } eventTypes { name } }'));
+    assert.equal(data.webhooks.totalCount, 1);
+    assert.equal(data.apiKeys.find((k: any) => k.id === apiKeyId).revoked, false);
+    assert.ok(!data.associates.some((a: any) => a.email === 'newadmin@example.com'));
+    assert.ok(!data.eventTypes.some((t: any) => t.name === 'member.made'));
+    const { prisma } = await import('../src/db/client.js');
+    assert.equal(await prisma.event.count({ where: { type: 'webhook.created', payload: { contains: '"x":1' } } }), 0);
+  });
+
+  test('a MEMBER can read everything in the account', async () => {
+    const data = okData(
+      await member(`query($id: ID!) {
+        viewer { id role }
+        webhook(id: $id) { id name owner { id } }
+        webhooks(first: 10) { totalCount edges { node { id } } }
+        webhooksPage(limit: 10) { totalCount items { id } }
+        webhookDefaults { state }
+        eventTypes { name }
+        associates { id }
+        apiKeys { id }
+      }`, { id: webhook.id }),
+    );
+    assert.deepEqual(data.viewer, { id: memberId, role: 'MEMBER' });
+    assert.equal(data.webhook.id, webhook.id);
+    assert.deepEqual(data.webhooks.edges.map((e: any) => e.node.id), [webhook.id]);
+    assert.deepEqual(data.webhooksPage.items.map((i: any) => i.id), [webhook.id]);
+    assert.equal(data.webhookDefaults.state, 'ACTIVE');
+    assert.ok(data.eventTypes.length >= 9);
+    assert.ok(data.associates.some((a: any) => a.id === adminId));
+    assert.ok(data.apiKeys.some((k: any) => k.id === apiKeyId));
+  });
+});
+
+describe('application-managed webhooks', () => {
+  let billing: Gql; // admin key naming application "billing"
+  let billing2: Gql; // another key of the same application
+  let crm: Gql; // admin key naming application "crm"
+
+  before(async () => {
+    billing = client(app.url, (await createApiKey(admin, { name: 'billing app', application: 'billing' })).key);
+    billing2 = client(app.url, (await createApiKey(admin, { name: 'billing app 2', application: 'billing' })).key);
+    crm = client(app.url, (await createApiKey(admin, { name: 'crm app', application: 'crm' })).key);
+  });
+
+  test('a key naming an application creates a webhook managed by that application', async () => {
+    const { webhook } = await createWebhook(billing, { isApplicationManaged: true });
+    assert.equal(webhook.isApplicationManaged, true);
+    assert.equal(webhook.managingApplication, 'billing');
+    const fetched = okData(await admin(GET_WEBHOOK, { id: webhook.id })).webhook;
+    assert.equal(fetched.managingApplication, 'billing');
+  });
+
+  test('an application key may still create an ordinary webhook', async () => {
+    const { webhook } = await createWebhook(billing, {});
+    assert.equal(webhook.isApplicationManaged, false);
+    assert.equal(webhook.managingApplication, null);
+    payloadOk(await admin(UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Anyone may edit this' } }), 'updateWebhook');
+  });
+
+  test('a key without an application cannot mark a webhook application-managed', async () => {
+    const input = webhookInput({ name: 'Sneaky', isApplicationManaged: true });
+    const res = await admin(CREATE_WEBHOOK, { input });
+    assertUserError(res, 'createWebhook', 'FORBIDDEN', ['input', 'isApplicationManaged'], /application/);
+    assert.equal(res.data.createWebhook.webhook, null);
+    assert.equal(res.data.createWebhook.secret, null);
+    const found = okData(await admin('{ webhooks(first: 100, filter: { search: "Sneaky" }) { totalCount } }'));
+    assert.equal(found.webhooks.totalCount, 0);
+  });
+
+  for (const [who, key, slug] of [
+    ['a key without an application', () => admin, 'no-app'],
+    ['a key of another application', () => crm, 'other-app'],
+  ] as const) {
+    test(`${who} gets FORBIDDEN, naming the managing application, for every change`, async () => {
+      const url = `https://hooks.example.com/managed/${slug}`;
+      const { webhook } = await createWebhook(billing, { isApplicationManaged: true, targetUrl: url });
+      const gql = key();
+      const cases: [string, string, Record<string, unknown>][] = [
+        ['updateWebhook', UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Taken over' } }],
+        ['setWebhookActive', SET_ACTIVE, { id: webhook.id, active: false }],
+        ['deleteWebhook', DELETE_WEBHOOK, { id: webhook.id }],
+        ['rotateWebhookSecret', ROTATE, { id: webhook.id }],
+        ['deleteWebhooksByUrl', DELETE_BY_URL, { url }],
+      ];
+      for (const [name, doc, vars] of cases) {
+        const err = assertUserError(await gql(doc, vars), name, 'FORBIDDEN', name === 'deleteWebhooksByUrl' ? ['url'] : ['id']);
+        assert.match(err.message, /managed by the application "billing"/, name);
+      }
+      const after = okData(await admin(GET_WEBHOOK, { id: webhook.id })).webhook;
+      assert.equal(after.name, webhook.name);
+      assert.equal(after.state, 'ACTIVE');
+      assert.equal(after.updated, webhook.updated);
+    });
+  }
+
+  test('deleteWebhooksByUrl deletes nothing when a managed webhook shares the URL', async () => {
+    const url = 'https://hooks.example.com/shared-url';
+    const managed = (await createWebhook(billing, { isApplicationManaged: true, targetUrl: url })).webhook;
+    const plain = (await createWebhook(admin, { targetUrl: url })).webhook;
+    assertUserError(await admin(DELETE_BY_URL, { url }), 'deleteWebhooksByUrl', 'FORBIDDEN', ['url'], /billing/);
+    assert.ok(okData(await admin(GET_WEBHOOK, { id: managed.id })).webhook);
+    assert.ok(okData(await admin(GET_WEBHOOK, { id: plain.id })).webhook);
+    // The managing application may delete both.
+    const payload = payloadOk(await billing(DELETE_BY_URL, { url }), 'deleteWebhooksByUrl');
+    assert.deepEqual([...payload.deletedWebhookIds].sort(), [managed.id, plain.id].sort());
+  });
+
+  test('any key of the managing application may update, toggle, rotate and delete', async () => {
+    const { webhook, secret } = await createWebhook(billing, { isApplicationManaged: true });
+    const updated = payloadOk(await billing2(UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Billing renamed' } }), 'updateWebhook').webhook;
+    assert.equal(updated.name, 'Billing renamed');
+    assert.equal(updated.managingApplication, 'billing', 'updates keep the webhook managed');
+    const off = payloadOk(await billing2(SET_ACTIVE, { id: webhook.id, active: false }), 'setWebhookActive').webhook;
+    assert.equal(off.state, 'STOPPED');
+    const rotated = payloadOk(await billing(ROTATE, { id: webhook.id }), 'rotateWebhookSecret');
+    assert.notEqual(rotated.secret, secret);
+    assert.equal(payloadOk(await billing2(DELETE_WEBHOOK, { id: webhook.id }), 'deleteWebhook').deletedWebhookId, webhook.id);
+    assert.equal(okData(await admin(GET_WEBHOOK, { id: webhook.id })).webhook, null);
+  });
+
+  test('everyone in the account can still read a managed webhook', async () => {
+    const { webhook } = await createWebhook(billing, { isApplicationManaged: true });
+    assert.equal(okData(await crm(GET_WEBHOOK, { id: webhook.id })).webhook.id, webhook.id);
+    assert.equal(okData(await admin(GET_WEBHOOK, { id: webhook.id })).webhook.managingApplication, 'billing');
+  });
+});
