@@ -80,7 +80,9 @@ export async function checkTargetUrl(raw: string, allowPrivate: boolean): Promis
     return { ok: true };
   }
   if (url.protocol !== 'https:') return { ok: false, message: 'targetUrl must use https' };
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // "localhost." and "localhost" are the same host: drop the root label's dot.
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase();
+  if (!host) return { ok: false, message: 'targetUrl has no host name' };
   if (isIP(host)) {
     return isPrivateAddress(host)
       ? { ok: false, message: `targetUrl points to a private or reserved address (${host})` }

@@ -129,7 +129,8 @@ export async function createWebhook(
       field: f('isApplicationManaged'),
     });
   }
-  if (input.ownerId) errors.push(...(await checkOwner(caller, input.ownerId, f('ownerId'))));
+  // An empty ownerId is an unknown associate, not "default to the caller".
+  if (input.ownerId != null) errors.push(...(await checkOwner(caller, input.ownerId, f('ownerId'))));
   if (errors.length) return { ok: false, errors };
   if (await nameTaken(caller.accountId, input.name)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
 

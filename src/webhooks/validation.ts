@@ -45,8 +45,26 @@ export function checkHeaders(headers: unknown, field: string[]): UserError[] {
   return errors;
 }
 
+const MAX_PROPERTIES_DEPTH = 32;
+
+/** True if `value` nests objects or arrays deeper than `max`; iterative, so any depth is safe to check. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function checkProperties(properties: unknown, field: string[]): UserError[] {
   if (!isPlainObject(properties)) return [invalid(field, 'properties must be a JSON object')];
+  // Checked before serialising: JSON.stringify overflows the stack on very deep values.
+  if (deeperThan(properties, MAX_PROPERTIES_DEPTH)) {
+    return [invalid(field, `properties must be nested at most ${MAX_PROPERTIES_DEPTH} levels deep`)];
+  }
   if (Buffer.byteLength(JSON.stringify(properties)) > MAX_PROPERTIES_BYTES) {
     return [invalid(field, `properties must be at most ${MAX_PROPERTIES_BYTES} bytes of JSON`)];
   }
