@@ -1,16 +1,22 @@
-// Starts one Hookline instance inside the test process, on a fresh SQLite
-// file and a random port. node --test runs each test file in its own process,
-// so each file gets its own configuration and database.
+// Starts one Hookline instance inside the test process, on a fresh database
+// and a random port. node --test runs each test file in its own process, so
+// each file gets its own configuration and database.
+//
+// The database is a fresh SQLite file, or, when HOOKLINE_TEST_DB=postgres
+// (the second pass of `npm test`), a fresh PostgreSQL database.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshDatabase } from './postgres.js';
 
 export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789';
+export const ON_POSTGRES = process.env.HOOKLINE_TEST_DB === 'postgres';
 
 export interface TestApp {
   url: string;
   dataDir: string;
-  dbPath: string;
+  /** The SQLite file, or null on PostgreSQL. */
+  dbPath: string | null;
   stop(): Promise<void>;
 }
 
@@ -20,9 +26,10 @@ export interface TestApp {
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookline-test-'));
-  const dbPath = join(dataDir, 'hookline.db');
+  const pg = ON_POSTGRES ? await freshDatabase() : null;
+  const dbPath = pg ? null : join(dataDir, 'hookline.db');
   Object.assign(process.env, {
-    DATABASE_URL: `file:${dbPath}`,
+    DATABASE_URL: pg ? pg.url : `file:${dbPath}`,
     DATA_DIR: dataDir,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -34,5 +41,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const { startApp } = await import('../../src/app.js');
   const app = await startApp();
-  return { url: app.url.replace('localhost', '127.0.0.1'), dataDir, dbPath, stop: () => app.stop() };
+  return {
+    url: app.url.replace('localhost', '127.0.0.1'),
+    dataDir,
+    dbPath,
+    async stop() {
+      await app.stop();
+      await pg?.drop();
+    },
+  };
 }
