@@ -26,7 +26,7 @@ export interface ConnectionShape<T> {
 }
 
 /** `<Name>Connection` and `<Name>Edge` types for a keyset-paged list. */
-export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>) {
+export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>, countDescription?: string) {
   const edge = builder.objectRef<{ cursor: string; node: T }>(`${name}Edge`).implement({
     fields: (t) => ({
       cursor: t.exposeString('cursor'),
@@ -38,7 +38,7 @@ export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>) {
       edges: t.field({ type: [edge], resolve: (c) => c.edges }),
       nodes: t.field({ type: [nodeRef], resolve: (c) => c.edges.map((e) => e.node) }),
       pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      totalCount: t.int({ resolve: (c) => c.totalCount() }),
+      totalCount: t.int({ description: countDescription, resolve: (c) => c.totalCount() }),
     }),
   });
 }

@@ -17,10 +17,9 @@ import {
 import {
   listWebhookConnection,
   listWebhookPage,
-  type WebhookConnectionResult,
   type WebhookPageResult,
 } from '../webhooks/list.js';
-import { PageInfoRef } from './pageInfo.js';
+import { connectionType } from './pageInfo.js';
 
 export const WebhookStateEnum = builder.enumType(WebhookState, {
   name: 'WebhookState',
@@ -60,21 +59,7 @@ export const WebhookRef = builder.prismaObject('Webhook', {
   }),
 });
 
-const WebhookEdgeRef = builder.objectRef<{ cursor: string; node: Webhook }>('WebhookEdge').implement({
-  fields: (t) => ({
-    cursor: t.exposeString('cursor'),
-    node: t.field({ type: WebhookRef, resolve: (e) => e.node }),
-  }),
-});
-
-const WebhookConnectionRef = builder.objectRef<WebhookConnectionResult>('WebhookConnection').implement({
-  fields: (t) => ({
-    edges: t.field({ type: [WebhookEdgeRef], resolve: (c) => c.edges }),
-    nodes: t.field({ type: [WebhookRef], resolve: (c) => c.edges.map((e) => e.node) }),
-    pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-    totalCount: t.int({ description: 'Webhooks matching the filter, across all pages', resolve: (c) => c.totalCount() }),
-  }),
-});
+const WebhookConnectionRef = connectionType('Webhook', WebhookRef, 'Webhooks matching the filter, across all pages');
 
 const WebhookPageRef = builder.objectRef<WebhookPageResult>('WebhookPage').implement({
   description: 'A page of webhooks, for limit/page style clients',
