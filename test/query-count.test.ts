@@ -1,0 +1,123 @@
+// Listing webhooks with owner, registeredAssociate, updatedAssociate and
+// events costs a fixed number of SQL statements, whatever the list size: the
+// associations resolve through batched DataLoaders, not one query per row.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { client, type Gql } from './helpers/graphql.js';
+import { createApiKey, createAssociate, createWebhook, okData, payloadOk, UPDATE_WEBHOOK } from './helpers/webhooks.js';
+
+let app: TestApp;
+let gql: Gql;
+let editor: Gql;
+let onQuery: (listener: (sql: string) => void) => () => void;
+const owners: string[] = [];
+let created = 0;
+
+// Page size and limit are variables: graphql-armor's cost limit multiplies a
+// literal `first: 100` by 100, which would refuse this query outright.
+const LIST = `query($n: Int) {
+  webhooks(first: $n, orderBy: { field: NAME, direction: ASC }) {
+    totalCount
+    edges { cursor node {
+      id name targetUrl state events
+      owner { id name email }
+      registeredAssociate { id name }
+      updatedAssociate { id name }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const PAGE = `query($n: Int) {
+  webhooksPage(limit: $n, page: 1) {
+    totalCount
+    items { id name events owner { id name } registeredAssociate { id name } updatedAssociate { id name } }
+  }
+}`;
+
+before(async () => {
+  // No delivery worker: its polling would add statements to the count.
+  app = await startTestApp({ WORKER_ENABLED: 'false' });
+  gql = client(app.url, BOOTSTRAP_KEY);
+  ({ onQuery } = await import('../src/db/client.js'));
+  for (let i = 0; i < 5; i += 1) {
+    owners.push((await createAssociate(gql, { name: `Owner ${i}`, email: `owner${i}@example.com`, role: 'ADMIN' })).id);
+  }
+  const editorId = (await createAssociate(gql, { name: 'Editor', email: 'editor@example.com', role: 'ADMIN' })).id;
+  editor = client(app.url, (await createApiKey(gql, { name: 'editor', associateId: editorId })).key);
+});
+after(() => app.stop());
+
+/** Creates webhooks until there are `n`, with varied owners, events and updaters. */
+async function growTo(n: number) {
+  while (created < n) {
+    const i = created;
+    const { webhook } = await createWebhook(gql, {
+      name: `Listed ${String(i).padStart(3, '0')}`,
+      // An IP literal skips the create-time DNS lookup, which is slow here.
+      targetUrl: `https://93.184.216.34/hooks/${i}`,
+      ownerId: owners[i % owners.length],
+      events: i % 3 === 0 ? ['*'] : ['webhook.created', 'webhook.deleted'],
+    });
+    if (i % 2 === 0) payloadOk(await editor(UPDATE_WEBHOOK, { id: webhook.id, input: { properties: { i } } }), 'updateWebhook');
+    created += 1;
+  }
+}
+
+/** The SQL statements Prisma sends while one HTTP request runs, and its data. */
+async function measure(query: string, n: number): Promise<{ statements: string[]; data: any }> {
+  const statements: string[] = [];
+  const stop = onQuery((sql) => statements.push(sql));
+  try {
+    const data = okData(await gql(query, { n }));
+    return { statements, data };
+  } finally {
+    stop();
+  }
+}
+
+function assertResolved(nodes: any[], n: number) {
+  assert.equal(nodes.length, n);
+  for (const w of nodes) {
+    assert.ok(w.owner?.name?.startsWith('Owner '), JSON.stringify(w.owner));
+    assert.ok(['Admin', 'Editor'].includes(w.updatedAssociate.name));
+    assert.equal(w.registeredAssociate.name, 'Admin');
+    assert.ok(w.events.length >= 1);
+  }
+  // The batches really did mix owners and updaters.
+  assert.equal(new Set(nodes.map((w) => w.owner.id)).size, owners.length);
+  assert.equal(new Set(nodes.map((w) => w.updatedAssociate.name)).size, 2);
+}
+
+test('webhooks(first: 100) costs the same fixed number of SQL statements for 10 and for 100 webhooks', async (t) => {
+  await growTo(10);
+  const small = await measure(LIST, 100);
+  assertResolved(small.data.webhooks.edges.map((e: any) => e.node), 10);
+  assert.equal(small.data.webhooks.totalCount, 10);
+
+  await growTo(100);
+  const large = await measure(LIST, 100);
+  assertResolved(large.data.webhooks.edges.map((e: any) => e.node), 100);
+  assert.equal(large.data.webhooks.totalCount, 100);
+
+  t.diagnostic(`webhooks: ${small.statements.length} statements for 10 webhooks, ${large.statements.length} for 100`);
+  assert.equal(large.statements.length, small.statements.length, `10: ${small.statements.join('\n')}\n100: ${large.statements.join('\n')}`);
+  // The API key and its associate (2), the page, totalCount, associates (one
+  // batch for all three fields) and webhook events (one batch).
+  assert.ok(large.statements.length <= 6, large.statements.join('\n'));
+  // Besides the caller's own associate (looked up by one id with the key),
+  // one batched IN (...) query serves owner, registeredAssociate and updatedAssociate.
+  const associateBatches = large.statements.filter((s) => /FROM\s+\S*Associate\S*\s+WHERE/i.test(s) && /\bIN\s*\(/i.test(s));
+  assert.equal(associateBatches.length, 1, 'owner, registeredAssociate and updatedAssociate share one batched query');
+});
+
+test('webhooksPage(limit: 100) costs a fixed number of SQL statements too', async (t) => {
+  await growTo(100);
+  const large = await measure(PAGE, 100);
+  assert.equal(large.data.webhooksPage.items.length, 100);
+  const small = await measure(PAGE, 10);
+  assert.equal(small.data.webhooksPage.items.length, 10);
+  t.diagnostic(`webhooksPage: ${small.statements.length} statements for 10 items, ${large.statements.length} for 100`);
+  assert.equal(large.statements.length, small.statements.length);
+  assert.ok(large.statements.length <= 6, large.statements.join('\n'));
+});
