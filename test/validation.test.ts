@@ -87,6 +87,11 @@ describe('targetUrl', () => {
     });
   }
 
+  test('surrounding spaces are trimmed from the stored URL', async () => {
+    const { webhook } = await createWebhook(gql, { targetUrl: '  https://hooks.example.com/spaced  ' });
+    assert.equal(webhook.targetUrl, 'https://hooks.example.com/spaced');
+  });
+
   test('accepts a public https URL whose host does not resolve (yet)', async () => {
     const { webhook } = await createWebhook(gql, { targetUrl: 'https://hooks.example.com/ok?x=1#frag' });
     assert.equal(webhook.targetUrl, 'https://hooks.example.com/ok?x=1#frag');
@@ -100,6 +105,8 @@ describe('events', () => {
     await refusedOnCreateAndUpdate({ events: ['no.such.event'] }, 'INVALID', ['input', 'events'], /no\.such\.event/);
     await refusedOnCreateAndUpdate({ events: ['webhook.created', 'contact.created'] }, 'INVALID', ['input', 'events'], /contact\.created/);
     await refusedOnCreateAndUpdate({ events: ['webhook.ping'] }, 'INVALID', ['input', 'events']);
+    // "*" does not make an unknown name next to it acceptable.
+    await refusedOnCreateAndUpdate({ events: ['*', 'no.such.event'] }, 'INVALID', ['input', 'events'], /no\.such\.event/);
   });
 
   test('no events at all', async () => {
@@ -246,6 +253,33 @@ describe('unknown ids are NOT_FOUND', () => {
     }
     assertUserError(await gql(CREATE_API_KEY, { input: { name: 'k', associateId: missing } }), 'createApiKey', 'NOT_FOUND', ['input', 'associateId']);
     assertUserError(await gql(REVOKE_API_KEY, { id: missing }), 'revokeApiKey', 'NOT_FOUND', ['id']);
+  });
+});
+
+describe('concurrent duplicates elsewhere', () => {
+  /** Runs `n` copies of a mutation at once: exactly one succeeds, the rest get CONFLICT on `field`. */
+  async function oneWins(doc: string, mutation: string, vars: () => Record<string, unknown>, field: string[]) {
+    const results = await Promise.all(Array.from({ length: 6 }, () => gql(doc, vars())));
+    for (const r of results) {
+      assert.equal(r.status, 200);
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    }
+    const errors = results.map((r) => r.data[mutation].userErrors);
+    assert.equal(errors.filter((e) => e.length === 0).length, 1, JSON.stringify(errors));
+    for (const e of errors.filter((x) => x.length)) assert.deepEqual(e.map((x: any) => [x.code, x.field]), [['CONFLICT', field]]);
+  }
+
+  test('createAssociate with one email', async () => {
+    await oneWins(
+      'mutation($input: CreateAssociateInput!) { createAssociate(input: $input) { associate { id } userErrors { field message code } } }',
+      'createAssociate',
+      () => ({ input: { name: 'Racer', email: 'racer@example.com', role: 'MEMBER' } }),
+      ['input', 'email'],
+    );
+  });
+
+  test('createEventType with one name', async () => {
+    await oneWins(CREATE_EVENT_TYPE, 'createEventType', () => ({ input: { name: 'race.started', group: 'Races' } }), ['input', 'name']);
   });
 });
 

@@ -29,18 +29,26 @@ export async function createAssociate(caller: Caller, input: CreateAssociateInpu
   if (!EMAIL.test(email) || email.length > 320) errors.push(invalid(['input', 'email'], 'email is not a valid address'));
   if (errors.length) return { ok: false, errors };
   const taken = await prisma.associate.findUnique({ where: { accountId_email: { accountId: caller.accountId, email } } });
-  if (taken) return fail('CONFLICT', `An associate with email ${email} already exists`, ['input', 'email']);
-  const associate = await prisma.$transaction(async (tx) => {
-    const row = await tx.associate.create({
-      data: { id: newId(), accountId: caller.accountId, name, email, role: input.role },
+  const emailTaken = () => fail('CONFLICT', `An associate with email ${email} already exists`, ['input', 'email']);
+  if (taken) return emailTaken();
+  let associate: Associate;
+  try {
+    associate = await prisma.$transaction(async (tx) => {
+      const row = await tx.associate.create({
+        data: { id: newId(), accountId: caller.accountId, name, email, role: input.role },
+      });
+      await publishInTx(tx, {
+        accountId: caller.accountId,
+        type: 'associate.created',
+        payload: { associate: { id: row.id, name, email, role: row.role } },
+      });
+      return row;
     });
-    await publishInTx(tx, {
-      accountId: caller.accountId,
-      type: 'associate.created',
-      payload: { associate: { id: row.id, name, email, role: row.role } },
-    });
-    return row;
-  });
+  } catch (err) {
+    // A concurrent request took the email between the check above and the insert.
+    if ((err as { code?: string })?.code === 'P2002') return emailTaken();
+    throw err;
+  }
   wakeWorkers();
   return ok(associate);
 }

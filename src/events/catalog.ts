@@ -94,9 +94,17 @@ export async function createEventType(caller: Caller, input: CreateEventTypeInpu
     return fail('CONFLICT', `"${name}" is a built-in event type`, ['input', 'name']);
   }
   const exists = await prisma.eventType.findUnique({ where: { accountId_name: { accountId: caller.accountId, name } } });
-  if (exists) return fail('CONFLICT', `Event type "${name}" already exists`, ['input', 'name']);
-  const row = await prisma.eventType.create({
-    data: { id: newId(), accountId: caller.accountId, name, group, description: input.description ?? '' },
-  });
+  const conflict = () => fail('CONFLICT', `Event type "${name}" already exists`, ['input', 'name']);
+  if (exists) return conflict();
+  let row;
+  try {
+    row = await prisma.eventType.create({
+      data: { id: newId(), accountId: caller.accountId, name, group, description: input.description ?? '' },
+    });
+  } catch (err) {
+    // A concurrent request added the same name between the check and the insert.
+    if ((err as { code?: string })?.code === 'P2002') return conflict();
+    throw err;
+  }
   return ok({ id: row.id, name: row.name, group: row.group, description: row.description, builtIn: false });
 }

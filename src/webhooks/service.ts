@@ -9,7 +9,7 @@ import { generateWebhookSecret } from '../security/secrets.js';
 import { secretBox } from '../security/keyring.js';
 import { config } from '../config.js';
 import type { Prisma, Webhook, WebhookState } from '../generated/prisma/client.js';
-import { checkHeaders, checkName, checkProperties, checkUrl, normaliseEvents } from './validation.js';
+import { checkHeaders, checkName, checkProperties, checkUrl, listedEvents, normaliseEvents } from './validation.js';
 
 export interface CreateWebhookInput {
   name: string;
@@ -115,10 +115,11 @@ export async function createWebhook(
   const headers = input.headers ?? {};
   const properties = input.properties ?? {};
   const events = normaliseEvents(input.events);
+  const targetUrl = input.targetUrl.trim();
   const errors: UserError[] = [
     ...checkName(input.name, f('name')),
-    ...(await checkUrl(input.targetUrl, f('targetUrl'))),
-    ...(await checkEventNames(caller.accountId, events, f('events'))),
+    ...(await checkUrl(targetUrl, f('targetUrl'))),
+    ...(await checkEventNames(caller.accountId, listedEvents(input.events), f('events'))),
     ...checkHeaders(headers, f('headers')),
     ...checkProperties(properties, f('properties')),
   ];
@@ -146,7 +147,7 @@ export async function createWebhook(
           accountId: caller.accountId,
           name: input.name.trim(),
           nameKey: input.name.trim().toLowerCase(),
-          targetUrl: input.targetUrl,
+          targetUrl,
           state: active ? 'ACTIVE' : 'STOPPED',
           stateReason: active ? null : `Created inactive by ${caller.associateName}`,
           stateChangedAt: now,
@@ -184,8 +185,8 @@ export async function updateWebhook(caller: Caller, id: string, input: UpdateWeb
   const events = input.events ? normaliseEvents(input.events) : null;
   const errors: UserError[] = [];
   if (input.name != null) errors.push(...checkName(input.name, f('name')));
-  if (input.targetUrl != null) errors.push(...(await checkUrl(input.targetUrl, f('targetUrl'))));
-  if (events) errors.push(...(await checkEventNames(caller.accountId, events, f('events'))));
+  if (input.targetUrl != null) errors.push(...(await checkUrl(input.targetUrl.trim(), f('targetUrl'))));
+  if (input.events) errors.push(...(await checkEventNames(caller.accountId, listedEvents(input.events), f('events'))));
   if (input.headers != null) errors.push(...checkHeaders(input.headers, f('headers')));
   if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
   if (input.ownerId != null) errors.push(...(await checkOwner(caller, input.ownerId, f('ownerId'))));
@@ -195,7 +196,7 @@ export async function updateWebhook(caller: Caller, id: string, input: UpdateWeb
   }
   const data: Prisma.WebhookUncheckedUpdateInput = { updatedAt: new Date(), updatedById: caller.associateId };
   if (input.name != null) Object.assign(data, { name: input.name.trim(), nameKey: input.name.trim().toLowerCase() });
-  if (input.targetUrl != null) data.targetUrl = input.targetUrl;
+  if (input.targetUrl != null) data.targetUrl = input.targetUrl.trim();
   if (input.headers != null) data.headers = input.headers as Prisma.InputJsonValue;
   if (input.properties != null) data.properties = input.properties as Prisma.InputJsonValue;
   if (input.ownerId != null) data.ownerId = input.ownerId;

@@ -71,6 +71,14 @@ export function checkProperties(properties: unknown, field: string[]): UserError
   return [];
 }
 
+/**
+ * The distinct, trimmed, non-empty names as given, before "*" absorbs the
+ * rest: every one of them must be "*" or in the catalog.
+ */
+export function listedEvents(events: string[]): string[] {
+  return [...new Set(events.map((e) => e.trim()).filter(Boolean))];
+}
+
 /** Normalises event names: trimmed, de-duplicated, "*" alone if present. */
 export function normaliseEvents(events: string[]): string[] {
   const unique = [...new Set(events.map((e) => e.trim()).filter(Boolean))];
