@@ -131,6 +131,9 @@ describe('name', () => {
     await refusedOnCreateAndUpdate({ name: 'x'.repeat(201) }, 'INVALID', ['input', 'name'], /200/);
     const { webhook } = await createWebhook(gql, { name: 'y'.repeat(200) });
     assert.equal(webhook.name.length, 200);
+    // The limit is on the stored, trimmed name.
+    const { webhook: padded } = await createWebhook(gql, { name: `   ${'z'.repeat(200)}   ` });
+    assert.equal(padded.name, 'z'.repeat(200));
   });
 
   test('duplicates, ignoring case and surrounding spaces', async () => {

@@ -11,7 +11,8 @@ const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'use
 
 export function checkName(name: string, field: string[]): UserError[] {
   if (name.trim().length === 0) return [invalid(field, 'name must not be empty')];
-  if (name.length > MAX_NAME_LENGTH) return [invalid(field, `name must be at most ${MAX_NAME_LENGTH} characters`)];
+  // Names are stored trimmed, so the limit applies to the trimmed name.
+  if (name.trim().length > MAX_NAME_LENGTH) return [invalid(field, `name must be at most ${MAX_NAME_LENGTH} characters`)];
   if (!/[\p{L}\p{N}]/u.test(name)) return [invalid(field, 'name must contain at least one letter or digit')];
   return [];
 }
