@@ -1,7 +1,7 @@
 // Atomic batch claims. A claim sets a lease; a delivery whose lease has run
 // out (its worker died) is due again and another worker claims it.
 import { prisma, provider } from '../db/client.js';
-import { Params } from './sql.js';
+import { Params } from '../db/sql.js';
 
 export interface ClaimedDelivery {
   id: string;
@@ -53,19 +53,27 @@ function pgClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[]
   const p = new Params();
   const due = p.ts(now);
   // SKIP LOCKED lets several instances claim side by side without waiting
-  // on, or double-claiming, each other's rows.
+  // on, or double-claiming, each other's rows. Row locks cannot be taken in a
+  // query with window functions, so the due rows are locked first and ranked
+  // per webhook after: like SQLite, at most perWebhook of one webhook per
+  // claim, so a slow webhook's backlog cannot fill the worker's slots.
   const sql = `
-    UPDATE "Delivery" SET "leaseOwner" = ${p.v(req.owner)}, "leaseUntil" = ${p.ts(new Date(now.getTime() + req.leaseMs))}
-    WHERE "id" IN (
-      SELECT d."id" FROM "Delivery" d
+    WITH candidates AS (
+      SELECT d."id", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
       WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
         AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${due})
         AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
         ${req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : ''}
       ORDER BY d."nextAttemptAt"
-      LIMIT ${p.int(req.limit)}
+      LIMIT ${p.int(Math.min(CANDIDATE_WINDOW, req.limit * req.perWebhook))}
       FOR UPDATE SKIP LOCKED
+    ), ranked AS (
+      SELECT "id", "nextAttemptAt",
+        ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
+      FROM candidates
     )
+    UPDATE "Delivery" SET "leaseOwner" = ${p.v(req.owner)}, "leaseUntil" = ${p.ts(new Date(now.getTime() + req.leaseMs))}
+    WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${p.int(req.perWebhook)} ORDER BY "nextAttemptAt" LIMIT ${p.int(req.limit)})
     RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;
   return { sql, values: p.values };
 }

@@ -7,7 +7,7 @@ import { logger } from '../logger.js';
 import { pubsub } from '../live/pubsub.js';
 import { changeStateInTx, notifyStateChanged } from '../webhooks/service.js';
 import { wakeWorkers } from './publish.js';
-import { Params } from './sql.js';
+import { Params } from '../db/sql.js';
 import type { Outcome } from './attempts.js';
 
 const ATTEMPT_COLUMNS = [

@@ -7,7 +7,8 @@ import { requireAdmin, type Caller } from '../auth/caller.js';
 import { isKnownEventType, PING_EVENT_TYPE } from '../events/catalog.js';
 import { newId } from '../security/ids.js';
 import { attempt, type Job, type LiveAttempt } from './attempts.js';
-import { publishInTx, wakeWorkers, type Published } from './publish.js';
+import { publishNow, wakeWorkers, type Published } from './publish.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { record } from './record.js';
 import { loadForDelivery } from './worker.js';
 
@@ -48,17 +49,16 @@ export async function publish(
 ): Promise<Result<Published>> {
   const errors = await checkPublish(accountId, type, payload, opts);
   if (errors.length) return { ok: false, errors };
-  const publishOnce = () =>
-    prisma.$transaction((tx) => publishInTx(tx, { accountId, type, payload, idempotencyKey: opts.idempotencyKey }));
+  const req = { accountId, type, payload, idempotencyKey: opts.idempotencyKey };
   let published: Published;
   try {
-    published = await publishOnce();
+    published = await publishNow(req);
   } catch (err) {
     // Two publishes raced with one idempotency key: the loser returns the winner's event.
-    if ((err as { code?: string }).code !== 'P2002' || !opts.idempotencyKey) throw err;
-    published = await publishOnce();
+    if (!isUniqueViolation(err) || !opts.idempotencyKey) throw err;
+    published = await publishNow(req);
   }
-  if (published.deliveryIds.length) wakeWorkers();
+  if (published.deliveryCount) wakeWorkers();
   return ok(published);
 }
 

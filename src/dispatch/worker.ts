@@ -4,6 +4,7 @@
 // and re-reads the webhook and event before sending.
 import { config } from '../config.js';
 import { prisma } from '../db/client.js';
+import { Params, toDate } from '../db/sql.js';
 import { logger } from '../logger.js';
 import { attempt, type EventForDelivery, type Job, type WebhookForDelivery } from './attempts.js';
 import { claimDue, releaseClaims, type ClaimedDelivery } from './claim.js';
@@ -18,19 +19,51 @@ export interface Worker {
   readonly busy: number;
 }
 
-const WEBHOOK_FIELDS = {
-  id: true, accountId: true, name: true, targetUrl: true, headers: true, properties: true,
-  secretCiphertext: true, previousSecretCiphertext: true, previousSecretExpiresAt: true, state: true,
-} as const;
+const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
 
+/**
+ * The webhooks and events a batch of deliveries needs, in two indexed reads.
+ * Hand-written: this runs for every claimed batch.
+ */
 export async function loadForDelivery(webhookIds: string[], eventIds: string[]) {
+  const pw = new Params();
+  const pe = new Params();
   const [webhooks, events] = await Promise.all([
-    prisma.webhook.findMany({ where: { id: { in: webhookIds } }, select: WEBHOOK_FIELDS }),
-    prisma.event.findMany({ where: { id: { in: eventIds } }, select: { id: true, type: true, payload: true, createdAt: true } }),
+    prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+      `SELECT "id", "accountId", "name", "targetUrl", "headers", "properties", "secretCiphertext",
+         "previousSecretCiphertext", "previousSecretExpiresAt", "state"
+       FROM "Webhook" WHERE "id" IN (${pw.list(webhookIds)})`,
+      ...pw.values,
+    ),
+    prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+      `SELECT "id", "type", "payload", "createdAt" FROM "Event" WHERE "id" IN (${pe.list(eventIds)})`,
+      ...pe.values,
+    ),
   ]);
   return {
-    webhooks: new Map<string, WebhookForDelivery>(webhooks.map((w) => [w.id, w])),
-    events: new Map<string, EventForDelivery>(events.map((e) => [e.id, e])),
+    webhooks: new Map<string, WebhookForDelivery>(
+      webhooks.map((w) => [
+        String(w.id),
+        {
+          id: String(w.id),
+          accountId: String(w.accountId),
+          name: String(w.name),
+          targetUrl: String(w.targetUrl),
+          headers: json(w.headers) as WebhookForDelivery['headers'],
+          properties: json(w.properties) as WebhookForDelivery['properties'],
+          secretCiphertext: String(w.secretCiphertext),
+          previousSecretCiphertext: (w.previousSecretCiphertext as string | null) ?? null,
+          previousSecretExpiresAt: toDate(w.previousSecretExpiresAt),
+          state: w.state as WebhookForDelivery['state'],
+        },
+      ]),
+    ),
+    events: new Map<string, EventForDelivery>(
+      events.map((e) => [
+        String(e.id),
+        { id: String(e.id), type: String(e.type), payload: (e.payload as string | null) ?? null, createdAt: toDate(e.createdAt)! },
+      ]),
+    ),
   };
 }
 

@@ -4,10 +4,10 @@ import { callerOf } from '../context.js';
 import { prisma } from '../db/client.js';
 import { pubsub } from '../live/pubsub.js';
 import { AttemptStatus, AttemptTrigger, DeliveryStatus } from '../generated/prisma/enums.js';
-import type { Event } from '../generated/prisma/client.js';
 import { pingWebhook, publishAs, recoverWebhook, redeliver } from '../dispatch/service.js';
 import { listAttempts, listDeliveries, listEvents } from '../dispatch/queries.js';
 import type { LiveAttempt } from '../dispatch/attempts.js';
+import type { Published } from '../dispatch/publish.js';
 import type { WebhookStats } from '../dispatch/stats.js';
 import { connectionType } from './pageInfo.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
@@ -158,7 +158,7 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
 });
 
 const PublishEventPayload = builder
-  .objectRef<Payload<{ event: Event; deliveryCount: number; duplicate: boolean }>>('PublishEventPayload')
+  .objectRef<Payload<Published>>('PublishEventPayload')
   .implement({
     fields: (t) => ({
       event: t.field({ type: EventRef, nullable: true, resolve: (p) => p.event ?? null }),
@@ -189,9 +189,7 @@ builder.mutationFields((t) => ({
     resolve: async (_r, { input }, ctx) => {
       const caller = callerOf(ctx);
       const result = await publishAs(caller, input.type, input.payload as Record<string, unknown>, { idempotencyKey: input.idempotencyKey });
-      if (!result.ok) return { userErrors: result.errors };
-      const event = await prisma.event.findUniqueOrThrow({ where: { id: result.value.eventId } });
-      return { event, deliveryCount: result.value.deliveryIds.length, duplicate: result.value.duplicate, userErrors: [] };
+      return toPayload(result, (v) => v);
     },
   }),
   pingWebhook: t.field({

@@ -1,7 +1,7 @@
 // Hand-written SQL for the delivery hot path, in both dialects. Prisma's
 // model API costs a round trip per row; these statements batch a whole claim
 // or a whole set of outcomes into one statement each.
-import { provider } from '../db/client.js';
+import { provider } from './client.js';
 
 /**
  * Collects bind values and writes the provider's placeholder for each.
