@@ -4,28 +4,30 @@ import { requireAdmin, type Caller } from '../auth/caller.js';
 import { publishInTx, wakeWorkers } from '../dispatch/publish.js';
 import { newId } from '../security/ids.js';
 import { apiKeyHints, generateApiKey, hashApiKey } from '../security/secrets.js';
-import type { ApiKey } from '../generated/prisma/client.js';
+import type { ApiKey, Role } from '../generated/prisma/client.js';
+import { Params } from '../db/sql.js';
 
-/** Resolves a presented key to its caller, or null if unknown or revoked. */
+/**
+ * Resolves a presented key to its caller, or null if unknown or revoked.
+ * Runs on every request, so it is one hand-written indexed lookup.
+ */
 export async function authenticate(key: string): Promise<Caller | null> {
-  const row = await prisma.apiKey.findUnique({
-    where: { keyHash: hashApiKey(key) },
-    select: {
-      id: true,
-      accountId: true,
-      application: true,
-      revokedAt: true,
-      associate: { select: { id: true, name: true, role: true } },
-    },
-  });
-  if (!row || row.revokedAt) return null;
+  const p = new Params();
+  const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+    `SELECT k."id", k."accountId", k."application", a."id" AS "associateId", a."name", a."role"
+     FROM "ApiKey" k JOIN "Associate" a ON a."id" = k."associateId"
+     WHERE k."keyHash" = ${p.v(hashApiKey(key))} AND k."revokedAt" IS NULL`,
+    ...p.values,
+  );
+  const row = rows[0];
+  if (!row) return null;
   return {
-    accountId: row.accountId,
-    associateId: row.associate.id,
-    associateName: row.associate.name,
-    role: row.associate.role,
-    apiKeyId: row.id,
-    application: row.application,
+    accountId: String(row.accountId),
+    associateId: String(row.associateId),
+    associateName: String(row.name),
+    role: row.role as Role,
+    apiKeyId: String(row.id),
+    application: (row.application as string | null) ?? null,
   };
 }
 
