@@ -32,6 +32,9 @@ function pass(label, files, env) {
   });
 }
 
+// Process tests run the dist/ bundle, as `npm start` does: build it from the current source.
+await import('./build.mjs');
+
 const results = [await pass('SQLite', chosen, { HOOKLINE_TEST_DB: 'sqlite' })];
 if (inProcess.length) results.push(await pass('PostgreSQL', inProcess, { HOOKLINE_TEST_DB: 'postgres' }));
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);

@@ -1,5 +1,5 @@
 // The user's path, with real child processes: the admin command creates an
-// account, then `node --import tsx src/main.ts` (what `npm start` runs) serves
+// account, then `node dist/main.mjs` (what `npm start` runs) serves
 // it on a real port, answers probes and GraphiQL, enforces auth and the body
 // cap, and shuts down cleanly on SIGTERM.
 import { after, before, test } from 'node:test';
@@ -90,7 +90,7 @@ before(async () => {
 
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  server = spawn(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], {
     cwd: root,
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

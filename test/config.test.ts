@@ -153,7 +153,7 @@ test('loadConfig returns a frozen object and reads nothing but its argument', ()
 
 test('npm start with PORT=abc exits 1 naming PORT, without a stack trace', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookline-config-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], {
     cwd: root,
     env: { ...process.env, PORT: 'abc', DATABASE_URL: `file:${join(dataDir, 'hookline.db')}`, DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -46,7 +46,7 @@ test('an API-only instance does not deliver; a separate worker process does', as
   const pending = await gql(`{ webhooks(first: 1) { nodes { stats { pendingCount succeededCount } } } }`);
   assert.deepEqual(pending.data.webhooks.nodes[0].stats, { pendingCount: 1, succeededCount: 0 });
 
-  worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker-main.ts'], {
+  worker = spawn(process.execPath, ['--enable-source-maps', 'dist/worker.mjs'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SqlDriverAdapter, SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Config } from '../config.js';
+import { ROOT } from '../paths.js';
 import { pgAdapterFactory, sqliteAdapterFactory } from './client.js';
 
 const LEDGER = '_hookline_migrations';
@@ -21,7 +21,7 @@ interface Migration {
 }
 
 export function migrationsDir(provider: Config['provider']): string {
-  const root = fileURLToPath(new URL('../../prisma/', import.meta.url));
+  const root = join(ROOT, 'prisma');
   return provider === 'sqlite' ? join(root, 'migrations') : join(root, 'postgres', 'migrations');
 }
 
