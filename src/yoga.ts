@@ -4,6 +4,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { schema } from './schema/index.js';
 import { createContext, type Context } from './context.js';
 import { useApiKeyAuth } from './auth/plugin.js';
+import { useSharedSubscriptionResults } from './live/shared-results.js';
 import { config } from './config.js';
 import { logger } from './logger.js';
 
@@ -41,6 +42,7 @@ export function createHooklineYoga() {
         maxDirectives: { n: 50 },
       }),
       useApiKeyAuth(),
+      useSharedSubscriptionResults(),
     ],
   });
 }
