@@ -153,7 +153,7 @@ export function loadConfig(env: Env): Config {
     secretRotationGraceMs: parseDuration('SECRET_ROTATION_GRACE', str(env, 'SECRET_ROTATION_GRACE', '24h')),
     graphiql: bool(env, 'GRAPHIQL', true),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
-    maxQueryCost: int(env, 'MAX_QUERY_COST', 5000, 1),
+    maxQueryCost: int(env, 'MAX_QUERY_COST', 10_000, 1),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1_048_576, 1024),
     maxPageSize,
     workerEnabled: bool(env, 'WORKER_ENABLED', true),

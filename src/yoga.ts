@@ -36,7 +36,8 @@ export function createHooklineYoga() {
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-api-key', 'authorization'] }),
       EnvelopArmorPlugin({
         maxDepth: { n: cfg.maxQueryDepth, ignoreIntrospection: true },
-        costLimit: { maxCost: cfg.maxQueryCost, ignoreIntrospection: true },
+        // Cost is the Pothos complexity plugin's job: it sees variables.
+        costLimit: { enabled: false },
         maxAliases: { n: 30 },
         maxTokens: { n: 5000 },
         maxDirectives: { n: 50 },

@@ -1,11 +1,13 @@
 // Builder configuration only: schema types, plugins and scalars.
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import { getNullableType, GraphQLError, isListType, Kind, type GraphQLField, type ValueNode } from 'graphql';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { prisma } from '../db/client.js';
 import type { Context } from '../context.js';
+import { config } from '../config.js';
 
 function parseDateTime(value: unknown): Date {
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
@@ -38,6 +40,17 @@ function jsonLiteral(node: ValueNode, variables: Record<string, unknown> | null 
   }
 }
 
+/**
+ * Query cost, computed with the request's variables before anything runs: a
+ * paged field multiplies what is selected under it by its page size (first,
+ * last or limit, default 20); other list fields by 10.
+ */
+function fieldComplexity(args: Record<string, unknown>, _ctx: Context, field: GraphQLField<unknown, Context, Record<string, unknown>>) {
+  const page = [args.first, args.last, args.limit].find((n) => typeof n === 'number') as number | undefined;
+  if ('first' in args || 'last' in args || 'limit' in args) return { field: 1, multiplier: Math.max(1, page ?? 20) };
+  return { field: 1, multiplier: isListType(getNullableType(field.type)) ? 10 : 1 };
+}
+
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: Context;
@@ -48,13 +61,22 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [PrismaPlugin],
+  plugins: [PrismaPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   prisma: {
     client: prisma,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
+  },
+  complexity: {
+    fieldComplexity,
+    limit: () => ({ complexity: config().maxQueryCost }),
+    complexityError: (_kind, result) =>
+      new GraphQLError(
+        `Query cost ${result.complexity} is over the limit of ${result.maxComplexity} (MAX_QUERY_COST); ask for fewer items with first/last/limit or select fewer nested lists`,
+        { extensions: { code: 'QUERY_TOO_COMPLEX', cost: result.complexity, limit: result.maxComplexity } },
+      ),
   },
 });
 

@@ -35,8 +35,9 @@ export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>, co
   });
   return builder.objectRef<ConnectionShape<T>>(`${name}Connection`).implement({
     fields: (t) => ({
-      edges: t.field({ type: [edge], resolve: (c) => c.edges }),
-      nodes: t.field({ type: [nodeRef], resolve: (c) => c.edges.map((e) => e.node) }),
+      // The paged parent field already multiplies by the page size.
+      edges: t.field({ type: [edge], complexity: { field: 0, multiplier: 1 }, resolve: (c) => c.edges }),
+      nodes: t.field({ type: [nodeRef], complexity: { field: 0, multiplier: 1 }, resolve: (c) => c.edges.map((e) => e.node) }),
       pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
       totalCount: t.int({ description: countDescription, resolve: (c) => c.totalCount() }),
     }),

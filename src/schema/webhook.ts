@@ -64,7 +64,7 @@ const WebhookConnectionRef = connectionType('Webhook', WebhookRef, 'Webhooks mat
 const WebhookPageRef = builder.objectRef<WebhookPageResult>('WebhookPage').implement({
   description: 'A page of webhooks, for limit/page style clients',
   fields: (t) => ({
-    items: t.field({ type: [WebhookRef], resolve: (p) => p.items }),
+    items: t.field({ type: [WebhookRef], complexity: { field: 0, multiplier: 1 }, resolve: (p) => p.items }),
     page: t.exposeInt('page'),
     limit: t.exposeInt('limit'),
     totalCount: t.exposeInt('totalCount'),
