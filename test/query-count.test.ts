@@ -14,8 +14,7 @@ let onQuery: (listener: (sql: string) => void) => () => void;
 const owners: string[] = [];
 let created = 0;
 
-// Page size and limit are variables: graphql-armor's cost limit multiplies a
-// literal `first: 100` by 100, which would refuse this query outright.
+// Page size and limit are variables, so one query text serves every size.
 const LIST = `query($n: Int) {
   webhooks(first: $n, orderBy: { field: NAME, direction: ASC }) {
     totalCount
@@ -121,4 +120,27 @@ test('webhooksPage(limit: 100) costs a fixed number of SQL statements too', asyn
   t.diagnostic(`webhooksPage: ${small.statements.length} statements for 10 items, ${large.statements.length} for 100`);
   assert.equal(large.statements.length, small.statements.length);
   assert.ok(large.statements.length <= 6, large.statements.join('\n'));
+});
+
+const WITH_STATS = `query($n: Int) {
+  webhooks(first: $n, orderBy: { field: NAME, direction: ASC }) {
+    nodes { id owner { name } registeredAssociate { name } updatedAssociate { name }
+      stats { succeededCount failedCount pendingCount consecutiveFailures lastAttemptAt lastSuccessAt } }
+  }
+}`;
+
+test('stats for a page of webhooks load in a fixed number of SQL statements', async (t) => {
+  await growTo(100);
+  // Give every subscribed webhook pending deliveries (the worker is off, so they stay pending).
+  const pub = okData(await gql(`mutation { publishEvent(input: { type: "webhook.created", payload: { probe: true } }) { deliveryCount userErrors { message } } }`));
+  assert.equal(pub.publishEvent.deliveryCount, 100);
+  const small = await measure(WITH_STATS, 10);
+  const large = await measure(WITH_STATS, 100);
+  assert.equal(large.data.webhooks.nodes.length, 100);
+  const pending = large.data.webhooks.nodes.reduce((n: number, w: any) => n + w.stats.pendingCount, 0);
+  assert.ok(pending >= 100, `pending deliveries counted: ${pending}`);
+  t.diagnostic(`with stats: ${small.statements.length} statements for 10 webhooks, ${large.statements.length} for 100`);
+  assert.equal(large.statements.length, small.statements.length, large.statements.join('\n'));
+  // The key lookup, the page, one associate batch and three stats statements.
+  assert.ok(large.statements.length <= 7, large.statements.join('\n'));
 });
