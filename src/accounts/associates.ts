@@ -1,4 +1,5 @@
 import { prisma } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { fail, invalid, ok, type Result, type UserError } from '../errors.js';
 import { requireAdmin, type Caller } from '../auth/caller.js';
 import { publishInTx, wakeWorkers } from '../dispatch/publish.js';
@@ -46,7 +47,7 @@ export async function createAssociate(caller: Caller, input: CreateAssociateInpu
     });
   } catch (err) {
     // A concurrent request took the email between the check above and the insert.
-    if ((err as { code?: string })?.code === 'P2002') return emailTaken();
+    if (isUniqueViolation(err)) return emailTaken();
     throw err;
   }
   wakeWorkers();

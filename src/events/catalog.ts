@@ -1,6 +1,7 @@
 // The catalog of event types a webhook can subscribe to: the built-in types
 // every account has, plus the custom types its admins add.
 import { prisma } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { fail, invalid, ok, type Result, type UserError } from '../errors.js';
 import { requireAdmin, type Caller } from '../auth/caller.js';
 import { newId } from '../security/ids.js';
@@ -103,7 +104,7 @@ export async function createEventType(caller: Caller, input: CreateEventTypeInpu
     });
   } catch (err) {
     // A concurrent request added the same name between the check and the insert.
-    if ((err as { code?: string })?.code === 'P2002') return conflict();
+    if (isUniqueViolation(err)) return conflict();
     throw err;
   }
   return ok({ id: row.id, name: row.name, group: row.group, description: row.description, builtIn: false });

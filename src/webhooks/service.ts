@@ -1,5 +1,6 @@
 // Webhook management: every rule about who may change what lives here.
 import { prisma } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { fail, ok, type Result, type UserError } from '../errors.js';
 import { requireAdmin, type Caller } from '../auth/caller.js';
 import { checkEventNames } from '../events/catalog.js';
@@ -96,10 +97,6 @@ const conflictName = (name: string, field: string[]): UserError => ({
   message: `A webhook named "${name.trim()}" already exists in this account (names are case-insensitive)`,
   field,
 });
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
-}
 
 async function emit(tx: Tx, accountId: string, type: string, payload: Record<string, unknown>) {
   await publishInTx(tx, { accountId, type, payload });
