@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { createHooklineYoga } from './yoga.js';
 import { prisma } from './db/client.js';
 import { config } from './config.js';
@@ -69,10 +69,19 @@ export async function startHttpServer(): Promise<HttpServer> {
           params: payload,
           connectionParams: ctx.connectionParams,
         });
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          // A syntax error (or too many tokens) fails this operation alone;
+          // thrown, it would close the socket and every subscription on it.
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
         const args = {
           schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },

@@ -122,6 +122,9 @@ export async function attempt(job: Job, webhook: WebhookForDelivery, event: Even
   const body = buildBody(event, webhook);
   const headers = buildHeaders(event, webhook, body, now);
   const result = await postWebhook(webhook.targetUrl, headers, body);
+  // One clock reading for the attempt's time and its retry time, so the
+  // recorded gap is exactly the delay chosen (Retry-After included).
+  const finished = new Date();
   const ok = result.status !== null && result.status >= 200 && result.status < 300;
   const attemptNumber = job.attemptCount + 1;
   let deliveryStatus: DeliveryStatus | null;
@@ -132,7 +135,7 @@ export async function attempt(job: Job, webhook: WebhookForDelivery, event: Even
   else {
     const delay = nextRetryDelay(attemptNumber, result.retryAfterMs);
     deliveryStatus = delay === null ? 'FAILED' : 'PENDING';
-    if (delay !== null) nextAttemptAt = new Date(Date.now() + delay);
+    if (delay !== null) nextAttemptAt = new Date(finished.getTime() + delay);
   }
   const label = ok ? null : failureLabel(result);
   return {
@@ -157,7 +160,7 @@ export async function attempt(job: Job, webhook: WebhookForDelivery, event: Even
       durationMs: result.durationMs,
       error: result.error ? `${result.error.code}: ${result.error.message}`.slice(0, 1000) : ok ? null : label,
       nextAttemptAt,
-      createdAt: new Date(),
+      createdAt: finished,
     },
   };
 }

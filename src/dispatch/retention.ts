@@ -17,20 +17,27 @@ export async function pruneOnce(now = new Date()): Promise<{ attempts: number; p
   return { attempts: attempts.count, payloads: payloads.count };
 }
 
-export function startRetention(): { stop(): void } {
-  const run = () =>
-    pruneOnce().then(
-      (r) => (r.attempts || r.payloads) && logger.info(r, 'pruned old delivery attempts and payloads'),
-      (err) => logger.error({ err }, 'retention pruning failed'),
-    );
+export function startRetention(): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const run = () => {
+    // One pass at a time; stop() waits for it, so nothing queries the
+    // database after shutdown has disconnected it.
+    running ??= pruneOnce()
+      .then(
+        (r) => (r.attempts || r.payloads) && logger.info(r, 'pruned old delivery attempts and payloads'),
+        (err) => logger.error({ err }, 'retention pruning failed'),
+      )
+      .finally(() => (running = null));
+  };
   const first = setTimeout(run, 10_000);
   const timer = setInterval(run, EVERY_MS);
   first.unref();
   timer.unref();
   return {
-    stop() {
+    async stop() {
       clearTimeout(first);
       clearInterval(timer);
+      await running;
     },
   };
 }

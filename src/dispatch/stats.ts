@@ -1,5 +1,6 @@
 // Delivery statistics for a batch of webhooks, in a fixed number of queries.
 import { prisma } from '../db/client.js';
+import { Params, toDate } from '../db/sql.js';
 
 export interface WebhookStats {
   succeededCount: number;
@@ -19,11 +20,25 @@ const empty = (): WebhookStats => ({
   lastSuccessAt: null,
 });
 
+/**
+ * The latest attempt time per webhook and status. Raw SQL because Prisma's
+ * groupBy `_max` on a DateTime column returns Invalid Date with the SQLite
+ * adapter's unixepoch-ms timestamps.
+ */
+function latestAttempts(accountId: string, ids: readonly string[]) {
+  if (!ids.length) return Promise.resolve([]);
+  const p = new Params();
+  const sql = `SELECT "webhookId", "status", MAX("createdAt") AS "at" FROM "DeliveryAttempt"
+    WHERE "accountId" = ${p.v(accountId)} AND "webhookId" IN (${p.list([...ids])})
+    GROUP BY "webhookId", "status"`;
+  return prisma.$queryRawUnsafe<{ webhookId: string; status: string; at: unknown }[]>(sql, ...p.values);
+}
+
 export async function loadWebhookStats(accountId: string, ids: readonly string[]): Promise<WebhookStats[]> {
   const webhookId = { in: [...ids] };
   const [counts, latest, webhooks] = await Promise.all([
     prisma.delivery.groupBy({ by: ['webhookId', 'status'], where: { accountId, webhookId }, _count: { _all: true } }),
-    prisma.deliveryAttempt.groupBy({ by: ['webhookId', 'status'], where: { accountId, webhookId }, _max: { createdAt: true } }),
+    latestAttempts(accountId, ids),
     prisma.webhook.findMany({ where: { accountId, id: webhookId }, select: { id: true, consecutiveFailures: true } }),
   ]);
   const stats = new Map(ids.map((id) => [id, empty()]));
@@ -34,8 +49,8 @@ export async function loadWebhookStats(accountId: string, ids: readonly string[]
     else s.pendingCount = c._count._all;
   }
   for (const l of latest) {
-    const s = stats.get(l.webhookId)!;
-    const at = l._max.createdAt;
+    const s = stats.get(String(l.webhookId))!;
+    const at = toDate(l.at);
     if (at && (!s.lastAttemptAt || at > s.lastAttemptAt)) s.lastAttemptAt = at;
     if (at && l.status === 'SUCCEEDED') s.lastSuccessAt = at;
   }

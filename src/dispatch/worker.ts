@@ -169,7 +169,7 @@ export function startWorker(): Worker {
       running = false;
       wake?.();
       deliverySignals.off('wake', onWake);
-      retention.stop();
+      await retention.stop();
       await done;
       const unsent = [...waiting.values()].flat().map((w) => w.job.deliveryId);
       waiting.clear();

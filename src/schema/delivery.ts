@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import { callerOf } from '../context.js';
 import { prisma } from '../db/client.js';
 import { pubsub } from '../live/pubsub.js';
+import { KEY_REVOKED, unlessRevoked, whileKeyValid } from '../live/revocation.js';
 import { AttemptStatus, AttemptTrigger, DeliveryStatus } from '../generated/prisma/enums.js';
 import { pingWebhook, publishAs, recoverWebhook, redeliver } from '../dispatch/service.js';
 import { listAttempts, listDeliveries, listEvents } from '../dispatch/queries.js';
@@ -220,23 +221,31 @@ builder.subscriptionType({
       description: 'Every attempt in your account as it finishes, optionally for one webhook or status',
       args: { webhookId: t.arg.id(), status: t.arg({ type: AttemptStatusEnum }) },
       subscribe: (_r, { webhookId, status }, ctx) =>
-        pipe(
-          pubsub.subscribe('attempts:account', callerOf(ctx).accountId),
-          filter((a: LiveAttempt) => (!webhookId || a.webhookId === webhookId) && (!status || a.status === status)),
+        whileKeyValid(
+          pipe(
+            pubsub.subscribe('attempts:account', callerOf(ctx).accountId),
+            filter((a: LiveAttempt) => (!webhookId || a.webhookId === webhookId) && (!status || a.status === status)),
+          ),
+          callerOf(ctx).apiKeyId,
         ),
-      resolve: (a: LiveAttempt) => a,
+      resolve: (a: LiveAttempt | typeof KEY_REVOKED) => unlessRevoked(a),
     }),
     webhookStateChanged: t.field({
       type: WebhookRef,
       description: "A webhook's state changed (toggled, auto-disabled or stopped by 410 Gone)",
       args: { webhookId: t.arg.id() },
       subscribe: (_r, { webhookId }, ctx) =>
-        pipe(
-          pubsub.subscribe('webhook-state:account', callerOf(ctx).accountId),
-          filter((w: { id: string; accountId: string }) => !webhookId || w.id === webhookId),
+        whileKeyValid(
+          pipe(
+            pubsub.subscribe('webhook-state:account', callerOf(ctx).accountId),
+            filter((w: { id: string; accountId: string }) => !webhookId || w.id === webhookId),
+          ),
+          callerOf(ctx).apiKeyId,
         ),
-      resolve: async (w: { id: string; accountId: string }) =>
-        prisma.webhook.findFirstOrThrow({ where: { id: w.id, accountId: w.accountId } }),
+      resolve: async (event: { id: string; accountId: string } | typeof KEY_REVOKED) => {
+        const w = unlessRevoked(event);
+        return prisma.webhook.findFirstOrThrow({ where: { id: w.id, accountId: w.accountId } });
+      },
     }),
   }),
 });
