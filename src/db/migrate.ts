@@ -80,11 +80,12 @@ async function migrateSqlite(adapter: SqlDriverAdapter, all: Migration[]): Promi
 }
 
 async function migratePg(adapter: SqlDriverAdapter, all: Migration[]): Promise<string[]> {
-  await adapter.executeScript(ledgerDdl);
   const tx = await adapter.startTransaction();
   try {
     // executeRaw: the adapter cannot read the void this SELECT returns.
     await tx.executeRaw({ sql: `SELECT pg_advisory_xact_lock(${PG_LOCK_ID})`, args: [], argTypes: [] });
+    // Under the lock: two concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL.
+    await tx.executeRaw({ sql: ledgerDdl, args: [], argTypes: [] });
     const todo = pending(all, await applied(tx));
     for (const m of todo) {
       // No bind values: pg sends it as a simple query, which may hold many statements.
