@@ -15,7 +15,7 @@ const inProcess = chosen.filter((f) => readFileSync(`${root}${f}`, 'utf8').inclu
 function pass(label, files, env) {
   return new Promise((resolve) => {
     console.log(`\n# ${label}: ${files.length} file(s)`);
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', ...files], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],

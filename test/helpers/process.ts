@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+// Every server this test process started. A failing before() hook can leave
+// one running with no variable pointing at it; none may outlive the tests.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** A port that was free a moment ago: listen on 0, read it, close. */
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -32,6 +39,8 @@ export async function spawnServer(env: Record<string, string>, readyWithinMs = 6
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
