@@ -108,6 +108,33 @@ test('a subscriber on instance A sees attempts made by the worker on instance B 
   assert.ok(receivers.some((r) => r.url === seen[0].requestUrl));
 });
 
+test('revoking a key on instance B ends its live stream on instance A (Redis)', async () => {
+  const created = await client(b.url, KEY)(`mutation { createApiKey(input: { name: "watcher" }) { key apiKey { id } userErrors { message } } }`);
+  const { key, apiKey } = created.data.createApiKey;
+  const ws = createClient({ url: a.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { apiKey: key }, retryAttempts: 0 });
+  const got: any[] = [];
+  let ended!: () => void;
+  const done = new Promise<void>((r) => (ended = r));
+  ws.subscribe(
+    { query: 'subscription { deliveryAttempts { status } }' },
+    { next: (m) => got.push(m), error: (e) => (got.push({ error: e }), ended()), complete: () => ended() },
+  );
+  // Live once an attempt arrives.
+  const deadline = Date.now() + 20_000;
+  while (!got.length && Date.now() < deadline) {
+    await client(a.url, KEY)(`mutation { publishEvent(input: { type: "invoice.sent", payload: { probe: true } }) { deliveryCount } }`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.ok(got.length, 'the stream was live');
+  const revoked = await client(b.url, KEY)(`mutation($id: ID!) { revokeApiKey(id: $id) { userErrors { message } } }`, { id: apiKey.id });
+  assert.deepEqual(revoked.data.revokeApiKey.userErrors, []);
+  await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('stream did not end after revocation')), 20_000))]);
+  const last = got.at(-1);
+  const errors = last.errors ?? last.error;
+  assert.match(JSON.stringify(errors), /invalid or has been revoked/);
+  await ws.dispose();
+});
+
 test('two workers on one database send 400 events to 2 webhooks exactly once', async () => {
   // Instance A's worker joins for this test: restart it with the worker on.
   await a.kill('SIGTERM');

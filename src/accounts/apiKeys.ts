@@ -1,4 +1,5 @@
 import { prisma } from '../db/client.js';
+import { signal } from '../signal.js';
 import { fail, invalid, ok, type Result, type UserError } from '../errors.js';
 import { requireAdmin, type Caller } from '../auth/caller.js';
 import { publishInTx, wakeWorkers } from '../dispatch/publish.js';
@@ -83,6 +84,9 @@ export async function createApiKey(
   return ok({ apiKey, key });
 }
 
+/** Raised with the key's id after a revocation commits; open subscriptions end on it. */
+export const apiKeyRevoked = signal<string>();
+
 export async function revokeApiKey(caller: Caller, id: string): Promise<Result<ApiKey>> {
   const denied = requireAdmin(caller);
   if (denied) return denied;
@@ -99,5 +103,6 @@ export async function revokeApiKey(caller: Caller, id: string): Promise<Result<A
     return row;
   });
   wakeWorkers();
+  apiKeyRevoked.emit(id);
   return ok(revoked);
 }

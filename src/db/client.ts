@@ -12,6 +12,9 @@ import { PrismaClient as PgClient } from '../generated/prisma-pg/client.js';
  */
 export type Db = InstanceType<typeof SqliteClient>;
 
+/** The client or a transaction: anything that runs raw SQL. */
+export type SqlRunner = Pick<Db, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+
 type QueryListener = (sql: string) => void;
 const queryListeners = new Set<QueryListener>();
 

@@ -21,8 +21,12 @@ export interface ClaimRequest {
   excludeWebhookIds: string[];
 }
 
-/** How many due rows the SQLite claim ranks at most, so a backlog costs a bounded scan. */
-const CANDIDATE_WINDOW = 4000;
+/**
+ * How many of the oldest due rows the SQLite claim ranks, so a backlog costs
+ * a bounded scan: enough to fill the batch even when a few webhooks own most
+ * of them (saturated webhooks are excluded before this cut).
+ */
+const candidateWindow = (req: ClaimRequest) => Math.min(4000, req.limit * Math.max(8, req.perWebhook));
 
 function sqliteClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
   // SQLite binds "?" in text order, so every placeholder is written inline,
@@ -37,7 +41,7 @@ function sqliteClaim(req: ClaimRequest, now: Date): { sql: string; values: unkno
         AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${p.ts(now)})
         AND w."state" = 'ACTIVE' ${exclude()}
       ORDER BY d."nextAttemptAt"
-      LIMIT ${p.int(CANDIDATE_WINDOW)}
+      LIMIT ${p.int(candidateWindow(req))}
     ), ranked AS (
       SELECT "id", "nextAttemptAt",
         ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
@@ -65,7 +69,7 @@ function pgClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[]
         AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
         ${req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : ''}
       ORDER BY d."nextAttemptAt"
-      LIMIT ${p.int(Math.min(CANDIDATE_WINDOW, req.limit * req.perWebhook))}
+      LIMIT ${p.int(candidateWindow(req))}
       FOR UPDATE SKIP LOCKED
     ), ranked AS (
       SELECT "id", "nextAttemptAt",

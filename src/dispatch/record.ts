@@ -1,12 +1,13 @@
 // Writes attempt outcomes in batches: one attempt row per try, the delivery's
-// next state and the webhook's failure streak, all in one transaction. Then
-// applies auto-disable and publishes the attempts to live subscribers.
-import { prisma, provider } from '../db/client.js';
+// next state, the webhook's failure streak and any auto-disable, all in one
+// transaction. Then publishes the attempts to live subscribers.
+import { prisma, provider, type SqlRunner as Runner } from '../db/client.js';
 import { config } from '../config.js';
 import { logger } from '../logger.js';
 import { pubsub } from '../live/pubsub.js';
-import { changeStateInTx, notifyStateChanged } from '../webhooks/service.js';
-import { wakeWorkers } from './publish.js';
+import { changeStateInTx, webhookStateChanged } from '../webhooks/service.js';
+import { wakeWorkers, type Tx } from './publish.js';
+import type { Webhook } from '../generated/prisma/client.js';
 import { Params } from '../db/sql.js';
 import type { Outcome } from './attempts.js';
 
@@ -15,7 +16,7 @@ const ATTEMPT_COLUMNS = [
   'requestBody', 'responseStatus', 'responseHeaders', 'responseBody', 'durationMs', 'error', 'nextAttemptAt', 'createdAt',
 ];
 
-function insertAttempts(outcomes: Outcome[]) {
+function insertAttempts(db: Runner, outcomes: Outcome[]) {
   const p = new Params();
   const rows = outcomes.map(({ attempt: a }) =>
     [
@@ -27,14 +28,14 @@ function insertAttempts(outcomes: Outcome[]) {
     ].join(', '),
   );
   const cols = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
-  return prisma.$executeRawUnsafe(
+  return db.$executeRawUnsafe(
     `INSERT INTO "DeliveryAttempt" (${cols}) VALUES ${rows.map((r) => `(${r})`).join(', ')}`,
     ...p.values,
   );
 }
 
 /** One UPDATE for every delivery in the batch, joined to a VALUES list. */
-function updateDeliveries(outcomes: Outcome[]) {
+function updateDeliveries(db: Runner, outcomes: Outcome[]) {
   const p = new Params();
   const rows = outcomes.map((o) =>
     [
@@ -61,7 +62,7 @@ function updateDeliveries(outcomes: Outcome[]) {
       ? `WITH v(id, status, next, at, scheduled) AS (VALUES ${values})
          UPDATE "Delivery" SET ${set} FROM v WHERE "Delivery"."id" = v.id`
       : `UPDATE "Delivery" SET ${set} FROM (VALUES ${values}) AS v(id, status, next, at, scheduled) WHERE "Delivery"."id" = v.id`;
-  return prisma.$executeRawUnsafe(sql, ...p.values);
+  return db.$executeRawUnsafe(sql, ...p.values);
 }
 
 interface Streak {
@@ -90,7 +91,7 @@ function streaks(outcomes: Outcome[]): Streak[] {
   return [...byWebhook.values()];
 }
 
-function updateStreak(s: Streak) {
+function updateStreak(db: Runner, s: Streak) {
   const p = new Params();
   // A clean success streak usually changes nothing; matching no row then
   // takes no row lock, which keeps concurrent workers from contending.
@@ -99,7 +100,7 @@ function updateStreak(s: Streak) {
       ? `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE "id" = ${p.v(s.webhookId)} AND "consecutiveFailures" <> 0`
       : `UPDATE "Webhook" SET "consecutiveFailures" = ${s.succeeded ? '0' : '"consecutiveFailures"'} + ${p.int(s.failures)},
            "lastError" = COALESCE(${p.text(s.lastError)}, "lastError") WHERE "id" = ${p.v(s.webhookId)}`;
-  return prisma.$executeRawUnsafe(sql, ...p.values);
+  return db.$executeRawUnsafe(sql, ...p.values);
 }
 
 /** Deadlocks and serialisation failures between instances are worth another try. */
@@ -108,51 +109,49 @@ function isTransient(err: unknown): boolean {
   return /40P01|40001|deadlock|SQLITE_BUSY|database is locked/i.test(text);
 }
 
-async function writeBatch(outcomes: Outcome[], batchStreaks: Streak[]): Promise<void> {
+/**
+ * Turns off, inside the transaction that records the attempts, webhooks whose
+ * receiver said 410 Gone or failed too often in a row: the same commit that
+ * makes a retry due also makes it unclaimable.
+ */
+async function autoDisableInTx(tx: Tx, batch: Streak[]): Promise<Webhook[]> {
+  const threshold = config().autoDisableAfter;
+  const suspects = batch.filter((s) => s.gone || s.failures > 0);
+  const webhooks = await tx.webhook.findMany({ where: { id: { in: suspects.map((s) => s.webhookId) }, state: 'ACTIVE' } });
+  const changed: Webhook[] = [];
+  for (const w of webhooks) {
+    const s = suspects.find((x) => x.webhookId === w.id)!;
+    if (s.gone) changed.push(await changeStateInTx(tx, w, 'STOPPED', 'Stopped because the receiver answered 410 Gone'));
+    else if (w.consecutiveFailures >= threshold) {
+      const reason = `Disabled after ${w.consecutiveFailures} consecutive failed deliveries; last: ${w.lastError ?? 'unknown error'}`;
+      changed.push(await changeStateInTx(tx, w, 'TOO_MANY_ERRORS', reason));
+    }
+  }
+  return changed;
+}
+
+/** Writes a batch; returns the webhooks it turned off. */
+async function writeBatch(outcomes: Outcome[], batchStreaks: Streak[]): Promise<Webhook[]> {
   // Rows are locked in id order in every instance, so two writers cannot deadlock.
   const byDelivery = [...outcomes].sort((x, y) => (x.job.deliveryId < y.job.deliveryId ? -1 : 1));
   const byWebhook = [...batchStreaks].sort((x, y) => (x.webhookId < y.webhookId ? -1 : 1));
+  const anyFailure = batchStreaks.some((s) => s.failures > 0);
   for (let attempt = 1; ; attempt++) {
     try {
-      await prisma.$transaction([insertAttempts(outcomes), updateDeliveries(byDelivery), ...byWebhook.map(updateStreak)]);
-      return;
+      if (!anyFailure) {
+        // All succeeded: nothing can be turned off, so one batched transaction does.
+        await prisma.$transaction([insertAttempts(prisma, outcomes), updateDeliveries(prisma, byDelivery), ...byWebhook.map((s) => updateStreak(prisma, s))]);
+        return [];
+      }
+      return await prisma.$transaction(async (tx) => {
+        await insertAttempts(tx, outcomes);
+        await updateDeliveries(tx, byDelivery);
+        for (const s of byWebhook) await updateStreak(tx, s);
+        return autoDisableInTx(tx, byWebhook);
+      });
     } catch (err) {
       if (attempt >= 5 || !isTransient(err)) throw err;
       await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
-    }
-  }
-}
-
-/** Turns off webhooks whose receiver said 410 Gone or failed too often in a row. */
-async function applyAutoDisable(batch: Streak[]): Promise<void> {
-  const threshold = config().autoDisableAfter;
-  const suspects = batch.filter((s) => s.gone || s.failures > 0);
-  if (!suspects.length) return;
-  const webhooks = await prisma.webhook.findMany({
-    where: { id: { in: suspects.map((s) => s.webhookId) }, state: 'ACTIVE' },
-  });
-  for (const w of webhooks) {
-    const s = suspects.find((x) => x.webhookId === w.id)!;
-    let change: { state: 'STOPPED' | 'TOO_MANY_ERRORS'; reason: string } | null = null;
-    if (s.gone) change = { state: 'STOPPED', reason: 'Stopped because the receiver answered 410 Gone' };
-    else if (w.consecutiveFailures >= threshold) {
-      change = {
-        state: 'TOO_MANY_ERRORS',
-        reason: `Disabled after ${w.consecutiveFailures} consecutive failed deliveries; last: ${w.lastError ?? 'unknown error'}`,
-      };
-    }
-    if (!change) continue;
-    const { state, reason } = change;
-    const updated = await prisma.$transaction(async (tx) => {
-      // Re-check inside the transaction: another instance may have got there first.
-      const current = await tx.webhook.findUnique({ where: { id: w.id } });
-      if (!current || current.state !== 'ACTIVE') return null;
-      return changeStateInTx(tx, current, state, reason);
-    });
-    if (updated) {
-      logger.warn({ webhookId: w.id, state, reason }, 'webhook turned off');
-      notifyStateChanged(updated);
-      wakeWorkers();
     }
   }
 }
@@ -169,8 +168,9 @@ async function flush(): Promise<void> {
   if (!items.length) return;
   const outcomes = items.map((i) => i.outcome);
   const batchStreaks = streaks(outcomes);
+  let turnedOff: Webhook[];
   try {
-    await writeBatch(outcomes, batchStreaks);
+    turnedOff = await writeBatch(outcomes, batchStreaks);
   } catch (err) {
     // Nothing is lost: the deliveries keep their leases and are retried
     // when those expire.
@@ -180,11 +180,11 @@ async function flush(): Promise<void> {
   }
   for (const i of items) i.done();
   for (const o of outcomes) void pubsub.publish('attempts:account', o.job.accountId, o.attempt);
-  try {
-    await applyAutoDisable(batchStreaks);
-  } catch (err) {
-    logger.error({ err }, 'auto-disable check failed');
+  for (const w of turnedOff) {
+    logger.warn({ webhookId: w.id, state: w.state, reason: w.stateReason }, 'webhook turned off');
+    webhookStateChanged.emit(w);
   }
+  if (turnedOff.length) wakeWorkers();
 }
 
 function schedule() {

@@ -5,7 +5,8 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import { config } from '../config.js';
 import type { LiveAttempt } from '../dispatch/attempts.js';
-import { onWebhookStateChanged } from '../webhooks/service.js';
+import { webhookStateChanged } from '../webhooks/service.js';
+import { apiKeyRevoked } from '../accounts/apiKeys.js';
 
 export interface LiveWebhookState {
   id: string;
@@ -16,6 +17,8 @@ type Topics = {
   /** Keyed by account, so a subscriber only ever hears its own account. */
   'attempts:account': [accountId: string, attempt: LiveAttempt];
   'webhook-state:account': [accountId: string, webhook: LiveWebhookState];
+  /** Every instance ends the revoked key's open subscriptions. */
+  'api-key-revoked': [apiKeyId: string];
 };
 
 function makePubSub() {
@@ -36,12 +39,15 @@ function makePubSub() {
 const made = makePubSub();
 export const pubsub = made.pubsub;
 
-/** Forwards committed webhook state changes to live subscribers. */
+/** Forwards committed state changes and key revocations to live subscribers. */
 export async function startLiveEvents(): Promise<{ stop(): Promise<void> }> {
-  const off = onWebhookStateChanged((w) => pubsub.publish('webhook-state:account', w.accountId, { id: w.id, accountId: w.accountId }));
+  const offs = [
+    webhookStateChanged.on((w) => pubsub.publish('webhook-state:account', w.accountId, { id: w.id, accountId: w.accountId })),
+    apiKeyRevoked.on((id) => pubsub.publish('api-key-revoked', id)),
+  ];
   return {
     stop: async () => {
-      off();
+      for (const off of offs) off();
       await made.close();
     },
   };

@@ -1,25 +1,35 @@
-// Live streams outlive the request that opened them, so a subscription
-// re-checks its API key before passing each event on: once the key is
-// revoked (or deleted), the stream sends one UNAUTHENTICATED error and ends,
-// as every other request with that key would be refused.
+// Live streams outlive the request that opened them: when their API key is
+// revoked, on any instance, the stream sends one UNAUTHENTICATED error and
+// ends, as every other request with that key would be refused. Revocation
+// arrives as a message, so a live event costs no key lookup.
 import { GraphQLError } from 'graphql';
-import { prisma } from '../db/client.js';
+import { pubsub } from './pubsub.js';
 
 export const KEY_REVOKED = Symbol('API key revoked');
 
-async function keyIsLive(apiKeyId: string): Promise<boolean> {
-  const row = await prisma.apiKey.findUnique({ where: { id: apiKeyId }, select: { revokedAt: true } });
-  return !!row && !row.revokedAt;
-}
-
-/** Passes events on while the key is valid; then yields KEY_REVOKED once and ends (unsubscribing from the source). */
+/** Passes events on until the key is revoked; then yields KEY_REVOKED once and ends (unsubscribing from the source). */
 export async function* whileKeyValid<T>(source: AsyncIterable<T>, apiKeyId: string): AsyncGenerator<T | typeof KEY_REVOKED> {
-  for await (const value of source) {
-    if (!(await keyIsLive(apiKeyId))) {
-      yield KEY_REVOKED;
-      return;
+  const events = source[Symbol.asyncIterator]();
+  const revocations = pubsub.subscribe('api-key-revoked')[Symbol.asyncIterator]();
+  const revoked = (async (): Promise<typeof KEY_REVOKED> => {
+    for (;;) {
+      const next = await revocations.next();
+      if (next.done || next.value === apiKeyId) return KEY_REVOKED;
     }
-    yield value;
+  })();
+  try {
+    for (;;) {
+      const next = await Promise.race([events.next(), revoked]);
+      if (next === KEY_REVOKED) {
+        yield KEY_REVOKED;
+        return;
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await revocations.return?.();
+    await events.return?.();
   }
 }
 

@@ -1,5 +1,6 @@
 // Webhook management: every rule about who may change what lives here.
 import { prisma } from '../db/client.js';
+import { signal } from '../signal.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { fail, ok, type Result, type UserError } from '../errors.js';
 import { requireAdmin, type Caller } from '../auth/caller.js';
@@ -237,18 +238,8 @@ export async function changeStateInTx(
   return row;
 }
 
-type StateListener = (webhook: Webhook) => void;
-const stateListeners = new Set<StateListener>();
-
-/** Called after a committed state change (the live subscription hooks in here). */
-export function onWebhookStateChanged(listener: StateListener): () => void {
-  stateListeners.add(listener);
-  return () => stateListeners.delete(listener);
-}
-
-export function notifyStateChanged(webhook: Webhook): void {
-  for (const l of stateListeners) l(webhook);
-}
+/** Raised after a committed state change (the live subscription hooks in here). */
+export const webhookStateChanged = signal<Webhook>();
 
 export async function setWebhookActive(caller: Caller, id: string, active: boolean): Promise<Result<Webhook>> {
   const loaded = await loadForChange(caller, id);
@@ -274,7 +265,7 @@ export async function setWebhookActive(caller: Caller, id: string, active: boole
     }
     return row;
   });
-  notifyStateChanged(webhook);
+  webhookStateChanged.emit(webhook);
   wakeWorkers();
   return ok(webhook);
 }
