@@ -1,0 +1,57 @@
+// What every scenario gets: the run's settings, the helper processes, and
+// places to put table rows and detail lines.
+import type { Role } from './proc.js';
+import type { Row, Section } from './report.js';
+
+export interface Settings {
+  quick: boolean;
+  /** Measured repetitions per figure; the table shows their median. */
+  reps: number;
+  profile: boolean;
+  /** Scenario numbers to run (1–6); all when empty. */
+  only: Set<number>;
+  s1Events: number;
+  s1PublishConcurrency: number;
+  s2DurationMs: number;
+  httpDurationS: number;
+  httpWarmupS: number;
+  httpConnections: number;
+  s4Webhooks: number;
+  s4HistoryEvents: number;
+  s5Subscribers: number;
+  s5Events: number;
+  s5PacedMs: number;
+}
+
+export function settings(args: string[]): Settings {
+  const quick = args.includes('--quick');
+  const onlyArg = args.find((a) => a.startsWith('--only='));
+  const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',').map(Number) : []);
+  return {
+    quick,
+    reps: quick ? 1 : 3,
+    profile: args.includes('--profile'),
+    only,
+    s1Events: quick ? 100 : 500,
+    s1PublishConcurrency: 16,
+    s2DurationMs: quick ? 1_500 : 6_000,
+    httpDurationS: quick ? 1.5 : 6,
+    httpWarmupS: quick ? 1 : 4,
+    httpConnections: 10,
+    s4Webhooks: quick ? 120 : 1000,
+    s4HistoryEvents: quick ? 5 : 20,
+    s5Subscribers: quick ? 100 : 1000,
+    s5Events: quick ? 10 : 6,
+    s5PacedMs: quick ? 1_500 : 5_000,
+  };
+}
+
+export interface Bench {
+  settings: Settings;
+  receiver: Role;
+  agent: Role;
+  rows: Row[];
+  sections: Section[];
+  log(msg: string): void;
+  wants(scenario: number): boolean;
+}
