@@ -31,6 +31,9 @@ import { countSql, measurePublish, measureRead, prepareApi, startSqlCounter } fr
 import { formatSummary, monotonicMicros, summarizeProfile } from './profile.js';
 import { formatStatements, type StatementStats } from './lib/sql-report.js';
 
+// The server under test runs the dist/ bundle, as `npm start` does: build it from the current source.
+await import('../scripts/build.mjs');
+
 const startedAt = Date.now();
 // Other work on a shared machine shows up here; a high figure explains a noisy run.
 const loadAtStart = loadavg()[0];

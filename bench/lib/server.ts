@@ -108,14 +108,12 @@ export async function startServer(opts: ServerOptions): Promise<HooklineServer> 
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `hookline-bench-${opts.label}-`));
   const databaseUrl = opts.database === 'sqlite' ? `file:${join(dataDir, 'hookline.db')}` : opts.database;
-  const args = ['--import', 'tsx'];
+  // What `npm start` runs: the esbuild bundle under plain node (bench/run.ts builds it first).
+  const args = ['--enable-source-maps'];
   if (opts.profile) {
-    // Default file names (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile):
-    // tsx's loader runs on a second thread that is profiled too, and a fixed
-    // --cpu-prof-name would let it overwrite the main thread's profile.
     args.push('--cpu-prof', '--cpu-prof-dir=bench/results');
   }
-  args.push('src/main.ts');
+  args.push('dist/main.mjs');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {

@@ -93,8 +93,12 @@ function insertDeliveries(db: Runner, e: StoredEvent) {
     `INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
      SELECT ${SQL_NEW_ID}, w."accountId", ${p.v(e.id)}, w."id", 'PENDING', 0, ${p.ts(e.createdAt)}, ${p.ts(e.createdAt)}, ${p.ts(e.createdAt)}
      FROM "Webhook" w
-     WHERE w."accountId" = ${p.v(e.accountId)} AND w."state" = 'ACTIVE'
-       AND EXISTS (SELECT 1 FROM "WebhookEvent" we WHERE we."webhookId" = w."id" AND we."eventType" IN (${p.v(e.type)}, ${p.v(ALL_EVENTS)}))`,
+     WHERE w."id" IN (
+         -- Driven by the (accountId, eventType) index: the cost follows the
+         -- fan-out, not the number of webhooks in the account.
+         SELECT we."webhookId" FROM "WebhookEvent" we
+         WHERE we."accountId" = ${p.v(e.accountId)} AND we."eventType" IN (${p.v(e.type)}, ${p.v(ALL_EVENTS)}))
+       AND w."state" = 'ACTIVE'`,
     ...p.values,
   );
 }

@@ -11,16 +11,24 @@ export const KEY_REVOKED = Symbol('API key revoked');
 export async function* whileKeyValid<T>(source: AsyncIterable<T>, apiKeyId: string): AsyncGenerator<T | typeof KEY_REVOKED> {
   const events = source[Symbol.asyncIterator]();
   const revocations = pubsub.subscribe('api-key-revoked')[Symbol.asyncIterator]();
-  const revoked = (async (): Promise<typeof KEY_REVOKED> => {
+  let revoked = false;
+  // One watcher per stream, not a race per event: ending the source wakes
+  // the loop below, so nothing accumulates while events flow.
+  const watcher = (async () => {
     for (;;) {
       const next = await revocations.next();
-      if (next.done || next.value === apiKeyId) return KEY_REVOKED;
+      if (next.done) return;
+      if (next.value === apiKeyId) {
+        revoked = true;
+        await events.return?.();
+        return;
+      }
     }
   })();
   try {
     for (;;) {
-      const next = await Promise.race([events.next(), revoked]);
-      if (next === KEY_REVOKED) {
+      const next = await events.next();
+      if (revoked) {
         yield KEY_REVOKED;
         return;
       }
@@ -30,6 +38,7 @@ export async function* whileKeyValid<T>(source: AsyncIterable<T>, apiKeyId: stri
   } finally {
     await revocations.return?.();
     await events.return?.();
+    await watcher;
   }
 }
 
