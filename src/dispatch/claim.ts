@@ -22,55 +22,35 @@ export interface ClaimRequest {
 }
 
 /**
- * How many of the oldest due rows the SQLite claim ranks, so a backlog costs
+ * How many of the oldest due rows a claim ranks, so a backlog costs
  * a bounded scan: enough to fill the batch even when a few webhooks own most
  * of them (saturated webhooks are excluded before this cut).
  */
 const candidateWindow = (req: ClaimRequest) => Math.min(4000, req.limit * Math.max(8, req.perWebhook));
 
-function sqliteClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
-  // SQLite binds "?" in text order, so every placeholder is written inline,
-  // in the order it appears.
+/**
+ * One statement for both providers: the oldest due rows of active webhooks,
+ * ranked per webhook so at most perWebhook of one webhook are claimed and a
+ * slow webhook's backlog cannot fill the worker's slots.
+ *
+ * On PostgreSQL the candidates are row-locked with SKIP LOCKED, so several
+ * instances claim side by side without waiting on, or double-claiming, each
+ * other's rows (locks cannot be taken in the ranking query itself). SQLite
+ * has one writer at a time, so the statement alone is atomic.
+ */
+function claimStatement(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
+  // SQLite binds "?" in text order: every placeholder is written inline, in order.
   const p = new Params();
-  const exclude = () => (req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : '');
-  const sql = `
-    WITH candidates AS (
-      SELECT d."id", d."webhookId", d."nextAttemptAt"
-      FROM "Delivery" d JOIN "Webhook" w ON w."id" = d."webhookId"
-      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${p.ts(now)}
-        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${p.ts(now)})
-        AND w."state" = 'ACTIVE' ${exclude()}
-      ORDER BY d."nextAttemptAt"
-      LIMIT ${p.int(candidateWindow(req))}
-    ), ranked AS (
-      SELECT "id", "nextAttemptAt",
-        ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
-      FROM candidates
-    )
-    UPDATE "Delivery" SET "leaseOwner" = ${p.v(req.owner)}, "leaseUntil" = ${p.ts(new Date(now.getTime() + req.leaseMs))}
-    WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${p.int(req.perWebhook)} ORDER BY "nextAttemptAt" LIMIT ${p.int(req.limit)})
-    RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;
-  return { sql, values: p.values };
-}
-
-function pgClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[] } {
-  const p = new Params();
-  const due = p.ts(now);
-  // SKIP LOCKED lets several instances claim side by side without waiting
-  // on, or double-claiming, each other's rows. Row locks cannot be taken in a
-  // query with window functions, so the due rows are locked first and ranked
-  // per webhook after: like SQLite, at most perWebhook of one webhook per
-  // claim, so a slow webhook's backlog cannot fill the worker's slots.
   const sql = `
     WITH candidates AS (
       SELECT d."id", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
-      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${due}
-        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${due})
+      WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ${p.ts(now)}
+        AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${p.ts(now)})
         AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
         ${req.excludeWebhookIds.length ? `AND d."webhookId" NOT IN (${p.list(req.excludeWebhookIds)})` : ''}
       ORDER BY d."nextAttemptAt"
       LIMIT ${p.int(candidateWindow(req))}
-      FOR UPDATE SKIP LOCKED
+      ${provider === 'postgresql' ? 'FOR UPDATE SKIP LOCKED' : ''}
     ), ranked AS (
       SELECT "id", "nextAttemptAt",
         ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
@@ -84,7 +64,7 @@ function pgClaim(req: ClaimRequest, now: Date): { sql: string; values: unknown[]
 
 export async function claimDue(req: ClaimRequest, now = new Date()): Promise<ClaimedDelivery[]> {
   if (req.limit <= 0) return [];
-  const { sql, values } = provider === 'sqlite' ? sqliteClaim(req, now) : pgClaim(req, now);
+  const { sql, values } = claimStatement(req, now);
   const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...values);
   return rows.map((r) => ({
     id: String(r.id),
