@@ -9,15 +9,13 @@ import { newId } from '../security/ids.js';
 import { attempt, type Job, type LiveAttempt } from './attempts.js';
 import { publishNow, wakeWorkers, type Published } from './publish.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { isPlainObject } from '../webhooks/validation.js';
 import { record } from './record.js';
 import { loadForDelivery } from './worker.js';
 
 export interface PublishOptions {
   idempotencyKey?: string | null;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function checkPublish(accountId: string, type: string, payload: unknown, opts: PublishOptions): Promise<UserError[]> {
   const errors: UserError[] = [];

@@ -23,7 +23,7 @@ export async function checkUrl(url: string, field: string[]): Promise<UserError[
   return res.ok ? [] : [invalid(field, res.message)];
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Headers arrive as a JSON object of string values. */
