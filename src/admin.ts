@@ -1,30 +1,22 @@
 // `npm run --silent admin -- create-account <name>`: prints one JSON line.
-import { config, ConfigError } from './config.js';
+import { configOrExit } from './app/run.js';
+import { createApp } from './app/app.js';
+import { createAccount } from './domain/accounts/accounts.js';
 
 const [command, ...args] = process.argv.slice(2);
 const usage = 'usage: npm run --silent admin -- create-account <name>';
 
-try {
-  config();
-} catch (err) {
-  console.error(err instanceof ConfigError ? `hookline: ${err.message}` : err);
-  process.exit(1);
-}
-
+const config = configOrExit();
 if (command !== 'create-account' || args.length !== 1) {
   console.error(usage);
   process.exit(2);
 }
 
-const { migrate } = await import('./db/migrate.js');
-const { prisma, prepareConnection } = await import('./db/client.js');
-const { createAccount } = await import('./accounts/accounts.js');
 try {
-  await migrate(config());
-  await prepareConnection();
-  const created = await createAccount(args[0]);
+  const app = await createApp({ ...config, bootstrapApiKey: null, redisUrl: null, logLevel: 'silent' });
+  const created = await createAccount(app.state, args[0]);
   process.stdout.write(JSON.stringify(created) + '\n');
-  await prisma.$disconnect();
+  await app.stop();
 } catch (err) {
   console.error(`hookline: ${(err as Error).message}`);
   process.exit(1);

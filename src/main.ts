@@ -1,4 +1,5 @@
 // `npm start`: the whole service (API and, unless disabled, the worker).
-import { runService } from './entry.js';
+import { runService } from './app/run.js';
+import { startApp } from './app/app.js';
 
-await runService(async () => (await import('./app.js')).startApp());
+await runService((config) => startApp(config));

@@ -1,5 +1,6 @@
 // `npm run worker`: a delivery worker without the HTTP API, for deployments
 // that run API-only instances with WORKER_ENABLED=false.
-import { runService } from './entry.js';
+import { runService } from './app/run.js';
+import { startWorkerOnly } from './app/app.js';
 
-await runService(async () => (await import('./app.js')).startWorkerOnly());
+await runService((config) => startWorkerOnly(config));

@@ -26,7 +26,7 @@ import {
 let app: TestApp;
 let gql: Gql;
 let accountId: string;
-let prisma: typeof import('../src/db/client.js').prisma;
+let prisma: ReturnType<typeof import('./helpers/app.js').testDb>['prisma'];
 
 interface Recorded {
   id: string;
@@ -39,7 +39,7 @@ before(async () => {
   // No worker: recorded deliveries stay PENDING where the test can see them.
   app = await startTestApp({ WORKER_ENABLED: 'false' });
   gql = client(app.url, BOOTSTRAP_KEY);
-  ({ prisma } = await import('../src/db/client.js'));
+  ({ prisma } = (await import('./helpers/app.js')).testDb());
   accountId = (await prisma.account.findUniqueOrThrow({ where: { name: 'default' } })).id;
 });
 after(() => app.stop());

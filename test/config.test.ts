@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, ConfigError, DEFAULT_RETRY_SCHEDULE } from '../src/config.js';
+import { loadConfig, ConfigError, DEFAULT_RETRY_SCHEDULE } from '../src/base/config.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -29,8 +29,8 @@ after(async () => {
 });
 
 test('a claim leases its deliveries: a second claim gets none of them', async () => {
-  const { claimDue } = await import('../src/dispatch/claim.js');
-  const { prisma } = await import('../src/db/client.js');
+  const { claimDue } = await import('./helpers/app.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   const account = await prisma.account.findUniqueOrThrow({ where: { name: 'default' } });
   const webhook = await prisma.webhook.findFirstOrThrow({ where: { accountId: account.id } });
   // Due an hour from now, so the running worker leaves them alone; the
@@ -66,7 +66,7 @@ test('300 events to 2 webhooks arrive exactly once each', async () => {
       ),
     );
   }
-  const { prisma } = await import('../src/db/client.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   const deadline = Date.now() + 60_000;
   while ((await prisma.delivery.count({ where: { status: { not: 'SUCCEEDED' } } })) > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));

@@ -89,7 +89,7 @@ test('an idempotency key is remembered for 24 hours, then may be used again', as
   await createEventType(gql, 'invoice.expiring');
   const { id } = await createWebhook(gql, { name: 'expiring', targetUrl: r.url, events: ['invoice.expiring'] });
   const first = await publish(gql, 'invoice.expiring', { n: 1 }, 'expiring-key');
-  const { prisma } = await import('../src/db/client.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   // 23 hours old: still a duplicate.
   await prisma.event.update({ where: { id: first.eventId }, data: { createdAt: new Date(Date.now() - 23 * 3600_000) } });
   const within = await publish(gql, 'invoice.expiring', { n: 2 }, 'expiring-key');

@@ -46,7 +46,7 @@ test('createWebhook and updateWebhook refuse private, loopback, link-local and p
   // or container address).
   const own = hostname();
   const ownAddresses = await lookup(own, { all: true });
-  const { isPrivateAddress } = await import('../src/net/targets.js');
+  const { isPrivateAddress } = await import('../src/base/targets.js');
   assert.ok(
     ownAddresses.length && ownAddresses.every((a) => isPrivateAddress(a.address)),
     `this test needs the host name ${own} to resolve to private addresses; it resolves to ${JSON.stringify(ownAddresses)}`,
@@ -99,7 +99,7 @@ test('createWebhook and updateWebhook refuse private, loopback, link-local and p
 });
 
 test('a stored target that reaches a private address is refused at delivery time', async () => {
-  const { prisma } = await import('../src/db/client.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   const port = new URL(receiver.url).port;
   // Point existing rows straight at the loopback receiver, bypassing the
   // create-time check, as a DNS record changed after creation would.

@@ -1,7 +1,7 @@
 // The README is what users copy from, so check it against the real thing:
 // every GraphQL example validates against the live schema and runs cleanly
 // against a real server, and the configuration table lists exactly the
-// variables src/config.ts reads.
+// variables src/base/config.ts reads.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -126,13 +126,13 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.equal((await run('DeleteWebhook', { id: spareId })).deleteWebhook.deletedWebhookId, spareId);
 });
 
-test('the configuration table lists exactly the variables src/config.ts reads', () => {
-  const source = readFileSync(join(root, 'src/config.ts'), 'utf8');
+test('the configuration table lists exactly the variables src/base/config.ts reads', () => {
+  const source = readFileSync(join(root, 'src/base/config.ts'), 'utf8');
   const read = new Set<string>();
   for (const m of source.matchAll(/\b(?:str|int|bool)\(env, '([A-Z0-9_]+)'/g)) read.add(m[1]);
   for (const m of source.matchAll(/\benv\.([A-Z0-9_]+)/g)) read.add(m[1]);
   for (const m of source.matchAll(/parseDuration\('([A-Z0-9_]+)'/g)) read.add(m[1]);
-  assert.ok(read.size >= 20, `found only ${read.size} variables in src/config.ts`);
+  assert.ok(read.size >= 20, `found only ${read.size} variables in src/base/config.ts`);
 
   const section = readme.slice(readme.indexOf('## Configuration'));
   const table = section.slice(0, section.indexOf('\n## ', 5));

@@ -23,8 +23,8 @@ after(async () => {
 });
 
 test('pruning removes attempts and payloads past retention, but keeps payloads still needed', async () => {
-  const { prisma } = await import('../src/db/client.js');
-  const { pruneOnce } = await import('../src/dispatch/retention.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const { pruneOnce } = await import('./helpers/app.js');
   await createEventType(gql, 'report.ready');
   await createWebhook(gql, { name: 'reports', targetUrl: receiver.url, events: ['report.ready'] });
   const delivered = await publish(gql, 'report.ready', { n: 1 });

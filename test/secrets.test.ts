@@ -119,7 +119,7 @@ test('no query returns a secret or key: every field of every webhook, key, assoc
 });
 
 test('the database holds the webhook secret only encrypted with SECRET_ENCRYPTION_KEY (AES-256-GCM)', async () => {
-  const { prisma } = await import('../src/db/client.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   const row = await prisma.webhook.findUniqueOrThrow({ where: { id: webhookId } });
   // Decrypt independently of the service's code: "v1.<iv>.<tag>.<ciphertext>".
   const open = (sealed: string) => {
@@ -140,7 +140,7 @@ test('the database holds the webhook secret only encrypted with SECRET_ENCRYPTIO
 });
 
 test('the API key is stored only as its SHA-256 hash', async () => {
-  const { prisma } = await import('../src/db/client.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   const row = await prisma.apiKey.findUniqueOrThrow({ where: { id: apiKeyId } });
   assert.equal(row.keyHash, createHash('sha256').update(apiKey).digest('hex'));
   assert.equal(row.lastFour, apiKey.slice(-4));
@@ -148,7 +148,7 @@ test('the API key is stored only as its SHA-256 hash', async () => {
 });
 
 test('no secret or key is in plain text anywhere in the database', async () => {
-  const { prisma } = await import('../src/db/client.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   // Every row of every table, through Prisma (works on SQLite and PostgreSQL).
   const tables = [
     prisma.account, prisma.associate, prisma.apiKey, prisma.eventType, prisma.webhook,

@@ -35,7 +35,7 @@ function subscribe(query: string): { results: any[] } {
 
 /** Toggles the webhook until every subscriber has heard of it, then counts the SQL of one more toggle. */
 async function queriesForOneToggle(id: string, lives: { results: any[] }[]): Promise<number> {
-  const { onQuery } = await import('../src/db/client.js');
+  const { onQuery } = await import('./helpers/app.js');
   let active = false;
   const toggle = () => gql(`mutation($id: ID!, $a: Boolean!) { setWebhookActive(id: $id, active: $a) { userErrors { message } } }`, { id, a: (active = !active) });
   await waitUntil(async () => {

@@ -96,8 +96,8 @@ test('the second account cannot update, toggle, delete or rotate it: NOT_FOUND, 
   }
   await assertFirstWebhookUntouched();
   // The secret was not rotated: the first account's original secret still signs.
-  const { prisma } = await import('../src/db/client.js');
-  const { signingSecrets } = await import('../src/webhooks/service.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const { signingSecrets } = await import('./helpers/app.js');
   const row = await prisma.webhook.findUniqueOrThrow({ where: { id: firstWebhook.id } });
   assert.deepEqual(signingSecrets(row), [firstSecret]);
 });

@@ -184,7 +184,7 @@ describe('setWebhookActive', () => {
 
   test('activating clears TOO_MANY_ERRORS', async () => {
     const { webhook } = await createWebhook(gql);
-    const { prisma } = await import('../src/db/client.js');
+    const { prisma } = (await import('./helpers/app.js')).testDb();
     await prisma.webhook.update({
       where: { id: webhook.id },
       data: { state: 'TOO_MANY_ERRORS', stateReason: 'Disabled after 20 failures', consecutiveFailures: 20 },
@@ -237,8 +237,8 @@ describe('rotateWebhookSecret', () => {
     assert.match(payload.secret, /^whsec_[A-Za-z0-9+/]+=*$/);
     assert.ok(Buffer.from(payload.secret.slice(6), 'base64').length >= 24);
     assert.notEqual(payload.secret, secret);
-    const { prisma } = await import('../src/db/client.js');
-    const { signingSecrets } = await import('../src/webhooks/service.js');
+    const { prisma } = (await import('./helpers/app.js')).testDb();
+    const { signingSecrets } = await import('./helpers/app.js');
     const row = await prisma.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
     assert.deepEqual(signingSecrets(row), [payload.secret, secret]);
     // After the grace period (24 h by default) only the new secret signs.

@@ -87,7 +87,7 @@ before(async () => {
     ids.push(webhook.id);
   }
   // The dispatcher sets TOO_MANY_ERRORS; here the row is set directly.
-  const { prisma } = await import('../src/db/client.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
   await prisma.webhook.update({ where: { id: ids[6] }, data: { state: 'TOO_MANY_ERRORS', stateReason: 'failures' } });
   rows = (await list({ first: 100 })).edges.map((e: any) => e.node);
   assert.equal(rows.length, specs.length);

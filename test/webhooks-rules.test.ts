@@ -115,7 +115,7 @@ describe('role rules', () => {
     assert.equal(data.apiKeys.find((k: any) => k.id === apiKeyId).revoked, false);
     assert.ok(!data.associates.some((a: any) => a.email === 'newadmin@example.com'));
     assert.ok(!data.eventTypes.some((t: any) => t.name === 'member.made'));
-    const { prisma } = await import('../src/db/client.js');
+    const { prisma } = (await import('./helpers/app.js')).testDb();
     assert.equal(await prisma.event.count({ where: { type: 'webhook.created', payload: { contains: '"x":1' } } }), 0);
   });
 

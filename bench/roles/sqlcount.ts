@@ -6,11 +6,16 @@
 import { serve } from '../lib/proc.js';
 import { startTiming, stopTiming } from '../lib/sqlite-timing.js';
 
-const { prepare } = await import('../../src/app.js');
-const { createHooklineYoga } = await import('../../src/yoga.js');
-const { onQuery } = await import('../../src/db/client.js');
-await prepare();
-const yoga = createHooklineYoga();
+const { createApp } = await import('../../src/app/app.js');
+const { createHooklineYoga } = await import('../../src/server/yoga.js');
+const { loadConfig } = await import('../../src/base/config.js');
+const listeners = new Set<(sql: string) => void>();
+const onQuery = (l: (sql: string) => void) => {
+  listeners.add(l);
+  return () => listeners.delete(l);
+};
+const app = await createApp(loadConfig(process.env), { onStatement: (s) => listeners.forEach((l) => l(s)) });
+const yoga = createHooklineYoga(app.state);
 
 async function runQuery(query: string, first: number, apiKey: string): Promise<number> {
   const res = await yoga.fetch('http://bench.invalid/graphql', {

@@ -6,8 +6,9 @@
 import { startTiming, stopTiming } from '../lib/sqlite-timing.js';
 import { serve } from '../lib/proc.js';
 
-const { startApp } = await import('../../src/app.js');
-const app = await startApp();
+const { startApp } = await import('../../src/app/app.js');
+const { loadConfig } = await import('../../src/base/config.js');
+const app = await startApp(loadConfig(process.env));
 
 serve({
   url: () => app.url.replace('localhost', '127.0.0.1'),

@@ -1,50 +1,32 @@
-// Hand-written SQL for the delivery hot path, in both dialects. Prisma's
-// model API costs a round trip per row; these statements batch a whole claim
-// or a whole set of outcomes into one statement each.
-import { provider } from './client.js';
+// The raw SQL interface every store uses, on either database. Statements are
+// prepared once and cached by their text, so stores keep statement texts
+// fixed (lists go in as one bound parameter, see Dialect.inList).
+import type { Dialect } from './dialect.js';
+import type { AppEvents } from './events.js';
 
-/**
- * Collects bind values and writes the provider's placeholder for each.
- * SQLite's "?" binds in text order: call these inline, in the order the
- * placeholders appear in the SQL text.
- */
-export class Params {
-  readonly values: unknown[] = [];
+export type Row = Record<string, unknown>;
 
-  /** A plain value. */
-  v(value: unknown): string {
-    this.values.push(value);
-    return provider === 'sqlite' ? '?' : `$${this.values.length}`;
-  }
-
-  /** A timestamp: epoch milliseconds on SQLite, timestamp(3) on PostgreSQL. */
-  ts(date: Date | null): string {
-    if (provider === 'sqlite') return this.v(date === null ? null : date.getTime());
-    this.values.push(date === null ? null : date.toISOString());
-    return `$${this.values.length}::timestamp(3)`;
-  }
-
-  /** An integer that PostgreSQL must not infer as text inside VALUES lists. */
-  int(n: number | null): string {
-    const p = this.v(n);
-    return provider === 'sqlite' ? p : `${p}::int`;
-  }
-
-  text(s: string | null): string {
-    const p = this.v(s);
-    return provider === 'sqlite' ? p : `${p}::text`;
-  }
-
-  list(values: string[]): string {
-    return values.map((x) => this.v(x)).join(', ');
-  }
+export interface Sql {
+  readonly dialect: Dialect;
+  all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]>;
+  get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(text: string, values?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs `fn` in one transaction. On SQLite `fn` must await nothing but
+   * statements on `tx` (no network, no timers): the transaction then holds
+   * the write lock only for as long as the statements take.
+   */
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
-/** Reads a timestamp column from a raw row, whichever provider wrote it. */
-export function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
-  const s = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+export interface Tx extends Sql {
+  /** Raises `name` on the event bus once (and only if) this transaction commits. */
+  afterCommit<K extends keyof AppEvents>(name: K, value: AppEvents[K]): void;
+}
+
+/** Deadlocks, serialisation failures and a busy SQLite file are worth another try. */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return /^(40P01|40001)$/.test(e?.code ?? '') || /SQLITE_BUSY|database is locked|deadlock/i.test(`${e?.code ?? ''} ${e?.message ?? ''}`);
 }

@@ -4,8 +4,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
-import { isPrivateAddress } from '../net/targets.js';
-import { config } from '../config.js';
+import { isPrivateAddress } from '../base/targets.js';
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -36,22 +35,12 @@ const safeLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-let agent: Agent | null = null;
-function deliveryAgent(): Agent {
-  agent ??= new Agent({
-    connect: config().allowPrivateTargets ? {} : { lookup: safeLookup },
-    keepAliveTimeout: 30_000,
-    connections: 128,
-  });
-  return agent;
-}
-
-function classify(err: unknown): { code: string; message: string } {
+function classify(err: unknown, timeoutMs: number): { code: string; message: string } {
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.cause?.code ?? e.code ?? e.name ?? 'ERROR';
   const message = e.cause?.message ?? e.message ?? String(err);
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(code)) {
-    return { code: 'TIMEOUT', message: `No complete response within ${config().deliveryTimeoutMs} ms` };
+    return { code: 'TIMEOUT', message: `No complete response within ${timeoutMs} ms` };
   }
   if (code === 'ECONNREFUSED') return { code: 'CONNECTION_REFUSED', message };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code: 'DNS', message };
@@ -83,45 +72,61 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Pr
   return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
 }
 
-export async function postWebhook(url: string, headers: Record<string, string>, body: string): Promise<HttpResult> {
-  const started = performance.now();
-  const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
-  const cfg = config();
-  if (!cfg.allowPrivateTargets) {
-    // Literal IPs skip DNS, so the lookup guard never sees them.
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && isPrivateAddress(host)) {
-      return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: { code: 'PRIVATE_TARGET', message: `${host} is a private address` } });
-    }
-  }
-  try {
-    const res = await request(url, {
-      method: 'POST',
-      headers,
-      body,
-      dispatcher: deliveryAgent(),
-      signal: AbortSignal.timeout(cfg.deliveryTimeoutMs),
-      headersTimeout: cfg.deliveryTimeoutMs,
-      bodyTimeout: cfg.deliveryTimeoutMs,
-    });
-    const responseHeaders: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
-    const text = await readCapped(res.body as never);
-    const redirect = res.statusCode >= 300 && res.statusCode < 400;
-    return done({
-      status: res.statusCode,
-      headers: responseHeaders,
-      body: text,
-      retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
-      error: redirect ? { code: 'REDIRECT', message: `Redirects are not followed (to ${responseHeaders.location ?? 'nowhere'})` } : null,
-    });
-  } catch (err) {
-    return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err) });
-  }
+export interface DeliveryClientOptions {
+  allowPrivateTargets: boolean;
+  timeoutMs: number;
 }
 
-export async function closeDeliveryAgent(): Promise<void> {
-  const a = agent;
-  agent = null;
-  await a?.close();
+/** The HTTP side of delivery: one pooled agent, the private-address guard and the limits. */
+export class DeliveryClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly opts: DeliveryClientOptions) {
+    this.agent = new Agent({
+      connect: opts.allowPrivateTargets ? {} : { lookup: safeLookup },
+      keepAliveTimeout: 30_000,
+      connections: 128,
+    });
+  }
+
+  async post(url: string, headers: Record<string, string>, body: string): Promise<HttpResult> {
+    const started = performance.now();
+    const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
+    const { allowPrivateTargets, timeoutMs } = this.opts;
+    if (!allowPrivateTargets) {
+      // Literal IPs skip DNS, so the lookup guard never sees them.
+      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+      if (isIP(host) && isPrivateAddress(host)) {
+        return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: { code: 'PRIVATE_TARGET', message: `${host} is a private address` } });
+      }
+    }
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const responseHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+      const text = await readCapped(res.body as never);
+      const redirect = res.statusCode >= 300 && res.statusCode < 400;
+      return done({
+        status: res.statusCode,
+        headers: responseHeaders,
+        body: text,
+        retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+        error: redirect ? { code: 'REDIRECT', message: `Redirects are not followed (to ${responseHeaders.location ?? 'nowhere'})` } : null,
+      });
+    } catch (err) {
+      return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err, timeoutMs) });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
 }

@@ -1,8 +1,7 @@
 // Read side of the delivery log: events, deliveries and attempts, newest
 // first, with keyset cursors over (createdAt, id).
 import { GraphQLError } from 'graphql';
-import { prisma } from '../db/client.js';
-import { config } from '../config.js';
+import type { Deps } from '../domain/deps.js';
 import type { AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus, Event } from '../generated/prisma/client.js';
 
 export interface Page<T> {
@@ -24,8 +23,7 @@ function decode(cursor: string): { createdAt: Date; id: string } {
   return { createdAt: new Date(Number(m[1])), id: m[2] };
 }
 
-function pageSize(first: number | null | undefined): number {
-  const max = config().maxPageSize;
+function pageSize(first: number | null | undefined, max: number): number {
   const n = first ?? 20;
   if (!Number.isInteger(n) || n < 0 || n > max) {
     throw new GraphQLError(`first must be between 0 and ${max}`, { extensions: { code: 'BAD_USER_INPUT', field: ['first'] } });
@@ -41,13 +39,14 @@ function olderThan(after: string | null | undefined) {
 }
 
 async function page<T extends Keyed, W extends object>(
+  max: number,
   find: (args: { where: W; take: number; orderBy: object[] }) => Promise<T[]>,
   count: (args: { where: W }) => Promise<number>,
   where: W,
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Page<T>> {
-  const take = pageSize(first);
+  const take = pageSize(first, max);
   const rows = take === 0 ? [] : await find({ where: { AND: [where, olderThan(after)] } as W, take: take + 1, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
   const edges = rows.slice(0, take).map((node) => ({ node, cursor: encode(node) }));
   return {
@@ -62,11 +61,13 @@ async function page<T extends Keyed, W extends object>(
   };
 }
 
-export function listEvents(accountId: string, first?: number | null, after?: string | null, type?: string | null): Promise<Page<Event>> {
-  return page((a) => prisma.event.findMany(a), (a) => prisma.event.count(a), { accountId, ...(type ? { type } : {}) }, first, after);
+export function listEvents(deps: Deps, accountId: string, first?: number | null, after?: string | null, type?: string | null): Promise<Page<Event>> {
+  const prisma = deps.db.prisma;
+  return page(deps.config.maxPageSize, (a) => prisma.event.findMany(a), (a) => prisma.event.count(a), { accountId, ...(type ? { type } : {}) }, first, after);
 }
 
 export function listDeliveries(
+  deps: Deps,
   accountId: string,
   webhookId: string,
   first?: number | null,
@@ -74,10 +75,12 @@ export function listDeliveries(
   status?: DeliveryStatus | null,
 ): Promise<Page<Delivery>> {
   const where = { accountId, webhookId, ...(status ? { status } : {}) };
-  return page((a) => prisma.delivery.findMany(a), (a) => prisma.delivery.count(a), where, first, after);
+  const prisma = deps.db.prisma;
+  return page(deps.config.maxPageSize, (a) => prisma.delivery.findMany(a), (a) => prisma.delivery.count(a), where, first, after);
 }
 
 export function listAttempts(
+  deps: Deps,
   accountId: string,
   filter: { webhookId?: string; deliveryId?: string; status?: AttemptStatus | null },
   first?: number | null,
@@ -89,5 +92,6 @@ export function listAttempts(
     ...(filter.deliveryId ? { deliveryId: filter.deliveryId } : {}),
     ...(filter.status ? { status: filter.status } : {}),
   };
-  return page((a) => prisma.deliveryAttempt.findMany(a), (a) => prisma.deliveryAttempt.count(a), where, first, after);
+  const prisma = deps.db.prisma;
+  return page(deps.config.maxPageSize, (a) => prisma.deliveryAttempt.findMany(a), (a) => prisma.deliveryAttempt.count(a), where, first, after);
 }

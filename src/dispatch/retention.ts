@@ -1,31 +1,32 @@
 // Prunes delivery attempts and event payloads older than
 // ATTEMPT_RETENTION_DAYS, in the background.
-import { prisma } from '../db/client.js';
-import { config } from '../config.js';
-import { logger } from '../logger.js';
+import type { Clock } from '../base/clock.js';
+import type { Logger } from '../base/logger.js';
+import type { Sql } from '../db/sql.js';
+import { pruneBefore } from '../db/stores/retention.js';
 
 const EVERY_MS = 3600_000;
 
-export async function pruneOnce(now = new Date()): Promise<{ attempts: number; payloads: number }> {
-  const cutoff = new Date(now.getTime() - config().attemptRetentionDays * 86_400_000);
-  const attempts = await prisma.deliveryAttempt.deleteMany({ where: { createdAt: { lt: cutoff } } });
-  // A payload is kept while any of its deliveries may still be sent.
-  const payloads = await prisma.event.updateMany({
-    where: { createdAt: { lt: cutoff }, payload: { not: null }, deliveries: { none: { status: 'PENDING' } } },
-    data: { payload: null },
-  });
-  return { attempts: attempts.count, payloads: payloads.count };
+export interface RetentionDeps {
+  sql: Sql;
+  clock: Clock;
+  logger: Logger;
+  retentionDays: number;
 }
 
-export function startRetention(): { stop(): Promise<void> } {
+export function pruneOnce(deps: RetentionDeps): Promise<{ attempts: number; payloads: number }> {
+  return pruneBefore(deps.sql, new Date(deps.clock.now().getTime() - deps.retentionDays * 86_400_000));
+}
+
+export function startRetention(deps: RetentionDeps): { stop(): Promise<void> } {
   let running: Promise<unknown> | null = null;
   const run = () => {
     // One pass at a time; stop() waits for it, so nothing queries the
-    // database after shutdown has disconnected it.
-    running ??= pruneOnce()
+    // database after shutdown has closed it.
+    running ??= pruneOnce(deps)
       .then(
-        (r) => (r.attempts || r.payloads) && logger.info(r, 'pruned old delivery attempts and payloads'),
-        (err) => logger.error({ err }, 'retention pruning failed'),
+        (r) => (r.attempts || r.payloads) && deps.logger.info(r, 'pruned old delivery attempts and payloads'),
+        (err) => deps.logger.error({ err }, 'retention pruning failed'),
       )
       .finally(() => (running = null));
   };

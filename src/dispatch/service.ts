@@ -1,31 +1,40 @@
 // The dispatch service: publishing events, pings, manual redelivery and
 // recovery. Mutations, built-in events and embedding code all use it.
-import { prisma } from '../db/client.js';
-import { config } from '../config.js';
-import { fail, invalid, ok, type Result, type UserError } from '../errors.js';
-import { requireAdmin, type Caller } from '../auth/caller.js';
-import { isKnownEventType, PING_EVENT_TYPE } from '../events/catalog.js';
-import { newId } from '../security/ids.js';
-import { attempt, type Job, type LiveAttempt } from './attempts.js';
-import { publishNow, wakeWorkers, type Published } from './publish.js';
+import { fail, invalid, ok, type Result, type UserError } from '../base/errors.js';
+import { requireAdmin, type Caller } from '../base/caller.js';
+import { newId } from '../base/ids.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { isPlainObject } from '../webhooks/validation.js';
-import { record } from './record.js';
+import type { AttemptRecord } from '../db/stores/attempts.js';
+import { findDelivery, insertUnscheduledDelivery, requeueFailed } from '../db/stores/deliveries.js';
+import { insertEvent } from '../db/stores/events.js';
+import { findWebhook } from '../db/stores/webhooks.js';
+import { isKnownEventType, PING_EVENT_TYPE } from '../domain/catalog.js';
+import type { Deps } from '../domain/deps.js';
+import { isPlainObject } from '../domain/webhooks/validation.js';
+import { publishInTx, type Published } from '../outbox/publish.js';
+import type { Recorder } from './record.js';
+import type { Job, Sender } from './sender.js';
 import { loadForDelivery } from './worker.js';
+
+/** The dispatch service also sends pings and manual redeliveries itself. */
+export interface DispatchDeps extends Deps {
+  sender: Sender;
+  recorder: Recorder;
+}
 
 export interface PublishOptions {
   idempotencyKey?: string | null;
 }
 
-async function checkPublish(accountId: string, type: string, payload: unknown, opts: PublishOptions): Promise<UserError[]> {
+async function checkPublish(deps: Deps, accountId: string, type: string, payload: unknown, opts: PublishOptions): Promise<UserError[]> {
   const errors: UserError[] = [];
-  if (!(await isKnownEventType(accountId, type))) {
+  if (!(await isKnownEventType(deps, accountId, type))) {
     errors.push(invalid(['input', 'type'], `Unknown event type "${type}"; add it to the event catalog first`));
   }
   if (!isPlainObject(payload)) errors.push(invalid(['input', 'payload'], 'payload must be a JSON object'));
   else {
     const size = Buffer.byteLength(JSON.stringify(payload));
-    const max = config().maxPayloadBytes;
+    const max = deps.config.maxPayloadBytes;
     if (size > max) errors.push(invalid(['input', 'payload'], `payload is ${size} bytes; the limit is ${max}`));
   }
   const key = opts.idempotencyKey;
@@ -40,76 +49,70 @@ async function checkPublish(accountId: string, type: string, payload: unknown, o
  * committed together before this returns, so a crash cannot lose them.
  */
 export async function publish(
+  deps: Deps,
   accountId: string,
   type: string,
   payload: Record<string, unknown>,
   opts: PublishOptions = {},
 ): Promise<Result<Published>> {
-  const errors = await checkPublish(accountId, type, payload, opts);
+  const errors = await checkPublish(deps, accountId, type, payload, opts);
   if (errors.length) return { ok: false, errors };
   const req = { accountId, type, payload, idempotencyKey: opts.idempotencyKey };
-  let published: Published;
+  const once = () => deps.sql.tx((tx) => publishInTx(tx, req, deps.clock.now()));
   try {
-    published = await publishNow(req);
+    return ok(await once());
   } catch (err) {
     // Two publishes raced with one idempotency key: the loser returns the winner's event.
     if (!isUniqueViolation(err) || !opts.idempotencyKey) throw err;
-    published = await publishNow(req);
+    return ok(await once());
   }
-  if (published.deliveryCount) wakeWorkers();
-  return ok(published);
 }
 
-export function publishAs(caller: Caller, type: string, payload: Record<string, unknown>, opts: PublishOptions = {}) {
-  return requireAdmin(caller) ?? publish(caller.accountId, type, payload, opts);
+export function publishAs(deps: Deps, caller: Caller, type: string, payload: Record<string, unknown>, opts: PublishOptions = {}) {
+  return requireAdmin(caller) ?? publish(deps, caller.accountId, type, payload, opts);
 }
 
 /** Sends one attempt now, outside the worker, and waits until it is recorded. */
-async function attemptNow(job: Job): Promise<Result<LiveAttempt>> {
-  const { webhooks, events } = await loadForDelivery([job.webhookId], [job.eventId]);
+async function attemptNow(deps: DispatchDeps, job: Job): Promise<Result<AttemptRecord>> {
+  const { webhooks, events } = await loadForDelivery(deps.sql, [job.webhookId], [job.eventId]);
   const webhook = webhooks.get(job.webhookId);
   const event = events.get(job.eventId);
   if (!webhook || !event) return fail('NOT_FOUND', 'The webhook or event no longer exists', ['id']);
-  if (event.payload === null) {
-    return fail('INVALID', 'The event payload is past its retention period and can no longer be sent', ['id']);
-  }
-  const outcome = await attempt(job, webhook, event);
-  await record(outcome);
+  if (event.payload === null) return fail('INVALID', 'The event payload is past its retention period and can no longer be sent', ['id']);
+  const outcome = await deps.sender.attempt(job, webhook, event);
+  await deps.recorder.record(outcome);
   return ok(outcome.attempt);
 }
 
-export async function pingWebhook(caller: Caller, webhookId: string): Promise<Result<LiveAttempt>> {
+export async function pingWebhook(deps: DispatchDeps, caller: Caller, webhookId: string): Promise<Result<AttemptRecord>> {
   const denied = requireAdmin(caller);
   if (denied) return denied;
-  const webhook = await prisma.webhook.findFirst({ where: { id: webhookId, accountId: caller.accountId }, select: { id: true, name: true } });
+  const webhook = await findWebhook(deps.sql, caller.accountId, webhookId);
   if (!webhook) return fail('NOT_FOUND', `No webhook with id "${webhookId}"`, ['id']);
   const eventId = newId();
   const deliveryId = newId();
-  const now = new Date();
-  await prisma.$transaction([
-    prisma.event.create({
-      data: {
-        id: eventId,
-        accountId: caller.accountId,
-        type: PING_EVENT_TYPE,
-        payload: JSON.stringify({ zen: 'Webhooks done right.', webhookId, sentBy: caller.associateName }),
-        createdAt: now,
-      },
-    }),
+  const now = deps.clock.now();
+  await deps.sql.tx(async (tx) => {
+    await insertEvent(tx, {
+      id: eventId,
+      accountId: caller.accountId,
+      type: PING_EVENT_TYPE,
+      payload: JSON.stringify({ zen: 'Webhooks done right.', webhookId, sentBy: caller.associateName }),
+      idempotencyKey: null,
+      createdAt: now,
+    });
     // No nextAttemptAt: the worker never claims it; the ping is sent here, once.
-    prisma.delivery.create({
-      data: { id: deliveryId, accountId: caller.accountId, eventId, webhookId, status: 'PENDING', nextAttemptAt: null, createdAt: now, updatedAt: now },
-    }),
-  ]);
-  return attemptNow({ deliveryId, accountId: caller.accountId, webhookId, eventId, attemptCount: 0, trigger: 'PING' });
+    await insertUnscheduledDelivery(tx, { id: deliveryId, accountId: caller.accountId, eventId, webhookId, at: now });
+  });
+  return attemptNow(deps, { deliveryId, accountId: caller.accountId, webhookId, eventId, attemptCount: 0, trigger: 'PING' });
 }
 
-export async function redeliver(caller: Caller, deliveryId: string): Promise<Result<LiveAttempt>> {
+export async function redeliver(deps: DispatchDeps, caller: Caller, deliveryId: string): Promise<Result<AttemptRecord>> {
   const denied = requireAdmin(caller);
   if (denied) return denied;
-  const delivery = await prisma.delivery.findFirst({ where: { id: deliveryId, accountId: caller.accountId } });
+  const delivery = await findDelivery(deps.sql, caller.accountId, deliveryId);
   if (!delivery) return fail('NOT_FOUND', `No delivery with id "${deliveryId}"`, ['deliveryId']);
-  return attemptNow({
+  return attemptNow(deps, {
     deliveryId,
     accountId: caller.accountId,
     webhookId: delivery.webhookId,
@@ -120,23 +123,16 @@ export async function redeliver(caller: Caller, deliveryId: string): Promise<Res
 }
 
 /** Requeues every delivery of a webhook that failed for good since `since`. */
-export async function recoverWebhook(caller: Caller, webhookId: string, since: Date): Promise<Result<number>> {
+export async function recoverWebhook(deps: Deps, caller: Caller, webhookId: string, since: Date): Promise<Result<number>> {
   const denied = requireAdmin(caller);
   if (denied) return denied;
-  const webhook = await prisma.webhook.findFirst({ where: { id: webhookId, accountId: caller.accountId }, select: { id: true } });
-  if (!webhook) return fail('NOT_FOUND', `No webhook with id "${webhookId}"`, ['id']);
-  if (since > new Date()) return fail('INVALID', 'since must not be in the future', ['since']);
-  const now = new Date();
-  const { count } = await prisma.delivery.updateMany({
-    where: {
-      webhookId,
-      accountId: caller.accountId,
-      status: 'FAILED',
-      lastAttemptAt: { gte: since },
-      event: { type: { not: PING_EVENT_TYPE } },
-    },
-    data: { status: 'PENDING', nextAttemptAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null },
+  if (!(await findWebhook(deps.sql, caller.accountId, webhookId))) return fail('NOT_FOUND', `No webhook with id "${webhookId}"`, ['id']);
+  const now = deps.clock.now();
+  if (since > now) return fail('INVALID', 'since must not be in the future', ['since']);
+  const count = await deps.sql.tx(async (tx) => {
+    const n = await requeueFailed(tx, caller.accountId, webhookId, since, now, PING_EVENT_TYPE);
+    if (n) tx.afterCommit('deliveries.due', { accountId: caller.accountId });
+    return n;
   });
-  if (count) wakeWorkers();
   return ok(count);
 }

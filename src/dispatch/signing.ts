@@ -1,7 +1,7 @@
 // Request signatures: Standard Webhooks ("webhook-signature") and a
 // GitHub-style body HMAC ("x-hookline-signature-256").
 import { createHmac } from 'node:crypto';
-import { secretKeyBytes } from '../security/secrets.js';
+import { secretKeyBytes } from '../base/secrets.js';
 
 /** "v1,<sig>" per secret, space-separated, as the Standard Webhooks spec says. */
 export function standardSignature(secrets: string[], msgId: string, timestamp: number, body: string): string {

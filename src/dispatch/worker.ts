@@ -2,16 +2,16 @@
 // global and a per-webhook concurrency limit, and records every attempt.
 // The queue is the Delivery table; the worker holds only IDs between steps
 // and re-reads the webhook and event before sending.
-import { config } from '../config.js';
-import { prisma } from '../db/client.js';
-import { Params, toDate } from '../db/sql.js';
-import { logger } from '../logger.js';
-import { attempt, type EventForDelivery, type Job, type WebhookForDelivery } from './attempts.js';
-import { claimDue, releaseClaims, type ClaimedDelivery } from './claim.js';
-import { closeDeliveryAgent } from './http.js';
-import { deliverySignals } from './publish.js';
-import { drainRecords, record } from './record.js';
-import { startRetention } from './retention.js';
+import type { Bus } from '../base/bus.js';
+import type { Config } from '../base/config.js';
+import type { Logger } from '../base/logger.js';
+import type { AppEvents } from '../db/events.js';
+import type { Sql } from '../db/sql.js';
+import { claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
+import { eventsByIds } from '../db/stores/events.js';
+import { webhooksByIds } from '../db/stores/webhooks.js';
+import type { Recorder } from './record.js';
+import type { EventForDelivery, Job, Sender, WebhookForDelivery } from './sender.js';
 
 export interface Worker {
   stop(): Promise<void>;
@@ -19,56 +19,26 @@ export interface Worker {
   readonly busy: number;
 }
 
-const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+export interface WorkerDeps {
+  config: Config;
+  logger: Logger;
+  sql: Sql;
+  bus: Bus<AppEvents>;
+  sender: Sender;
+  recorder: Recorder;
+}
 
-/**
- * The webhooks and events a batch of deliveries needs, in two indexed reads.
- * Hand-written: this runs for every claimed batch.
- */
-export async function loadForDelivery(webhookIds: string[], eventIds: string[]) {
-  const pw = new Params();
-  const pe = new Params();
-  const [webhooks, events] = await Promise.all([
-    prisma.$queryRawUnsafe<Record<string, unknown>[]>(
-      `SELECT "id", "accountId", "name", "targetUrl", "headers", "properties", "secretCiphertext",
-         "previousSecretCiphertext", "previousSecretExpiresAt", "state"
-       FROM "Webhook" WHERE "id" IN (${pw.list(webhookIds)})`,
-      ...pw.values,
-    ),
-    prisma.$queryRawUnsafe<Record<string, unknown>[]>(
-      `SELECT "id", "type", "payload", "createdAt" FROM "Event" WHERE "id" IN (${pe.list(eventIds)})`,
-      ...pe.values,
-    ),
-  ]);
+/** The webhooks and events a batch of deliveries needs, in two indexed reads. */
+export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: string[]) {
+  const [webhooks, events] = await Promise.all([webhooksByIds(sql, webhookIds), eventsByIds(sql, eventIds)]);
   return {
-    webhooks: new Map<string, WebhookForDelivery>(
-      webhooks.map((w) => [
-        String(w.id),
-        {
-          id: String(w.id),
-          accountId: String(w.accountId),
-          name: String(w.name),
-          targetUrl: String(w.targetUrl),
-          headers: json(w.headers) as WebhookForDelivery['headers'],
-          properties: json(w.properties) as WebhookForDelivery['properties'],
-          secretCiphertext: String(w.secretCiphertext),
-          previousSecretCiphertext: (w.previousSecretCiphertext as string | null) ?? null,
-          previousSecretExpiresAt: toDate(w.previousSecretExpiresAt),
-          state: w.state as WebhookForDelivery['state'],
-        },
-      ]),
-    ),
-    events: new Map<string, EventForDelivery>(
-      events.map((e) => [
-        String(e.id),
-        { id: String(e.id), type: String(e.type), payload: (e.payload as string | null) ?? null, createdAt: toDate(e.createdAt)! },
-      ]),
-    ),
+    webhooks: new Map<string, WebhookForDelivery>(webhooks.map((w) => [w.id, w])),
+    events: new Map<string, EventForDelivery>(events.map((e) => [e.id, e])),
   };
 }
 
-export function startWorker(): Worker {
-  const cfg = config();
+export function startWorker(deps: WorkerDeps): Worker {
+  const { config: cfg, logger, sql, sender, recorder } = deps;
   const owner = cfg.instanceId;
   // A claimed delivery may wait for a per-webhook slot before it is sent, so
   // its lease must outlast a full send and a wait behind one.
@@ -79,15 +49,14 @@ export function startWorker(): Worker {
   let waitingCount = 0;
   let running = true;
   let wake: (() => void) | null = null;
-  const onWake = () => wake?.();
-  deliverySignals.on('wake', onWake);
-  const retention = startRetention();
+  const offWake = deps.bus.on('deliveries.due', () => wake?.());
 
   const send = (job: Job, webhook: WebhookForDelivery, event: EventForDelivery) => {
     inflight++;
     inflightByWebhook.set(job.webhookId, (inflightByWebhook.get(job.webhookId) ?? 0) + 1);
-    void attempt(job, webhook, event)
-      .then(record)
+    void sender
+      .attempt(job, webhook, event)
+      .then((o) => recorder.record(o))
       .catch((err) => logger.error({ err, deliveryId: job.deliveryId }, 'delivery attempt not recorded; it will be retried after its lease'))
       .finally(() => {
         inflight--;
@@ -105,6 +74,7 @@ export function startWorker(): Worker {
 
   const dispatchClaimed = async (claimed: ClaimedDelivery[]) => {
     const { webhooks, events } = await loadForDelivery(
+      sql,
       [...new Set(claimed.map((c) => c.webhookId))],
       [...new Set(claimed.map((c) => c.eventId))],
     );
@@ -119,12 +89,14 @@ export function startWorker(): Worker {
       const job: Job = { deliveryId: c.id, accountId: c.accountId, webhookId: c.webhookId, eventId: c.eventId, attemptCount: c.attemptCount, trigger: 'SCHEDULED' };
       if ((inflightByWebhook.get(c.webhookId) ?? 0) < cfg.webhookConcurrency) send(job, webhook, event);
       else {
-        waiting.set(c.webhookId, [...(waiting.get(c.webhookId) ?? []), { job, webhook, event }]);
+        const queue = waiting.get(c.webhookId);
+        if (queue) queue.push({ job, webhook, event });
+        else waiting.set(c.webhookId, [{ job, webhook, event }]);
         waitingCount++;
       }
     }
     // Turned off or deleted since the claim: paused, not dropped.
-    await releaseClaims(orphaned, owner);
+    await releaseClaims(sql, orphaned, owner);
   };
 
   const idle = (ms: number) =>
@@ -149,7 +121,7 @@ export function startWorker(): Worker {
       const limit = Math.min(capacity, cfg.workerBatchSize);
       let claimed: ClaimedDelivery[] = [];
       try {
-        claimed = await claimDue({ owner, limit, leaseMs, perWebhook: cfg.webhookConcurrency, excludeWebhookIds: saturated });
+        claimed = await claimDue(sql, { owner, limit, leaseMs, perWebhook: cfg.webhookConcurrency, excludeWebhookIds: saturated }, new Date());
         if (claimed.length) await dispatchClaimed(claimed);
       } catch (err) {
         logger.error({ err }, 'claiming deliveries failed; retrying');
@@ -168,16 +140,14 @@ export function startWorker(): Worker {
     async stop() {
       running = false;
       wake?.();
-      deliverySignals.off('wake', onWake);
-      await retention.stop();
+      offWake();
       await done;
       const unsent = [...waiting.values()].flat().map((w) => w.job.deliveryId);
       waiting.clear();
       waitingCount = 0;
-      await releaseClaims(unsent, owner).catch(() => undefined);
+      await releaseClaims(sql, unsent, owner).catch(() => undefined);
       while (inflight > 0) await new Promise((r) => setTimeout(r, 10));
-      await drainRecords();
-      await closeDeliveryAgent();
+      await recorder.drain();
     },
   };
 }

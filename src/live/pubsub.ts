@@ -1,54 +1,57 @@
 // Live topics for subscriptions. In memory by default; with REDIS_URL the
-// events fan out across instances through Redis.
+// events fan out across instances through Redis. The bridge forwards what
+// the data layer announces after each commit.
 import { createPubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
-import { config } from '../config.js';
-import type { LiveAttempt } from '../dispatch/attempts.js';
-import { webhookStateChanged } from '../webhooks/service.js';
-import { apiKeyRevoked } from '../accounts/apiKeys.js';
+import type { Bus } from '../base/bus.js';
+import type { AppEvents } from '../db/events.js';
+import type { AttemptRecord } from '../db/stores/attempts.js';
 
 export interface LiveWebhookState {
   id: string;
   accountId: string;
 }
 
-type Topics = {
+export type Topics = {
   /** Keyed by account, so a subscriber only ever hears its own account. */
-  'attempts:account': [accountId: string, attempt: LiveAttempt];
+  'attempts:account': [accountId: string, attempt: AttemptRecord];
   'webhook-state:account': [accountId: string, webhook: LiveWebhookState];
   /** Every instance ends the revoked key's open subscriptions. */
   'api-key-revoked': [apiKeyId: string];
 };
 
-function makePubSub() {
-  const url = config().redisUrl;
-  if (!url) return { pubsub: createPubSub<Topics>(), close: async () => undefined };
-  const publishClient = new Redis(url, { maxRetriesPerRequest: 3 });
-  const subscribeClient = new Redis(url, { maxRetriesPerRequest: 3 });
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
-  return {
-    pubsub: createPubSub<Topics>({ eventTarget }),
-    close: async () => {
-      publishClient.disconnect();
-      subscribeClient.disconnect();
-    },
-  };
+export type LivePubSub = ReturnType<typeof createPubSub<Topics>>;
+
+export interface Live {
+  pubsub: LivePubSub;
+  stop(): Promise<void>;
 }
 
-const made = makePubSub();
-export const pubsub = made.pubsub;
-
-/** Forwards committed state changes and key revocations to live subscribers. */
-export async function startLiveEvents(): Promise<{ stop(): Promise<void> }> {
+export function startLive(redisUrl: string | null, bus: Bus<AppEvents>): Live {
+  let pubsub: LivePubSub;
+  let close = async () => undefined as void;
+  if (redisUrl) {
+    const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+    const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+    pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+    close = async () => {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    };
+  } else {
+    pubsub = createPubSub<Topics>();
+  }
   const offs = [
-    webhookStateChanged.on((w) => pubsub.publish('webhook-state:account', w.accountId, { id: w.id, accountId: w.accountId })),
-    apiKeyRevoked.on((id) => pubsub.publish('api-key-revoked', id)),
+    bus.on('attempt.recorded', (a) => pubsub.publish('attempts:account', a.accountId, a)),
+    bus.on('webhook.stateChanged', (w) => pubsub.publish('webhook-state:account', w.accountId, { id: w.id, accountId: w.accountId })),
+    bus.on('apiKey.revoked', (k) => pubsub.publish('api-key-revoked', k.apiKeyId)),
   ];
   return {
-    stop: async () => {
+    pubsub,
+    async stop() {
       for (const off of offs) off();
-      await made.close();
+      await close();
     },
   };
 }

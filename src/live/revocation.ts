@@ -3,12 +3,12 @@
 // ends, as every other request with that key would be refused. Revocation
 // arrives as a message, so a live event costs no key lookup.
 import { GraphQLError } from 'graphql';
-import { pubsub } from './pubsub.js';
+import type { LivePubSub } from './pubsub.js';
 
 export const KEY_REVOKED = Symbol('API key revoked');
 
 /** Passes events on until the key is revoked; then yields KEY_REVOKED once and ends (unsubscribing from the source). */
-export async function* whileKeyValid<T>(source: AsyncIterable<T>, apiKeyId: string): AsyncGenerator<T | typeof KEY_REVOKED> {
+export async function* whileKeyValid<T>(pubsub: LivePubSub, source: AsyncIterable<T>, apiKeyId: string): AsyncGenerator<T | typeof KEY_REVOKED> {
   const events = source[Symbol.asyncIterator]();
   const revocations = pubsub.subscribe('api-key-revoked')[Symbol.asyncIterator]();
   let revoked = false;

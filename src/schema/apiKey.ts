@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
-import { callerOf } from '../context.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/apiKeys.js';
+import { callerOf } from '../server/context.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../domain/accounts/apiKeys.js';
 import { AssociateRef } from './associate.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 import type { ApiKey } from '../generated/prisma/client.js';
@@ -32,7 +32,7 @@ builder.queryFields((t) => ({
   apiKeys: t.field({
     type: [ApiKeyRef],
     description: "Your account's API keys, newest first",
-    resolve: (_r, _a, ctx) => listApiKeys(callerOf(ctx)),
+    resolve: (_r, _a, ctx) => listApiKeys(ctx.app, callerOf(ctx)),
   }),
 }));
 
@@ -63,12 +63,12 @@ builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreateApiKeyPayload,
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => toPayload(await createApiKey(callerOf(ctx), input), (v) => v),
+    resolve: async (_r, { input }, ctx) => toPayload(await createApiKey(ctx.app, callerOf(ctx), input), (v) => v),
   }),
   revokeApiKey: t.field({
     type: RevokeApiKeyPayload,
     description: 'Revoke a key; it stops working at once',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => toPayload(await revokeApiKey(callerOf(ctx), id), (apiKey) => ({ apiKey })),
+    resolve: async (_r, { id }, ctx) => toPayload(await revokeApiKey(ctx.app, callerOf(ctx), id), (apiKey) => ({ apiKey })),
   }),
 }));

@@ -1,7 +1,6 @@
 import { builder } from './builder.js';
-import { callerOf } from '../context.js';
-import { prisma } from '../db/client.js';
-import { createAssociate, listAssociates } from '../accounts/associates.js';
+import { callerOf } from '../server/context.js';
+import { createAssociate, listAssociates } from '../domain/accounts/associates.js';
 import { Role } from '../generated/prisma/enums.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 import type { Associate } from '../generated/prisma/client.js';
@@ -28,13 +27,13 @@ builder.queryFields((t) => ({
     description: 'The associate the API key acts for',
     resolve: async (query, _root, _args, ctx) => {
       const caller = callerOf(ctx);
-      return prisma.associate.findUniqueOrThrow({ ...query, where: { id: caller.associateId } });
+      return ctx.app.db.prisma.associate.findUniqueOrThrow({ ...query, where: { id: caller.associateId } });
     },
   }),
   associates: t.field({
     type: [AssociateRef],
     description: 'Everyone in your account, by name',
-    resolve: (_root, _args, ctx) => listAssociates(callerOf(ctx)),
+    resolve: (_root, _args, ctx) => listAssociates(ctx.app, callerOf(ctx)),
   }),
 }));
 
@@ -60,6 +59,6 @@ builder.mutationFields((t) => ({
     type: CreateAssociatePayload,
     args: { input: t.arg({ type: CreateAssociateInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      toPayload(await createAssociate(callerOf(ctx), input), (associate) => ({ associate })),
+      toPayload(await createAssociate(ctx.app, callerOf(ctx), input), (associate) => ({ associate })),
   }),
 }));

@@ -5,9 +5,7 @@ import ComplexityPlugin from '@pothos/plugin-complexity';
 import { getNullableType, GraphQLError, isListType, Kind, type GraphQLField, type ValueNode } from 'graphql';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
-import { prisma } from '../db/client.js';
-import type { Context } from '../context.js';
-import { config } from '../config.js';
+import type { Context } from '../server/context.js';
 
 function parseDateTime(value: unknown): Date {
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
@@ -64,14 +62,15 @@ export const builder = new SchemaBuilder<{
   plugins: [PrismaPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   prisma: {
-    client: prisma,
+    // The instance's client, from the request: importing the schema connects nothing.
+    client: (ctx) => ctx.app.db.prisma,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
   },
   complexity: {
     fieldComplexity,
-    limit: () => ({ complexity: config().maxQueryCost }),
+    limit: (ctx) => ({ complexity: ctx.app.config.maxQueryCost }),
     complexityError: (_kind, result) =>
       new GraphQLError(
         `Query cost ${result.complexity} is over the limit of ${result.maxComplexity} (MAX_QUERY_COST); ask for fewer items with first/last/limit or select fewer nested lists`,

@@ -1,15 +1,14 @@
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from './builder.js';
-import { callerOf } from '../context.js';
-import { prisma } from '../db/client.js';
-import { pubsub } from '../live/pubsub.js';
+import { callerOf } from '../server/context.js';
 import { KEY_REVOKED, unlessRevoked, whileKeyValid } from '../live/revocation.js';
 import { AttemptStatus, AttemptTrigger, DeliveryStatus } from '../generated/prisma/enums.js';
 import { pingWebhook, publishAs, recoverWebhook, redeliver } from '../dispatch/service.js';
 import { listAttempts, listDeliveries, listEvents } from '../dispatch/queries.js';
-import type { LiveAttempt } from '../dispatch/attempts.js';
-import type { Published } from '../dispatch/publish.js';
-import type { WebhookStats } from '../dispatch/stats.js';
+import type { AttemptRecord as LiveAttempt } from '../db/stores/attempts.js';
+import type { Published } from '../outbox/publish.js';
+import type { WebhookStats } from '../db/stores/stats.js';
+import { findWebhook } from '../db/stores/webhooks.js';
 import { connectionType } from './pageInfo.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 import { WebhookRef } from './webhook.js';
@@ -53,7 +52,7 @@ export const DeliveryRef = builder.prismaObject('Delivery', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     event: t.field({
       type: EventRef,
-      resolve: (d) => prisma.event.findUniqueOrThrow({ where: { id: d.eventId } }),
+      resolve: (d, _a, ctx) => ctx.app.db.prisma.event.findUniqueOrThrow({ where: { id: d.eventId } }),
     }),
     webhookId: t.exposeID('webhookId'),
   }),
@@ -101,12 +100,12 @@ builder.prismaObjectFields('Webhook', (t) => ({
   deliveries: t.field({
     type: DeliveryConnection,
     args: { first: t.arg.int(), after: t.arg.string(), status: t.arg({ type: DeliveryStatusEnum }) },
-    resolve: (w, a) => listDeliveries(w.accountId, w.id, a.first, a.after, a.status),
+    resolve: (w, a, ctx) => listDeliveries(ctx.app, w.accountId, w.id, a.first, a.after, a.status),
   }),
   deliveryAttempts: t.field({
     type: DeliveryAttemptConnection,
     args: { first: t.arg.int(), after: t.arg.string(), status: t.arg({ type: AttemptStatusEnum }) },
-    resolve: (w, a) => listAttempts(w.accountId, { webhookId: w.id, status: a.status }, a.first, a.after),
+    resolve: (w, a, ctx) => listAttempts(ctx.app, w.accountId, { webhookId: w.id, status: a.status }, a.first, a.after),
   }),
 }));
 
@@ -114,12 +113,12 @@ builder.prismaObjectFields('Delivery', (t) => ({
   attempts: t.field({
     type: DeliveryAttemptConnection,
     args: { first: t.arg.int(), after: t.arg.string() },
-    resolve: (d, a) => listAttempts(d.accountId, { deliveryId: d.id }, a.first, a.after),
+    resolve: (d, a, ctx) => listAttempts(ctx.app, d.accountId, { deliveryId: d.id }, a.first, a.after),
   }),
   webhook: t.field({
     type: WebhookRef,
     nullable: true,
-    resolve: (d) => prisma.webhook.findFirst({ where: { id: d.webhookId, accountId: d.accountId } }),
+    resolve: (d, _a, ctx) => findWebhook(ctx.app.sql, d.accountId, d.webhookId),
   }),
 }));
 
@@ -128,25 +127,25 @@ builder.queryFields((t) => ({
     type: EventRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => prisma.event.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
+    resolve: (_r, { id }, ctx) => ctx.app.db.prisma.event.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
   }),
   events: t.field({
     type: EventConnection,
     description: 'Published events, newest first',
     args: { first: t.arg.int(), after: t.arg.string(), type: t.arg.string() },
-    resolve: (_r, a, ctx) => listEvents(callerOf(ctx).accountId, a.first, a.after, a.type),
+    resolve: (_r, a, ctx) => listEvents(ctx.app, callerOf(ctx).accountId, a.first, a.after, a.type),
   }),
   delivery: t.field({
     type: DeliveryRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => prisma.delivery.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
+    resolve: (_r, { id }, ctx) => ctx.app.db.prisma.delivery.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
   }),
   deliveryAttempt: t.field({
     type: DeliveryAttemptRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => prisma.deliveryAttempt.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
+    resolve: (_r, { id }, ctx) => ctx.app.db.prisma.deliveryAttempt.findFirst({ where: { id, accountId: callerOf(ctx).accountId } }),
   }),
 }));
 
@@ -189,7 +188,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: PublishEventInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
       const caller = callerOf(ctx);
-      const result = await publishAs(caller, input.type, input.payload as Record<string, unknown>, { idempotencyKey: input.idempotencyKey });
+      const result = await publishAs(ctx.app, caller, input.type, input.payload as Record<string, unknown>, { idempotencyKey: input.idempotencyKey });
       return toPayload(result, (v) => v);
     },
   }),
@@ -197,20 +196,20 @@ builder.mutationFields((t) => ({
     type: DeliveryAttemptPayload,
     description: 'Send a webhook.ping event to this webhook now, and return the attempt',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => toPayload(await pingWebhook(callerOf(ctx), id), (attempt) => ({ attempt })),
+    resolve: async (_r, { id }, ctx) => toPayload(await pingWebhook(ctx.app, callerOf(ctx), id), (attempt) => ({ attempt })),
   }),
   redeliver: t.field({
     type: DeliveryAttemptPayload,
     description: 'Try a delivery again now (a MANUAL attempt, never retried automatically)',
     args: { deliveryId: t.arg.id({ required: true }) },
-    resolve: async (_r, { deliveryId }, ctx) => toPayload(await redeliver(callerOf(ctx), deliveryId), (attempt) => ({ attempt })),
+    resolve: async (_r, { deliveryId }, ctx) => toPayload(await redeliver(ctx.app, callerOf(ctx), deliveryId), (attempt) => ({ attempt })),
   }),
   recoverWebhook: t.field({
     type: RecoverWebhookPayload,
     description: 'Requeue every delivery of this webhook that failed for good since the given time',
     args: { id: t.arg.id({ required: true }), since: t.arg({ type: 'DateTime', required: true }) },
     resolve: async (_r, { id, since }, ctx) =>
-      toPayload(await recoverWebhook(callerOf(ctx), id, since), (requeuedCount) => ({ requeuedCount })),
+      toPayload(await recoverWebhook(ctx.app, callerOf(ctx), id, since), (requeuedCount) => ({ requeuedCount })),
   }),
 }));
 
@@ -222,8 +221,9 @@ builder.subscriptionType({
       args: { webhookId: t.arg.id(), status: t.arg({ type: AttemptStatusEnum }) },
       subscribe: (_r, { webhookId, status }, ctx) =>
         whileKeyValid(
+          ctx.app.pubsub,
           pipe(
-            pubsub.subscribe('attempts:account', callerOf(ctx).accountId),
+            ctx.app.pubsub.subscribe('attempts:account', callerOf(ctx).accountId),
             filter((a: LiveAttempt) => (!webhookId || a.webhookId === webhookId) && (!status || a.status === status)),
           ),
           callerOf(ctx).apiKeyId,
@@ -236,15 +236,16 @@ builder.subscriptionType({
       args: { webhookId: t.arg.id() },
       subscribe: (_r, { webhookId }, ctx) =>
         whileKeyValid(
+          ctx.app.pubsub,
           pipe(
-            pubsub.subscribe('webhook-state:account', callerOf(ctx).accountId),
+            ctx.app.pubsub.subscribe('webhook-state:account', callerOf(ctx).accountId),
             filter((w: { id: string; accountId: string }) => !webhookId || w.id === webhookId),
           ),
           callerOf(ctx).apiKeyId,
         ),
-      resolve: async (event: { id: string; accountId: string } | typeof KEY_REVOKED) => {
+      resolve: async (event: { id: string; accountId: string } | typeof KEY_REVOKED, _a, ctx) => {
         const w = unlessRevoked(event);
-        return prisma.webhook.findFirstOrThrow({ where: { id: w.id, accountId: w.accountId } });
+        return (await findWebhook(ctx.app.sql, w.accountId, w.id))!;
       },
     }),
   }),

@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
-import { callerOf } from '../context.js';
-import { createEventType, listEventTypes, type EventTypeInfo } from '../events/catalog.js';
+import { callerOf } from '../server/context.js';
+import { createEventType, listEventTypes, type EventTypeInfo } from '../domain/catalog.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 
 export const EventTypeRef = builder.objectRef<EventTypeInfo>('EventType').implement({
@@ -19,7 +19,7 @@ builder.queryFields((t) => ({
     type: [EventTypeRef],
     description: 'The event catalog, sorted by group and then name',
     args: { group: t.arg.string() },
-    resolve: (_r, { group }, ctx) => listEventTypes(callerOf(ctx).accountId, group),
+    resolve: (_r, { group }, ctx) => listEventTypes(ctx.app, callerOf(ctx).accountId, group),
   }),
 }));
 
@@ -42,6 +42,6 @@ builder.mutationFields((t) => ({
   createEventType: t.field({
     type: CreateEventTypePayload,
     args: { input: t.arg({ type: CreateEventTypeInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => toPayload(await createEventType(callerOf(ctx), input), (eventType) => ({ eventType })),
+    resolve: async (_r, { input }, ctx) => toPayload(await createEventType(ctx.app, callerOf(ctx), input), (eventType) => ({ eventType })),
   }),
 }));

@@ -1,5 +1,5 @@
 import { builder } from './builder.js';
-import type { Result, UserError } from '../errors.js';
+import type { Result, UserError } from '../base/errors.js';
 
 export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
   description: 'Why a mutation was refused',

@@ -1,9 +1,9 @@
 import { builder } from './builder.js';
-import { callerOf } from '../context.js';
+import { callerOf } from '../server/context.js';
 import { AssociateRef } from './associate.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 import { WebhookState } from '../generated/prisma/enums.js';
-import type { Webhook } from '../generated/prisma/client.js';
+import type { Webhook } from '../db/stores/webhooks.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -13,12 +13,12 @@ import {
   setWebhookActive,
   updateWebhook,
   webhookDefaults,
-} from '../webhooks/service.js';
+} from '../domain/webhooks/service.js';
 import {
   listWebhookConnection,
   listWebhookPage,
   type WebhookPageResult,
-} from '../webhooks/list.js';
+} from '../domain/webhooks/list.js';
 import { connectionType } from './pageInfo.js';
 
 export const WebhookStateEnum = builder.enumType(WebhookState, {
@@ -110,7 +110,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A webhook in your account, or null',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => getWebhook(callerOf(ctx), id),
+    resolve: (_r, { id }, ctx) => getWebhook(ctx.app, callerOf(ctx), id),
   }),
   webhooks: t.field({
     type: WebhookConnectionRef,
@@ -123,7 +123,7 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: WebhookFilter }),
       orderBy: t.arg({ type: WebhookOrder }),
     },
-    resolve: (_r, args, ctx) => listWebhookConnection(callerOf(ctx).accountId, args, args.filter, args.orderBy),
+    resolve: (_r, args, ctx) => listWebhookConnection(ctx.app, callerOf(ctx).accountId, args, args.filter, args.orderBy),
   }),
   webhooksPage: t.field({
     type: WebhookPageRef,
@@ -134,7 +134,7 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: WebhookFilter }),
       orderBy: t.arg({ type: WebhookOrder }),
     },
-    resolve: (_r, a, ctx) => listWebhookPage(callerOf(ctx).accountId, a.limit, a.page, a.filter, a.orderBy),
+    resolve: (_r, a, ctx) => listWebhookPage(ctx.app, callerOf(ctx).accountId, a.limit, a.page, a.filter, a.orderBy),
   }),
   webhookDefaults: t.field({
     type: WebhookDefaultsRef,
@@ -210,38 +210,38 @@ builder.mutationFields((t) => ({
   createWebhook: t.field({
     type: WebhookSecretPayload,
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => toPayload(await createWebhook(callerOf(ctx), input), (v) => v),
+    resolve: async (_r, { input }, ctx) => toPayload(await createWebhook(ctx.app, callerOf(ctx), input), (v) => v),
   }),
   updateWebhook: t.field({
     type: WebhookPayload,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInput, required: true }) },
     resolve: async (_r, { id, input }, ctx) =>
-      toPayload(await updateWebhook(callerOf(ctx), id, input), (webhook) => ({ webhook })),
+      toPayload(await updateWebhook(ctx.app, callerOf(ctx), id, input), (webhook) => ({ webhook })),
   }),
   setWebhookActive: t.field({
     type: WebhookPayload,
     description: 'Turn a webhook on or off. Turning it on also clears TOO_MANY_ERRORS',
     args: { id: t.arg.id({ required: true }), active: t.arg.boolean({ required: true }) },
     resolve: async (_r, { id, active }, ctx) =>
-      toPayload(await setWebhookActive(callerOf(ctx), id, active), (webhook) => ({ webhook })),
+      toPayload(await setWebhookActive(ctx.app, callerOf(ctx), id, active), (webhook) => ({ webhook })),
   }),
   deleteWebhook: t.field({
     type: DeleteWebhookPayload,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, { id }, ctx) =>
-      toPayload(await deleteWebhook(callerOf(ctx), id), (deletedWebhookId) => ({ deletedWebhookId })),
+      toPayload(await deleteWebhook(ctx.app, callerOf(ctx), id), (deletedWebhookId) => ({ deletedWebhookId })),
   }),
   deleteWebhooksByUrl: t.field({
     type: DeleteWebhooksByUrlPayload,
     description: 'Delete every webhook in your account whose targetUrl is exactly this URL',
     args: { url: t.arg.string({ required: true }) },
     resolve: async (_r, { url }, ctx) =>
-      toPayload(await deleteWebhooksByUrl(callerOf(ctx), url), (deletedWebhookIds) => ({ deletedWebhookIds })),
+      toPayload(await deleteWebhooksByUrl(ctx.app, callerOf(ctx), url), (deletedWebhookIds) => ({ deletedWebhookIds })),
   }),
   rotateWebhookSecret: t.field({
     type: WebhookSecretPayload,
     description: 'Issue a new secret. The old one keeps signing for SECRET_ROTATION_GRACE',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => toPayload(await rotateWebhookSecret(callerOf(ctx), id), (v) => v),
+    resolve: async (_r, { id }, ctx) => toPayload(await rotateWebhookSecret(ctx.app, callerOf(ctx), id), (v) => v),
   }),
 }));

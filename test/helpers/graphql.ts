@@ -26,6 +26,6 @@ export type Gql = ReturnType<typeof client>;
 
 /** Creates a second tenant through the admin service, returning its admin key. */
 export async function createTenant(name: string): Promise<{ accountId: string; associateId: string; apiKey: string }> {
-  const { createAccount } = await import('../../src/accounts/accounts.js');
+  const { createAccount } = await import('./app.js');
   return createAccount(name);
 }

@@ -1,0 +1,122 @@
+// The composition root: builds everything with a lifetime (database
+// connection, dialect, event bus, live pubsub, clock, logger, keyring,
+// delivery client) from the parsed configuration, once, and hands it down.
+// Nothing else in src/ connects, opens files or reads the environment.
+import { Bus } from '../base/bus.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import type { Config } from '../base/config.js';
+import { openKeyring } from '../base/keyring.js';
+import { createLogger, type Logger } from '../base/logger.js';
+import { openDatabase } from '../db/database.js';
+import type { AppEvents } from '../db/events.js';
+import { DeliveryClient } from '../dispatch/http.js';
+import { Recorder } from '../dispatch/record.js';
+import { startRetention } from '../dispatch/retention.js';
+import { Sender } from '../dispatch/sender.js';
+import { startWorker, type Worker } from '../dispatch/worker.js';
+import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
+import { startLive } from '../live/pubsub.js';
+import { startHttpServer } from '../server/http.js';
+import type { AppState } from '../server/state.js';
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Sees every SQL statement sent (tests and benchmarks count them). */
+  onStatement?: (sql: string) => void;
+}
+
+export interface App {
+  state: AppState;
+  stop(): Promise<void>;
+}
+
+/** Opens the database, applies migrations and builds the instance's state. Serves nothing yet. */
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config);
+  const bus = new Bus<AppEvents>();
+  const db = openDatabase(config, bus, { onStatement: opts.onStatement });
+  try {
+    const applied = await db.migrate();
+    if (applied.length) logger.info({ applied }, 'applied database migrations');
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  const keyring = openKeyring(config);
+  if (keyring.generatedPath) {
+    logger.warn(
+      { path: keyring.generatedPath },
+      'SECRET_ENCRYPTION_KEY is not set; generated a key into the data directory. Back it up: without it webhook secrets cannot be decrypted',
+    );
+  }
+  const sender = new Sender({
+    box: keyring.box,
+    client: new DeliveryClient({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs }),
+    retryScheduleMs: config.retryScheduleMs,
+  });
+  const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
+  const live = startLive(config.redisUrl, bus);
+  const state: AppState = { config, logger, clock: opts.clock ?? systemClock, db, sql: db.sql, keyring, bus, sender, recorder, pubsub: live.pubsub };
+  if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
+  return {
+    state,
+    async stop() {
+      await recorder.drain();
+      await sender.close();
+      await live.stop();
+      await db.close();
+    },
+  };
+}
+
+export interface RunningApp {
+  state: AppState;
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function startDelivery(state: AppState): { worker: Worker; stop(): Promise<void> } {
+  const { config, logger, sql, bus, clock, sender, recorder } = state;
+  const worker = startWorker({ config, logger, sql, bus, sender, recorder });
+  const retention = startRetention({ sql, clock, logger, retentionDays: config.attemptRetentionDays });
+  logger.info({ concurrency: config.deliveryConcurrency }, 'delivery worker started');
+  return {
+    worker,
+    async stop() {
+      await retention.stop();
+      await worker.stop();
+    },
+  };
+}
+
+/** `npm start`: the API and, unless WORKER_ENABLED=false, the delivery worker. */
+export async function startApp(config: Config, opts: AppOptions & { worker?: boolean } = {}): Promise<RunningApp> {
+  const app = await createApp(config, opts);
+  const http = await startHttpServer(app.state);
+  const delivery = (opts.worker ?? config.workerEnabled) ? startDelivery(app.state) : null;
+  return {
+    state: app.state,
+    url: http.url,
+    port: (http.server.address() as { port: number }).port,
+    async stop() {
+      await http.close();
+      await delivery?.stop();
+      await app.stop();
+    },
+  };
+}
+
+/** `npm run worker`: a delivery worker alone, no HTTP server. */
+export async function startWorkerOnly(config: Config, opts: AppOptions = {}): Promise<{ stop(): Promise<void> }> {
+  const app = await createApp(config, opts);
+  const delivery = startDelivery(app.state);
+  app.state.logger.info('running without the HTTP API');
+  return {
+    async stop() {
+      await delivery.stop();
+      await app.stop();
+    },
+  };
+}

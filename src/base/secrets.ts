@@ -1,0 +1,72 @@
+// Webhook signing secrets (Standard Webhooks "whsec_" format), encrypted at
+// rest with AES-256-GCM, and API keys, stored only as a SHA-256 hash.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { randomAlphanumeric } from './ids.js';
+
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** The HMAC key bytes of a "whsec_" secret. */
+export function secretKeyBytes(secret: string): Buffer {
+  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+}
+
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('encryption key must be 32 bytes');
+  }
+
+  /** "v1.<iv>.<tag>.<ciphertext>", all base64. */
+  encrypt(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join('.');
+  }
+
+  decrypt(sealed: string): string {
+    const [version, iv, tag, data] = sealed.split('.');
+    if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('unrecognised ciphertext');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+  }
+}
+
+/**
+ * The configured key, or the one generated earlier into the data directory.
+ * Returns whether it was generated now, so the caller can warn.
+ */
+export function resolveEncryptionKey(cfg: Config): { key: Buffer; generated: boolean; path: string | null } {
+  if (cfg.secretEncryptionKey) return { key: cfg.secretEncryptionKey, generated: false, path: null };
+  const path = join(cfg.dataDir, 'secret-encryption.key');
+  if (existsSync(path)) {
+    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+    if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte hex key`);
+    return { key, generated: false, path };
+  }
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(path, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { key, generated: true, path };
+}
+
+const API_KEY_PREFIX = 'hk_';
+
+export function generateApiKey(): string {
+  return API_KEY_PREFIX + randomAlphanumeric(40);
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** What may be shown of a key after creation: its prefix and last four characters. */
+export function apiKeyHints(key: string): { prefix: string; lastFour: string } {
+  return { prefix: key.slice(0, API_KEY_PREFIX.length + 4), lastFour: key.slice(-4) };
+}

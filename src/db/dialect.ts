@@ -1,0 +1,69 @@
+// The one place that knows how SQLite and PostgreSQL differ. Stores write
+// SQL with "?" placeholders and ask the dialect for the few fragments that
+// differ; the drivers translate placeholders and bind values.
+import type { Provider } from '../base/config.js';
+
+export interface Dialect {
+  readonly provider: Provider;
+  /** `col` is one of the values in one bound list parameter (a fixed statement text whatever the list length). */
+  inList(col: string): string;
+  /** An unguessable alphanumeric id made by the database, for INSERT … SELECT rows. */
+  readonly newIdSql: string;
+  /** Row locks that other instances skip rather than wait for (PostgreSQL); nothing on SQLite's single writer. */
+  readonly skipLocked: string;
+  /** A bound value typed where the database cannot infer it (VALUES lists, CASE arms). */
+  cast(placeholder: string, type: 'int' | 'text' | 'timestamp' | 'bool' | EnumType): string;
+  /** Case-insensitive substring match of a bound, already lower-cased needle. */
+  containsLower(col: string): string;
+  /** Reads a timestamp column. */
+  date(value: unknown): Date;
+  dateOrNull(value: unknown): Date | null;
+  bool(value: unknown): boolean;
+  /** Reads a JSON column (text on SQLite, jsonb on PostgreSQL). */
+  json<T>(value: unknown): T;
+}
+
+export type EnumType = 'WebhookState' | 'DeliveryStatus' | 'AttemptStatus' | 'AttemptTrigger' | 'Role';
+
+function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  const s = String(value);
+  // Text timestamps (database defaults) without a zone are UTC.
+  return new Date(/^\d+$/.test(s) ? Number(s) : /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`);
+}
+
+const common = {
+  date: toDate,
+  dateOrNull: (v: unknown) => (v === null || v === undefined ? null : toDate(v)),
+  json<T>(value: unknown): T {
+    return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+  },
+};
+
+export const sqliteDialect: Dialect = {
+  ...common,
+  provider: 'sqlite',
+  inList: (col) => `${col} IN (SELECT value FROM json_each(?))`,
+  newIdSql: 'lower(hex(randomblob(12)))',
+  skipLocked: '',
+  cast: (p) => p,
+  containsLower: (col) => `instr(lower(${col}), ?) > 0`,
+  bool: (v) => v === 1 || v === true || v === 1n,
+};
+
+export const postgresDialect: Dialect = {
+  ...common,
+  provider: 'postgresql',
+  inList: (col) => `${col} = ANY(?)`,
+  newIdSql: `replace(gen_random_uuid()::text, '-', '')`,
+  skipLocked: 'FOR UPDATE SKIP LOCKED',
+  cast: (p, type) =>
+    `${p}::${type === 'timestamp' ? 'timestamp(3)' : type === 'bool' ? 'boolean' : type === 'int' || type === 'text' ? type : `"${type}"`}`,
+  containsLower: (col) => `strpos(lower(${col}), ?) > 0`,
+  bool: (v) => v === true,
+};
+
+export function dialectFor(provider: Provider): Dialect {
+  return provider === 'sqlite' ? sqliteDialect : postgresDialect;
+}

@@ -1,0 +1,19 @@
+// What the data layer announces after a commit, on the application's event
+// bus. The delivery worker and the live layer listen; services never call
+// them directly.
+import type { Webhook } from '../generated/prisma/client.js';
+import type { AttemptRecord } from './stores/attempts.js';
+
+export interface AppEvents {
+  [name: string]: unknown;
+  /** New or newly due deliveries were committed: wake idle workers. */
+  'deliveries.due': { accountId: string };
+  /** A webhook's state changed (toggle, auto-disable, 410). */
+  'webhook.stateChanged': Webhook;
+  /** An API key was revoked: its open streams end, its cached lookups go. */
+  'apiKey.revoked': { accountId: string; apiKeyId: string };
+  /** A delivery attempt was recorded. */
+  'attempt.recorded': AttemptRecord;
+  /** An account's event catalog changed. */
+  'catalog.changed': { accountId: string };
+}

@@ -1,0 +1,132 @@
+// PostgreSQL through node-postgres. Every statement is a named prepared
+// statement (parsed and planned once per connection), its name derived from
+// its text; "?" placeholders become $1, $2, ….
+import pg from 'pg';
+import type { Bus } from '../base/bus.js';
+import { postgresDialect, type Dialect } from './dialect.js';
+import type { AppEvents } from './events.js';
+import type { Row, Sql, Tx } from './sql.js';
+
+const INT8 = 20;
+const TIMESTAMP = 1114;
+
+/** Counts as numbers, and zone-less timestamps as UTC (not the process's local time). */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8) return (v: string) => Number(v);
+    if (oid === TIMESTAMP) return (v: string) => new Date(`${v.replace(' ', 'T')}Z`);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export function createPgPool(connectionString: string, max: number): pg.Pool {
+  return new pg.Pool({ connectionString, max, types: types as never });
+}
+
+function bindValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  // An ISO string: timestamp(3) columns ignore the zone, and the value is UTC.
+  if (v instanceof Date) return v.toISOString();
+  return v;
+}
+
+interface Prepared {
+  name: string;
+  text: string;
+}
+
+class Statements {
+  private readonly byText = new Map<string, Prepared>();
+  constructor(private readonly onStatement: ((sql: string) => void) | null) {}
+  get(text: string): Prepared {
+    this.onStatement?.(text);
+    let p = this.byText.get(text);
+    if (!p) {
+      let n = 0;
+      p = { name: `h${this.byText.size}`, text: text.replace(/\?/g, () => `$${++n}`) };
+      this.byText.set(text, p);
+    }
+    return p;
+  }
+}
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+async function query<T>(on: Queryable, statements: Statements, text: string, values: readonly unknown[] = []) {
+  const p = statements.get(text);
+  return on.query<T & pg.QueryResultRow>({ name: p.name, text: p.text, values: values.map(bindValue) });
+}
+
+export class PgSql implements Sql {
+  readonly dialect: Dialect = postgresDialect;
+  private readonly statements: Statements;
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly bus: Bus<AppEvents> | null,
+    onStatement: ((sql: string) => void) | null = null,
+  ) {
+    this.statements = new Statements(onStatement);
+  }
+
+  async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
+    return (await query<T>(this.pool, this.statements, text, values)).rows;
+  }
+  async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
+    return (await this.all<T>(text, values))[0];
+  }
+  async run(text: string, values?: readonly unknown[]): Promise<number> {
+    return (await query(this.pool, this.statements, text, values)).rowCount ?? 0;
+  }
+
+  async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const events: [keyof AppEvents, unknown][] = [];
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgTx(client, this.statements, events));
+      await client.query('COMMIT');
+      for (const [name, value] of events) this.bus?.emit(name, value as never);
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** A script of several statements, unprepared (migrations). */
+  async exec(script: string, on: Queryable = this.pool): Promise<void> {
+    await on.query(script);
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+class PgTx implements Tx {
+  readonly dialect = postgresDialect;
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly statements: Statements,
+    private readonly events: [keyof AppEvents, unknown][],
+  ) {}
+  async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
+    return (await query<T>(this.client, this.statements, text, values)).rows;
+  }
+  async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
+    return (await this.all<T>(text, values))[0];
+  }
+  async run(text: string, values?: readonly unknown[]): Promise<number> {
+    return (await query(this.client, this.statements, text, values)).rowCount ?? 0;
+  }
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  afterCommit<K extends keyof AppEvents>(name: K, value: AppEvents[K]): void {
+    this.events.push([name, value]);
+  }
+}

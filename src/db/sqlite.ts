@@ -1,0 +1,175 @@
+// SQLite through better-sqlite3, with every statement prepared once and
+// cached by its text.
+//
+// Why transactions cannot deadlock here: better-sqlite3 is synchronous, so a
+// transaction on this connection takes the write lock with BEGIN IMMEDIATE,
+// runs statements that each complete before they return, and commits. Its
+// body awaits only those statements (microtasks), never I/O, so no other
+// request can run on this thread while the lock is held, and other
+// connections (the delivery thread, Prisma's read connection) only ever wait
+// for a few milliseconds of work. Statements from other async contexts wait
+// for an open transaction to end rather than slipping into it.
+import Database from 'better-sqlite3';
+import type { Bus } from '../base/bus.js';
+import { sqliteDialect, type Dialect } from './dialect.js';
+import type { AppEvents } from './events.js';
+import type { Row, Sql, Tx } from './sql.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+const MAX_CACHED_STATEMENTS = 1000;
+
+function bindValue(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (Array.isArray(v) || (typeof v === 'object' && !Buffer.isBuffer(v))) return JSON.stringify(v);
+  return v;
+}
+
+export interface SqliteOptions {
+  path: string;
+  readonly?: boolean;
+}
+
+/** Opens the file with the settings SQLite does not keep in it. */
+export function openSqliteFile(opts: SqliteOptions): Database.Database {
+  const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  db.pragma('busy_timeout = 10000');
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export class SqliteSql implements Sql {
+  readonly dialect: Dialect = sqliteDialect;
+  private readonly statements = new Map<string, Statement>();
+  private active: Promise<void> | null = null;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly db: Database.Database,
+    private readonly bus: Bus<AppEvents> | null,
+    private readonly onStatement: ((sql: string) => void) | null = null,
+  ) {}
+
+  prepare(text: string): Statement {
+    this.onStatement?.(text);
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      stmt = this.db.prepare(text) as Statement;
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
+  allSync<T>(text: string, values: readonly unknown[] = []): T[] {
+    return this.prepare(text).all(...values.map(bindValue)) as T[];
+  }
+
+  runSync(text: string, values: readonly unknown[] = []): number {
+    const stmt = this.prepare(text);
+    const args = values.map(bindValue);
+    if (stmt.reader) return stmt.all(...args).length;
+    return stmt.run(...args).changes;
+  }
+
+  private async outsideTx(): Promise<void> {
+    while (this.active) await this.active;
+  }
+
+  async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
+    if (this.active) await this.outsideTx();
+    return this.allSync<T>(text, values);
+  }
+
+  async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
+    return (await this.all<T>(text, values))[0];
+  }
+
+  async run(text: string, values?: readonly unknown[]): Promise<number> {
+    if (this.active) await this.outsideTx();
+    return this.runSync(text, values);
+  }
+
+  /** A synchronous transaction, for callers that never await (the delivery thread). */
+  txSync<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const before = this.queue;
+    this.queue = before.then(() => mine);
+    await before;
+    await this.outsideTx();
+    this.active = mine;
+    const events: [keyof AppEvents, unknown][] = [];
+    const tx = new SqliteTx(this, events);
+    try {
+      const result = this.db.inTransaction ? await fn(tx) : await this.inTransaction(() => fn(tx));
+      for (const [name, value] of events) this.bus?.emit(name, value as never);
+      return result;
+    } finally {
+      this.active = null;
+      release();
+    }
+  }
+
+  private async inTransaction<T>(body: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await body();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  exec(script: string): void {
+    this.db.exec(script);
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+class SqliteTx implements Tx {
+  readonly dialect = sqliteDialect;
+  constructor(
+    private readonly conn: SqliteSql,
+    private readonly events: [keyof AppEvents, unknown][],
+  ) {}
+  async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
+    return this.conn.allSync<T>(text, values);
+  }
+  async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
+    return this.conn.allSync<T>(text, values)[0];
+  }
+  async run(text: string, values?: readonly unknown[]): Promise<number> {
+    return this.conn.runSync(text, values);
+  }
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  afterCommit<K extends keyof AppEvents>(name: K, value: AppEvents[K]): void {
+    this.events.push([name, value]);
+  }
+}

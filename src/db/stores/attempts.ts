@@ -1,0 +1,55 @@
+// Delivery attempts: one row per try, written in batches by the recorder.
+import type { DeliveryAttempt } from '../../generated/prisma/client.js';
+import type { Dialect } from '../dialect.js';
+import type { Row, Sql } from '../sql.js';
+
+/** A DeliveryAttempt row, as stored, streamed live and returned by the API. */
+export type AttemptRecord = DeliveryAttempt;
+
+export const ATTEMPT_COLUMNS = [
+  'id', 'accountId', 'deliveryId', 'webhookId', 'attemptNumber', 'trigger', 'status', 'requestUrl', 'requestHeaders',
+  'requestBody', 'responseStatus', 'responseHeaders', 'responseBody', 'durationMs', 'error', 'nextAttemptAt', 'createdAt',
+] as const;
+
+const INSERT_ONE = `INSERT INTO "DeliveryAttempt" (${ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ')})
+  VALUES (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`;
+
+const valuesOf = (a: AttemptRecord) => ATTEMPT_COLUMNS.map((c) => a[c]);
+
+export function attemptFromRow(d: Dialect, r: Row): AttemptRecord {
+  return {
+    id: r.id as string,
+    accountId: r.accountId as string,
+    deliveryId: r.deliveryId as string,
+    webhookId: r.webhookId as string,
+    attemptNumber: Number(r.attemptNumber),
+    trigger: r.trigger as AttemptRecord['trigger'],
+    status: r.status as AttemptRecord['status'],
+    requestUrl: r.requestUrl as string,
+    requestHeaders: r.requestHeaders as string,
+    requestBody: r.requestBody as string,
+    responseStatus: r.responseStatus === null ? null : Number(r.responseStatus),
+    responseHeaders: (r.responseHeaders as string | null) ?? null,
+    responseBody: (r.responseBody as string | null) ?? null,
+    durationMs: Number(r.durationMs),
+    error: (r.error as string | null) ?? null,
+    nextAttemptAt: d.dateOrNull(r.nextAttemptAt),
+    createdAt: d.date(r.createdAt),
+  };
+}
+
+/**
+ * Inserts a batch. SQLite: the one cached single-row statement per row (each
+ * is microseconds inside the caller's transaction). PostgreSQL: one
+ * statement per batch, from arrays, so its text and plan stay fixed.
+ */
+export async function insertAttempts(sql: Sql, attempts: AttemptRecord[]): Promise<void> {
+  if (sql.dialect.provider === 'sqlite') {
+    for (const a of attempts) await sql.run(INSERT_ONE, valuesOf(a));
+    return;
+  }
+  const cols = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
+  const types = ['text', 'text', 'text', 'text', 'int', '"AttemptTrigger"', '"AttemptStatus"', 'text', 'text', 'text', 'int', 'text', 'text', 'int', 'text', 'timestamp(3)', 'timestamp(3)'];
+  const arrays = ATTEMPT_COLUMNS.map((c) => attempts.map((a) => (a[c] instanceof Date ? (a[c] as Date).toISOString() : a[c])));
+  await sql.run(`INSERT INTO "DeliveryAttempt" (${cols}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})`, arrays);
+}

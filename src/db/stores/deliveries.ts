@@ -1,0 +1,182 @@
+// The delivery queue is the Delivery table: claims lease rows, outcomes
+// release them. Hand-written SQL throughout: these statements run for every
+// delivery, and each handles a whole batch.
+import type { Delivery, DeliveryStatus } from '../../generated/prisma/client.js';
+import type { Dialect } from '../dialect.js';
+import type { Row, Sql } from '../sql.js';
+
+export interface ClaimedDelivery {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  attemptCount: number;
+}
+
+export interface ClaimRequest {
+  owner: string;
+  limit: number;
+  leaseMs: number;
+  /** At most this many deliveries per webhook in one claim. */
+  perWebhook: number;
+  /** Webhooks already at their concurrency limit in this worker. */
+  excludeWebhookIds: string[];
+}
+
+/**
+ * How many of the oldest due rows a claim ranks, so a backlog costs a
+ * bounded scan: enough to fill the batch even when a few webhooks own most of
+ * them (saturated webhooks are excluded before this cut).
+ */
+const candidateWindow = (req: ClaimRequest) => Math.min(4000, req.limit * Math.max(8, req.perWebhook));
+
+/**
+ * One statement for both databases: the oldest due rows of active webhooks,
+ * ranked per webhook so at most perWebhook of one webhook are claimed and a
+ * slow webhook's backlog cannot fill the worker's slots. On PostgreSQL the
+ * candidates are row-locked with SKIP LOCKED, so instances claim side by side
+ * without waiting on, or double-claiming, each other's rows. SQLite has one
+ * writer at a time, so the statement alone is atomic.
+ */
+const claimSql = (d: Dialect) => `
+  WITH candidates AS (
+    SELECT d."id", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
+    WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
+      AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
+      AND NOT (${d.inList('d."webhookId"')})
+    ORDER BY d."nextAttemptAt"
+    LIMIT ${d.cast('?', 'int')}
+    ${d.skipLocked}
+  ), ranked AS (
+    SELECT "id", "nextAttemptAt", ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
+    FROM candidates
+  )
+  UPDATE "Delivery" SET "leaseOwner" = ?, "leaseUntil" = ?
+  WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${d.cast('?', 'int')} ORDER BY "nextAttemptAt" LIMIT ${d.cast('?', 'int')})
+  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;
+
+export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<ClaimedDelivery[]> {
+  if (req.limit <= 0) return [];
+  const rows = await sql.all<ClaimedDelivery>(claimSql(sql.dialect), [
+    now,
+    now,
+    req.excludeWebhookIds,
+    candidateWindow(req),
+    req.owner,
+    new Date(now.getTime() + req.leaseMs),
+    req.perWebhook,
+    req.limit,
+  ]);
+  return rows.map((r) => ({ ...r, attemptCount: Number(r.attemptCount) }));
+}
+
+/** Gives unstarted claims back, so another worker need not wait for the lease. */
+export async function releaseClaims(sql: Sql, ids: string[], owner: string): Promise<void> {
+  if (!ids.length) return;
+  await sql.run(
+    `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ? AND ${sql.dialect.inList('"id"')}`,
+    [owner, ids],
+  );
+}
+
+export interface DeliveryOutcome {
+  deliveryId: string;
+  /** The new status, or null to leave status and schedule alone (a failed manual try). */
+  status: DeliveryStatus | null;
+  nextAttemptAt: Date | null;
+  at: Date;
+  /** Scheduled tries release the lease; manual ones leave the worker's lease alone. */
+  releasesLease: boolean;
+}
+
+const OUTCOME_SQL = `UPDATE "Delivery" SET
+    "status" = COALESCE(?, "status"),
+    "nextAttemptAt" = CASE WHEN ? IS NULL THEN "nextAttemptAt" ELSE ? END,
+    "attemptCount" = "attemptCount" + 1,
+    "lastAttemptAt" = ?,
+    "updatedAt" = ?,
+    "leaseOwner" = CASE WHEN ? THEN NULL ELSE "leaseOwner" END,
+    "leaseUntil" = CASE WHEN ? THEN NULL ELSE "leaseUntil" END
+  WHERE "id" = ?`;
+
+const OUTCOMES_PG = `UPDATE "Delivery" SET
+    "status" = COALESCE(v.status, "Delivery"."status"),
+    "nextAttemptAt" = CASE WHEN v.status IS NULL THEN "Delivery"."nextAttemptAt" ELSE v.next END,
+    "attemptCount" = "Delivery"."attemptCount" + 1,
+    "lastAttemptAt" = v.at,
+    "updatedAt" = v.at,
+    "leaseOwner" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseOwner" END,
+    "leaseUntil" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseUntil" END
+  FROM unnest(?::text[], ?::"DeliveryStatus"[], ?::timestamp(3)[], ?::timestamp(3)[], ?::boolean[]) AS v(id, status, next, at, release)
+  WHERE "Delivery"."id" = v.id`;
+
+/** Applies a batch of outcomes; callers pass them in id order so concurrent writers lock rows in one order. */
+export async function applyOutcomes(sql: Sql, outcomes: DeliveryOutcome[]): Promise<void> {
+  if (sql.dialect.provider === 'sqlite') {
+    for (const o of outcomes) {
+      const release = o.releasesLease ? 1 : 0;
+      await sql.run(OUTCOME_SQL, [o.status, o.status, o.nextAttemptAt, o.at, o.at, release, release, o.deliveryId]);
+    }
+    return;
+  }
+  await sql.run(OUTCOMES_PG, [
+    outcomes.map((o) => o.deliveryId),
+    outcomes.map((o) => o.status),
+    outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
+    outcomes.map((o) => o.at.toISOString()),
+    outcomes.map((o) => o.releasesLease),
+  ]);
+}
+
+export function deliveryFromRow(d: Dialect, r: Row): Delivery {
+  return {
+    id: r.id as string,
+    accountId: r.accountId as string,
+    eventId: r.eventId as string,
+    webhookId: r.webhookId as string,
+    status: r.status as DeliveryStatus,
+    attemptCount: Number(r.attemptCount),
+    nextAttemptAt: d.dateOrNull(r.nextAttemptAt),
+    leaseOwner: (r.leaseOwner as string | null) ?? null,
+    leaseUntil: d.dateOrNull(r.leaseUntil),
+    lastAttemptAt: d.dateOrNull(r.lastAttemptAt),
+    createdAt: d.date(r.createdAt),
+    updatedAt: d.date(r.updatedAt),
+  };
+}
+
+export async function findDelivery(sql: Sql, accountId: string, id: string): Promise<Delivery | null> {
+  const r = await sql.get(`SELECT * FROM "Delivery" WHERE "accountId" = ? AND "id" = ?`, [accountId, id]);
+  return r ? deliveryFromRow(sql.dialect, r) : null;
+}
+
+/** A delivery the worker never claims (no nextAttemptAt): pings are sent once, by the caller. */
+export async function insertUnscheduledDelivery(
+  sql: Sql,
+  d: { id: string; accountId: string; eventId: string; webhookId: string; at: Date },
+): Promise<void> {
+  await sql.run(
+    `INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
+     VALUES (?, ?, ?, ?, 'PENDING', 0, NULL, ?, ?)`,
+    [d.id, d.accountId, d.eventId, d.webhookId, d.at, d.at],
+  );
+}
+
+/** Requeues a webhook's deliveries that failed for good since `since` (pings excluded). */
+export function requeueFailed(sql: Sql, accountId: string, webhookId: string, since: Date, now: Date, excludeType: string): Promise<number> {
+  return sql.run(
+    `UPDATE "Delivery" SET "status" = 'PENDING', "nextAttemptAt" = ?, "updatedAt" = ?, "leaseOwner" = NULL, "leaseUntil" = NULL
+     WHERE "accountId" = ? AND "webhookId" = ? AND "status" = 'FAILED' AND "lastAttemptAt" >= ?
+       AND "eventId" IN (SELECT e."id" FROM "Event" e WHERE e."accountId" = ? AND e."type" <> ?)`,
+    [now, now, accountId, webhookId, since, accountId, excludeType],
+  );
+}
+
+/** Paused deliveries of a re-activated webhook are due now rather than at their old retry time. */
+export function resumePaused(sql: Sql, webhookId: string, now: Date): Promise<number> {
+  return sql.run(
+    `UPDATE "Delivery" SET "nextAttemptAt" = ? WHERE "webhookId" = ? AND "status" = 'PENDING' AND "nextAttemptAt" > ?`,
+    [now, webhookId, now],
+  );
+}

@@ -1,0 +1,205 @@
+// Webhooks and their subscribed event types. Every finder takes the account
+// id, so a caller can only ever reach its own account's rows.
+import type { Webhook, WebhookState } from '../../generated/prisma/client.js';
+import type { Dialect } from '../dialect.js';
+import type { Row, Sql } from '../sql.js';
+
+export type { Webhook };
+
+export function webhookFromRow(d: Dialect, r: Row): Webhook {
+  return {
+    id: r.id as string,
+    accountId: r.accountId as string,
+    name: r.name as string,
+    nameKey: r.nameKey as string,
+    targetUrl: r.targetUrl as string,
+    state: r.state as WebhookState,
+    stateReason: (r.stateReason as string | null) ?? null,
+    stateChangedAt: d.date(r.stateChangedAt),
+    type: r.type as string,
+    headers: d.json(r.headers),
+    properties: d.json(r.properties),
+    isApplicationManaged: d.bool(r.isApplicationManaged),
+    managingApplication: (r.managingApplication as string | null) ?? null,
+    ownerId: r.ownerId as string,
+    registeredAt: d.date(r.registeredAt),
+    registeredById: r.registeredById as string,
+    updatedAt: d.date(r.updatedAt),
+    updatedById: r.updatedById as string,
+    secretCiphertext: r.secretCiphertext as string,
+    previousSecretCiphertext: (r.previousSecretCiphertext as string | null) ?? null,
+    previousSecretExpiresAt: d.dateOrNull(r.previousSecretExpiresAt),
+    consecutiveFailures: Number(r.consecutiveFailures),
+    lastError: (r.lastError as string | null) ?? null,
+  };
+}
+
+const one = async (sql: Sql, text: string, values: unknown[]) => {
+  const r = await sql.get(text, values);
+  return r ? webhookFromRow(sql.dialect, r) : null;
+};
+
+export function findWebhook(sql: Sql, accountId: string, id: string): Promise<Webhook | null> {
+  return one(sql, `SELECT * FROM "Webhook" WHERE "accountId" = ? AND "id" = ?`, [accountId, id]);
+}
+
+/** The id of the webhook holding a (lower-cased) name, if any. */
+export async function webhookIdByName(sql: Sql, accountId: string, nameKey: string): Promise<string | null> {
+  const r = await sql.get<{ id: string }>(`SELECT "id" FROM "Webhook" WHERE "accountId" = ? AND "nameKey" = ?`, [accountId, nameKey]);
+  return r?.id ?? null;
+}
+
+export async function findWebhooksByUrl(sql: Sql, accountId: string, url: string): Promise<Webhook[]> {
+  const rows = await sql.all(`SELECT * FROM "Webhook" WHERE "accountId" = ? AND "targetUrl" = ?`, [accountId, url]);
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
+}
+
+const COLUMNS = [
+  'id', 'accountId', 'name', 'nameKey', 'targetUrl', 'state', 'stateReason', 'stateChangedAt', 'type', 'headers', 'properties',
+  'isApplicationManaged', 'managingApplication', 'ownerId', 'registeredAt', 'registeredById', 'updatedAt', 'updatedById',
+  'secretCiphertext', 'previousSecretCiphertext', 'previousSecretExpiresAt', 'consecutiveFailures', 'lastError',
+] as const satisfies readonly (keyof Webhook)[];
+
+const INSERT = `INSERT INTO "Webhook" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+
+const bindJson = (v: unknown) => JSON.stringify(v ?? {});
+
+export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
+  await sql.run(
+    INSERT,
+    COLUMNS.map((c) => (c === 'headers' || c === 'properties' ? bindJson(w[c]) : w[c])),
+  );
+  await insertWebhookEvents(sql, w.accountId, w.id, events);
+}
+
+async function insertWebhookEvents(sql: Sql, accountId: string, webhookId: string, events: string[]) {
+  for (const eventType of events) {
+    await sql.run(`INSERT INTO "WebhookEvent" ("webhookId", "accountId", "eventType") VALUES (?, ?, ?)`, [webhookId, accountId, eventType]);
+  }
+}
+
+export async function replaceWebhookEvents(sql: Sql, accountId: string, webhookId: string, events: string[]): Promise<void> {
+  await sql.run(`DELETE FROM "WebhookEvent" WHERE "accountId" = ? AND "webhookId" = ?`, [accountId, webhookId]);
+  await insertWebhookEvents(sql, accountId, webhookId, events);
+}
+
+export interface WebhookPatch {
+  name?: string;
+  targetUrl?: string;
+  headers?: unknown;
+  properties?: unknown;
+  ownerId?: string;
+  updatedAt: Date;
+  updatedById: string;
+}
+
+/** Changes the given fields (others stay); one fixed statement whatever the patch. */
+export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: WebhookPatch): Promise<Webhook | null> {
+  return one(
+    sql,
+    `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
+       "headers" = COALESCE(?, "headers"), "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"),
+       "updatedAt" = ?, "updatedById" = ?
+     WHERE "accountId" = ? AND "id" = ? RETURNING *`,
+    [
+      p.name ?? null,
+      p.name?.toLowerCase() ?? null,
+      p.targetUrl ?? null,
+      p.headers === undefined ? null : bindJson(p.headers),
+      p.properties === undefined ? null : bindJson(p.properties),
+      p.ownerId ?? null,
+      p.updatedAt,
+      p.updatedById,
+      accountId,
+      id,
+    ],
+  );
+}
+
+export interface StateChange {
+  state: WebhookState;
+  reason: string;
+  at: Date;
+  /** Set by a person's toggle; left alone by automatic changes. */
+  by?: string | null;
+  /** Re-activation starts the failure count afresh. */
+  resetFailures?: boolean;
+}
+
+export function setWebhookState(sql: Sql, accountId: string, id: string, c: StateChange): Promise<Webhook | null> {
+  const d = sql.dialect;
+  return one(
+    sql,
+    `UPDATE "Webhook" SET "state" = ?, "stateReason" = ?, "stateChangedAt" = ?,
+       "updatedAt" = CASE WHEN ${d.cast('?', 'text')} IS NULL THEN "updatedAt" ELSE ? END, "updatedById" = COALESCE(?, "updatedById"),
+       "consecutiveFailures" = CASE WHEN ${d.cast('?', 'bool')} THEN 0 ELSE "consecutiveFailures" END
+     WHERE "accountId" = ? AND "id" = ? RETURNING *`,
+    [c.state, c.reason, c.at, c.by ?? null, c.at, c.by ?? null, !!c.resetFailures, accountId, id],
+  );
+}
+
+export interface SecretRotation {
+  secretCiphertext: string;
+  previousSecretCiphertext: string;
+  previousSecretExpiresAt: Date;
+  at: Date;
+  by: string;
+}
+
+export function rotateWebhookSecretRow(sql: Sql, accountId: string, id: string, r: SecretRotation): Promise<Webhook | null> {
+  return one(
+    sql,
+    `UPDATE "Webhook" SET "secretCiphertext" = ?, "previousSecretCiphertext" = ?, "previousSecretExpiresAt" = ?, "updatedAt" = ?, "updatedById" = ?
+     WHERE "accountId" = ? AND "id" = ? RETURNING *`,
+    [r.secretCiphertext, r.previousSecretCiphertext, r.previousSecretExpiresAt, r.at, r.by, accountId, id],
+  );
+}
+
+export async function deleteWebhooks(sql: Sql, accountId: string, ids: string[]): Promise<number> {
+  return sql.run(`DELETE FROM "Webhook" WHERE "accountId" = ? AND ${sql.dialect.inList('"id"')}`, [accountId, ids]);
+}
+
+/** Subscribed event types of each webhook, sorted; one statement for any number of webhooks. */
+export async function eventTypesOf(sql: Sql, accountId: string, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await sql.all<{ webhookId: string; eventType: string }>(
+    `SELECT "webhookId", "eventType" FROM "WebhookEvent" WHERE "accountId" = ? AND ${sql.dialect.inList('"webhookId"')} ORDER BY "eventType"`,
+    [accountId, ids],
+  );
+  const byId = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = byId.get(r.webhookId);
+    if (list) list.push(r.eventType);
+    else byId.set(r.webhookId, [r.eventType]);
+  }
+  return byId;
+}
+
+/** The webhooks a batch of deliveries needs (the worker's first read). Not tenant-scoped: the worker serves every account. */
+export async function webhooksByIds(sql: Sql, ids: string[]): Promise<Webhook[]> {
+  const rows = await sql.all(`SELECT * FROM "Webhook" WHERE ${sql.dialect.inList('"id"')}`, [ids]);
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
+}
+
+export interface Streak {
+  webhookId: string;
+  /** Failures since the last success in this batch, or all of them if none succeeded. */
+  failures: number;
+  succeeded: boolean;
+  lastError: string | null;
+  gone: boolean;
+}
+
+/** Adds a batch's failures to a webhook's streak (or resets it); returns the webhook if it is active and failing. */
+export async function updateStreak(sql: Sql, s: Streak): Promise<void> {
+  if (s.failures === 0) {
+    // A clean success streak usually changes nothing; matching no row then
+    // takes no row lock, which keeps concurrent workers from contending.
+    await sql.run(`UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE "id" = ? AND "consecutiveFailures" <> 0`, [s.webhookId]);
+    return;
+  }
+  await sql.run(
+    `UPDATE "Webhook" SET "consecutiveFailures" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN 0 ELSE "consecutiveFailures" END + ?,
+       "lastError" = COALESCE(?, "lastError") WHERE "id" = ?`,
+    [s.succeeded, s.failures, s.lastError, s.webhookId],
+  );
+}

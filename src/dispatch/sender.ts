@@ -1,0 +1,146 @@
+// Builds, signs and sends one attempt, and turns the result into an outcome
+// for the recorder. Runs in the delivery thread (scheduled deliveries) and
+// on the API thread (pings and manual redeliveries).
+import { newId } from '../base/ids.js';
+import type { SecretBox } from '../base/secrets.js';
+import { packageVersion } from '../base/version.js';
+import type { AttemptRecord } from '../db/stores/attempts.js';
+import type { StoredEvent } from '../db/stores/events.js';
+import type { Webhook } from '../db/stores/webhooks.js';
+import type { AttemptTrigger } from '../generated/prisma/client.js';
+import type { DeliveryClient } from './http.js';
+import { decide, failureLabel, isSuccess, type Decision } from './policy.js';
+import { githubSignature, standardSignature } from './signing.js';
+
+export type WebhookForDelivery = Pick<
+  Webhook,
+  'id' | 'accountId' | 'name' | 'targetUrl' | 'headers' | 'properties' | 'secretCiphertext' | 'previousSecretCiphertext' | 'previousSecretExpiresAt' | 'state'
+>;
+
+export type EventForDelivery = Pick<StoredEvent, 'id' | 'type' | 'payload' | 'createdAt'>;
+
+export interface Job {
+  deliveryId: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  /** Attempts made before this one. */
+  attemptCount: number;
+  trigger: AttemptTrigger;
+}
+
+export interface Outcome extends Decision {
+  job: Job;
+  attempt: AttemptRecord;
+  failureLabel: string | null;
+}
+
+const RESERVED_BODY_KEYS = new Set(['id', 'type', 'timestamp', 'webhook', 'data']);
+
+/**
+ * The JSON body, built by concatenation: the event payload is already a JSON
+ * string, and re-parsing it per delivery would cost more than the send.
+ */
+export function buildBody(event: EventForDelivery, webhook: Pick<Webhook, 'id' | 'name' | 'properties'>): string {
+  let extra = '';
+  const props = webhook.properties as Record<string, unknown> | null;
+  if (props && typeof props === 'object') {
+    for (const [k, v] of Object.entries(props)) {
+      if (!RESERVED_BODY_KEYS.has(k) && v !== undefined) extra += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+    }
+  }
+  return (
+    `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},` +
+    `"timestamp":${JSON.stringify(event.createdAt.toISOString())},` +
+    `"webhook":${JSON.stringify({ id: webhook.id, name: webhook.name })},` +
+    `"data":${event.payload ?? 'null'}${extra}}`
+  );
+}
+
+export interface SenderOptions {
+  box: SecretBox;
+  client: DeliveryClient;
+  retryScheduleMs: readonly number[];
+}
+
+export class Sender {
+  /** Decrypted secrets by ciphertext: rotation writes a new ciphertext, so entries never go stale. */
+  private readonly secrets = new Map<string, string>();
+
+  constructor(private readonly opts: SenderOptions) {}
+
+  private decrypt(ciphertext: string): string {
+    let plain = this.secrets.get(ciphertext);
+    if (plain === undefined) {
+      if (this.secrets.size > 10_000) this.secrets.clear();
+      plain = this.opts.box.decrypt(ciphertext);
+      this.secrets.set(ciphertext, plain);
+    }
+    return plain;
+  }
+
+  /** The secrets a delivery is signed with now: the current one, then any still in grace. */
+  signingSecrets(webhook: Pick<Webhook, 'secretCiphertext' | 'previousSecretCiphertext' | 'previousSecretExpiresAt'>, now: Date): string[] {
+    const secrets = [this.decrypt(webhook.secretCiphertext)];
+    if (webhook.previousSecretCiphertext && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > now) {
+      secrets.push(this.decrypt(webhook.previousSecretCiphertext));
+    }
+    return secrets;
+  }
+
+  buildHeaders(event: EventForDelivery, webhook: WebhookForDelivery, body: string, now: Date): Record<string, string> {
+    const secrets = this.signingSecrets(webhook, now);
+    const timestamp = Math.floor(now.getTime() / 1000);
+    return {
+      ...(webhook.headers as Record<string, string>),
+      'content-type': 'application/json',
+      'user-agent': `Hookline/${packageVersion()}`,
+      'webhook-id': event.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': standardSignature(secrets, event.id, timestamp, body),
+      'x-hookline-signature-256': githubSignature(secrets[0], body),
+      'x-hookline-event': event.type,
+    };
+  }
+
+  async attempt(job: Job, webhook: WebhookForDelivery, event: EventForDelivery): Promise<Outcome> {
+    const body = buildBody(event, webhook);
+    const headers = this.buildHeaders(event, webhook, body, new Date());
+    const result = await this.opts.client.post(webhook.targetUrl, headers, body);
+    // One clock reading for the attempt's time and its retry time, so the
+    // recorded gap is exactly the delay chosen (Retry-After included).
+    const finished = new Date();
+    const attemptNumber = job.attemptCount + 1;
+    const decision = decide(result, job.trigger, attemptNumber, this.opts.retryScheduleMs, finished, Math.random());
+    const ok = isSuccess(result);
+    const label = ok ? null : failureLabel(result);
+    return {
+      ...decision,
+      job,
+      failureLabel: label,
+      attempt: {
+        id: newId(),
+        accountId: job.accountId,
+        deliveryId: job.deliveryId,
+        webhookId: job.webhookId,
+        attemptNumber,
+        trigger: job.trigger,
+        status: ok ? 'SUCCEEDED' : 'FAILED',
+        requestUrl: webhook.targetUrl,
+        requestHeaders: JSON.stringify(headers),
+        requestBody: body,
+        responseStatus: result.status,
+        responseHeaders: result.status === null ? null : JSON.stringify(result.headers),
+        responseBody: result.body,
+        durationMs: result.durationMs,
+        error: result.error ? `${result.error.code}: ${result.error.message}`.slice(0, 1000) : ok ? null : label,
+        nextAttemptAt: decision.nextAttemptAt,
+        createdAt: finished,
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.opts.client.close();
+  }
+}

@@ -1,0 +1,21 @@
+// What domain services and dispatch are given by the composition root
+// (src/app/app.ts). Nothing here is a module-level singleton.
+import type { Bus } from '../base/bus.js';
+import type { Clock } from '../base/clock.js';
+import type { Config } from '../base/config.js';
+import type { Keyring } from '../base/keyring.js';
+import type { Logger } from '../base/logger.js';
+import type { Database } from '../db/database.js';
+import type { AppEvents } from '../db/events.js';
+import type { Sql } from '../db/sql.js';
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: Database;
+  /** Shorthand for db.sql: the stores' connection. */
+  sql: Sql;
+  keyring: Keyring;
+  bus: Bus<AppEvents>;
+}

@@ -1,0 +1,278 @@
+// Webhook management: every rule about who may change what lives here.
+// Each change commits with the built-in event that describes it.
+import { newId } from '../../base/ids.js';
+import { fail, ok, type Result, type UserError } from '../../base/errors.js';
+import { requireAdmin, type Caller } from '../../base/caller.js';
+import { generateWebhookSecret } from '../../base/secrets.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import type { Tx } from '../../db/sql.js';
+import { findAssociate } from '../../db/stores/accounts.js';
+import { resumePaused } from '../../db/stores/deliveries.js';
+import {
+  deleteWebhooks,
+  findWebhook,
+  findWebhooksByUrl,
+  insertWebhook,
+  replaceWebhookEvents,
+  rotateWebhookSecretRow,
+  setWebhookState,
+  updateWebhookFields,
+  webhookIdByName,
+  type StateChange,
+  type Webhook,
+} from '../../db/stores/webhooks.js';
+import type { WebhookState } from '../../generated/prisma/client.js';
+import { publishInTx } from '../../outbox/publish.js';
+import { changeStateInTx, webhookSummary } from '../../outbox/webhookState.js';
+import { checkEventNames } from '../catalog.js';
+import type { Deps } from '../deps.js';
+import { checkHeaders, checkName, checkProperties, checkUrl, listedEvents, normaliseEvents } from './validation.js';
+
+export interface CreateWebhookInput {
+  name: string;
+  targetUrl: string;
+  events: string[];
+  isActive?: boolean | null;
+  headers?: unknown;
+  properties?: unknown;
+  isApplicationManaged?: boolean | null;
+  ownerId?: string | null;
+}
+
+export interface UpdateWebhookInput {
+  name?: string | null;
+  targetUrl?: string | null;
+  events?: string[] | null;
+  headers?: unknown;
+  properties?: unknown;
+  ownerId?: string | null;
+}
+
+export const webhookDefaults = () => ({
+  state: 'ACTIVE' as WebhookState,
+  type: 'webhook',
+  events: [] as string[],
+  headers: {} as Record<string, string>,
+  properties: {} as Record<string, unknown>,
+  isActive: true,
+});
+
+export function getWebhook(deps: Deps, caller: Caller, id: string): Promise<Webhook | null> {
+  return findWebhook(deps.sql, caller.accountId, id);
+}
+
+/** The webhook, if this caller may change it. */
+async function loadForChange(deps: Deps, caller: Caller, id: string): Promise<Result<Webhook>> {
+  const denied = requireAdmin(caller);
+  if (denied) return denied;
+  const webhook = await findWebhook(deps.sql, caller.accountId, id);
+  if (!webhook) return fail('NOT_FOUND', `No webhook with id "${id}"`, ['id']);
+  return checkManagingApplication(caller, webhook) ?? ok(webhook);
+}
+
+function checkManagingApplication(caller: Caller, webhook: Webhook, field: string[] = ['id']): Result<never> | null {
+  if (!webhook.isApplicationManaged || caller.application === webhook.managingApplication) return null;
+  return fail(
+    'FORBIDDEN',
+    `Webhook "${webhook.name}" is managed by the application "${webhook.managingApplication}"; only that application's API keys can change it`,
+    field,
+  );
+}
+
+async function checkOwner(deps: Deps, caller: Caller, ownerId: string, field: string[]): Promise<UserError[]> {
+  const owner = await findAssociate(deps.sql, caller.accountId, ownerId);
+  return owner ? [] : [{ code: 'NOT_FOUND', message: `No associate with id "${ownerId}" in your account`, field }];
+}
+
+async function nameTaken(deps: Deps, accountId: string, name: string, exceptId?: string): Promise<boolean> {
+  const id = await webhookIdByName(deps.sql, accountId, name.trim().toLowerCase());
+  return !!id && id !== exceptId;
+}
+
+const conflictName = (name: string, field: string[]): UserError => ({
+  code: 'CONFLICT',
+  message: `A webhook named "${name.trim()}" already exists in this account (names are case-insensitive)`,
+  field,
+});
+
+function emit(tx: Tx, deps: Deps, accountId: string, type: string, payload: Record<string, unknown>) {
+  return publishInTx(tx, { accountId, type, payload }, deps.clock.now());
+}
+
+export async function createWebhook(deps: Deps, caller: Caller, input: CreateWebhookInput): Promise<Result<{ webhook: Webhook; secret: string }>> {
+  const denied = requireAdmin(caller);
+  if (denied) return denied;
+  const f = (name: string) => ['input', name];
+  const headers = input.headers ?? {};
+  const properties = input.properties ?? {};
+  const events = normaliseEvents(input.events);
+  const targetUrl = input.targetUrl.trim();
+  const errors: UserError[] = [
+    ...checkName(input.name, f('name')),
+    ...(await checkUrl(targetUrl, deps.config.allowPrivateTargets, f('targetUrl'))),
+    ...(await checkEventNames(deps, caller.accountId, listedEvents(input.events), f('events'))),
+    ...checkHeaders(headers, f('headers')),
+    ...checkProperties(properties, f('properties')),
+  ];
+  if (input.isApplicationManaged && !caller.application) {
+    errors.push({
+      code: 'FORBIDDEN',
+      message: 'Only an API key that names an application can create an application-managed webhook',
+      field: f('isApplicationManaged'),
+    });
+  }
+  // An empty ownerId is an unknown associate, not "default to the caller".
+  if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
+  if (errors.length) return { ok: false, errors };
+  if (await nameTaken(deps, caller.accountId, input.name)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
+
+  const secret = generateWebhookSecret();
+  const now = deps.clock.now();
+  const active = input.isActive ?? true;
+  const name = input.name.trim();
+  const webhook: Webhook = {
+    id: newId(),
+    accountId: caller.accountId,
+    name,
+    nameKey: name.toLowerCase(),
+    targetUrl,
+    state: active ? 'ACTIVE' : 'STOPPED',
+    stateReason: active ? null : `Created inactive by ${caller.associateName}`,
+    stateChangedAt: now,
+    type: 'webhook',
+    headers: headers as Webhook['headers'],
+    properties: properties as Webhook['properties'],
+    isApplicationManaged: !!input.isApplicationManaged,
+    managingApplication: input.isApplicationManaged ? caller.application : null,
+    ownerId: input.ownerId ?? caller.associateId,
+    registeredAt: now,
+    registeredById: caller.associateId,
+    updatedAt: now,
+    updatedById: caller.associateId,
+    secretCiphertext: deps.keyring.box.encrypt(secret),
+    previousSecretCiphertext: null,
+    previousSecretExpiresAt: null,
+    consecutiveFailures: 0,
+    lastError: null,
+  };
+  try {
+    await deps.sql.tx(async (tx) => {
+      await insertWebhook(tx, webhook, events);
+      await emit(tx, deps, caller.accountId, 'webhook.created', { webhook: webhookSummary(webhook, events) });
+    });
+    return ok({ webhook, secret });
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
+    throw err;
+  }
+}
+
+export async function updateWebhook(deps: Deps, caller: Caller, id: string, input: UpdateWebhookInput): Promise<Result<Webhook>> {
+  const loaded = await loadForChange(deps, caller, id);
+  if (!loaded.ok) return loaded;
+  const f = (name: string) => ['input', name];
+  const events = input.events ? normaliseEvents(input.events) : null;
+  const errors: UserError[] = [];
+  if (input.name != null) errors.push(...checkName(input.name, f('name')));
+  if (input.targetUrl != null) errors.push(...(await checkUrl(input.targetUrl.trim(), deps.config.allowPrivateTargets, f('targetUrl'))));
+  if (input.events) errors.push(...(await checkEventNames(deps, caller.accountId, listedEvents(input.events), f('events'))));
+  if (input.headers != null) errors.push(...checkHeaders(input.headers, f('headers')));
+  if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
+  if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
+  if (errors.length) return { ok: false, errors };
+  if (input.name != null && (await nameTaken(deps, caller.accountId, input.name, id))) {
+    return { ok: false, errors: [conflictName(input.name, f('name'))] };
+  }
+  try {
+    const webhook = await deps.sql.tx(async (tx) => {
+      const row = (await updateWebhookFields(tx, caller.accountId, id, {
+        name: input.name?.trim() ?? undefined,
+        targetUrl: input.targetUrl?.trim() ?? undefined,
+        headers: input.headers ?? undefined,
+        properties: input.properties ?? undefined,
+        ownerId: input.ownerId ?? undefined,
+        updatedAt: deps.clock.now(),
+        updatedById: caller.associateId,
+      }))!;
+      if (events) await replaceWebhookEvents(tx, caller.accountId, id, events);
+      await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(row, events ?? undefined) });
+      return row;
+    });
+    return ok(webhook);
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, errors: [conflictName(input.name ?? '', f('name'))] };
+    throw err;
+  }
+}
+
+export async function setWebhookActive(deps: Deps, caller: Caller, id: string, active: boolean): Promise<Result<Webhook>> {
+  const loaded = await loadForChange(deps, caller, id);
+  if (!loaded.ok) return loaded;
+  const current = loaded.value;
+  const target: WebhookState = active ? 'ACTIVE' : 'STOPPED';
+  if (current.state === target) return ok(current);
+  const now = deps.clock.now();
+  const webhook = await deps.sql.tx(async (tx) => {
+    const row = await changeStateInTx(tx, current, {
+      state: target,
+      reason: `${active ? 'Activated' : 'Deactivated'} by ${caller.associateName}`,
+      at: now,
+      by: caller.associateId,
+      // Re-activation starts the failure count afresh, so a recovered
+      // receiver is not disabled again by its old failures.
+      resetFailures: active,
+    });
+    if (active) {
+      // Paused deliveries resume now rather than at their old retry time.
+      await resumePaused(tx, id, now);
+      tx.afterCommit('deliveries.due', { accountId: caller.accountId });
+    }
+    return row;
+  });
+  return ok(webhook);
+}
+
+export async function deleteWebhook(deps: Deps, caller: Caller, id: string): Promise<Result<string>> {
+  const loaded = await loadForChange(deps, caller, id);
+  if (!loaded.ok) return loaded;
+  await deps.sql.tx(async (tx) => {
+    await deleteWebhooks(tx, caller.accountId, [id]);
+    await emit(tx, deps, caller.accountId, 'webhook.deleted', { webhook: webhookSummary(loaded.value) });
+  });
+  return ok(id);
+}
+
+export async function deleteWebhooksByUrl(deps: Deps, caller: Caller, url: string): Promise<Result<string[]>> {
+  const denied = requireAdmin(caller);
+  if (denied) return denied;
+  if (!url) return fail('INVALID', 'url must not be empty', ['url']);
+  const matches = await findWebhooksByUrl(deps.sql, caller.accountId, url);
+  const locked = matches.map((w) => checkManagingApplication(caller, w, ['url'])).find((r) => r !== null);
+  if (locked) return locked;
+  if (matches.length === 0) return ok([]);
+  await deps.sql.tx(async (tx) => {
+    await deleteWebhooks(tx, caller.accountId, matches.map((w) => w.id));
+    for (const w of matches) await emit(tx, deps, caller.accountId, 'webhook.deleted', { webhook: webhookSummary(w) });
+  });
+  return ok(matches.map((w) => w.id));
+}
+
+export async function rotateWebhookSecret(deps: Deps, caller: Caller, id: string): Promise<Result<{ webhook: Webhook; secret: string }>> {
+  const loaded = await loadForChange(deps, caller, id);
+  if (!loaded.ok) return loaded;
+  const secret = generateWebhookSecret();
+  const now = deps.clock.now();
+  const webhook = await deps.sql.tx(async (tx) => {
+    const row = (await rotateWebhookSecretRow(tx, caller.accountId, id, {
+      secretCiphertext: deps.keyring.box.encrypt(secret),
+      // The old secret keeps signing alongside the new one for the grace period.
+      previousSecretCiphertext: loaded.value.secretCiphertext,
+      previousSecretExpiresAt: new Date(now.getTime() + deps.config.secretRotationGraceMs),
+      at: now,
+      by: caller.associateId,
+    }))!;
+    await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(row), secretRotated: true });
+    return row;
+  });
+  return ok({ webhook, secret });
+}

@@ -1,0 +1,50 @@
+import { createYoga } from 'graphql-yoga';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { schema } from '../schema/index.js';
+import { createContext, type Context } from './context.js';
+import { useApiKeyAuth } from './auth.js';
+import { useSharedSubscriptionResults } from '../live/shared-results.js';
+import type { AppState } from './state.js';
+
+export function createHooklineYoga(app: AppState) {
+  const { config: cfg, logger } = app;
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    context: ({ request, connectionParams }: { request: Request; connectionParams?: Record<string, unknown> }) =>
+      createContext(app, { request, connectionParams }),
+    graphiql: cfg.graphiql
+      ? {
+          title: 'Hookline',
+          headers: JSON.stringify({ 'x-api-key': '<your API key>' }, null, 2),
+          subscriptionsProtocol: 'WS',
+        }
+      : false,
+    logging: {
+      debug: (...a) => logger.debug(a),
+      info: (...a) => logger.info(a),
+      warn: (...a) => logger.warn(a),
+      error: (...a) => logger.error(a),
+    },
+    maskedErrors: true,
+    plugins: [
+      // Requests with any of these headers were preflighted by browsers, so
+      // they cannot be cross-site forgeries.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-api-key', 'authorization'] }),
+      EnvelopArmorPlugin({
+        maxDepth: { n: cfg.maxQueryDepth, ignoreIntrospection: true },
+        // Cost is the Pothos complexity plugin's job: it sees variables.
+        costLimit: { enabled: false },
+        maxAliases: { n: 30 },
+        maxTokens: { n: 5000 },
+        maxDirectives: { n: 50 },
+      }),
+      useApiKeyAuth(),
+      useSharedSubscriptionResults(),
+    ],
+  });
+}
+
+export type HooklineYoga = ReturnType<typeof createHooklineYoga>;
