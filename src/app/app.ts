@@ -15,6 +15,7 @@ import { startRetention } from '../dispatch/retention.js';
 import { Sender } from '../dispatch/sender.js';
 import { startWorker, type Worker } from '../dispatch/worker.js';
 import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
+import { createCaches } from '../domain/caches.js';
 import { startLive } from '../live/pubsub.js';
 import { startHttpServer } from '../server/http.js';
 import type { AppState } from '../server/state.js';
@@ -57,7 +58,21 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
   const live = startLive(config.redisUrl, bus);
-  const state: AppState = { config, logger, clock: opts.clock ?? systemClock, db, sql: db.sql, keyring, bus, sender, recorder, pubsub: live.pubsub };
+  const caches = createCaches(bus);
+  await db.listenForChanges(logger);
+  const state: AppState = {
+    config,
+    logger,
+    clock: opts.clock ?? systemClock,
+    db,
+    sql: db.sql,
+    keyring,
+    bus,
+    caches: caches.caches,
+    sender,
+    recorder,
+    pubsub: live.pubsub,
+  };
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
   return {
     state,
@@ -65,6 +80,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await recorder.drain();
       await sender.close();
       await live.stop();
+      caches.stop();
       await db.close();
     },
   };

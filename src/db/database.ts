@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Bus } from '../base/bus.js';
 import type { Config } from '../base/config.js';
+import type { Logger } from '../base/logger.js';
 import type { AppEvents } from './events.js';
 import { migratePostgres, migrateSqlite } from './migrate.js';
 import { createPgPool, PgSql } from './pg.js';
@@ -16,6 +17,8 @@ export interface Database {
   prisma: PrismaDb;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
+  /** Hears the cache-invalidating changes other instances commit (PostgreSQL; SQLite has one instance). */
+  listenForChanges(logger: Logger): Promise<void>;
   /** True while the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -47,6 +50,9 @@ export function openDatabase(cfg: Config, bus: Bus<AppEvents>, opts: OpenOptions
     },
     async migrate() {
       return conn instanceof SqliteSql ? migrateSqlite(conn) : migratePostgres(conn);
+    },
+    async listenForChanges(logger) {
+      if (conn instanceof PgSql) await conn.listenForChanges(cfg.databaseUrl, logger);
     },
     async ping() {
       try {

@@ -4,6 +4,12 @@
 import type { Webhook } from '../generated/prisma/client.js';
 import type { AttemptRecord } from './stores/attempts.js';
 
+/**
+ * Events other instances must hear too, because they invalidate caches there.
+ * On PostgreSQL they travel with the commit as NOTIFY (see pg.ts).
+ */
+export const SHARED_EVENTS: ReadonlySet<string> = new Set(['apiKey.revoked', 'catalog.changed']);
+
 export interface AppEvents {
   [name: string]: unknown;
   /** New or newly due deliveries were committed: wake idle workers. */

@@ -4,7 +4,9 @@
 import pg from 'pg';
 import type { Bus } from '../base/bus.js';
 import { postgresDialect, type Dialect } from './dialect.js';
-import type { AppEvents } from './events.js';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../base/logger.js';
+import { SHARED_EVENTS, type AppEvents } from './events.js';
 import type { Row, Sql, Tx } from './sql.js';
 
 const INT8 = 20;
@@ -57,9 +59,15 @@ async function query<T>(on: Queryable, statements: Statements, text: string, val
   return on.query<T & pg.QueryResultRow>({ name: p.name, text: p.text, values: values.map(bindValue) });
 }
 
+const CHANGES_CHANNEL = 'hookline_changes';
+
 export class PgSql implements Sql {
   readonly dialect: Dialect = postgresDialect;
   private readonly statements: Statements;
+  /** Tells this instance's own notifications from the others'. */
+  private readonly origin = randomUUID();
+  private listener: pg.Client | null = null;
+  private listening = false;
 
   constructor(
     readonly pool: pg.Pool,
@@ -86,6 +94,12 @@ export class PgSql implements Sql {
     try {
       await client.query('BEGIN');
       const result = await fn(new PgTx(client, this.statements, events));
+      const shared = events.filter(([name]) => SHARED_EVENTS.has(name as string));
+      if (shared.length) {
+        // Delivered to the other instances' listeners only if, and when, this commits.
+        const note = JSON.stringify({ origin: this.origin, events: shared });
+        await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, note]);
+      }
       await client.query('COMMIT');
       for (const [name, value] of events) this.bus?.emit(name, value as never);
       return result;
@@ -102,8 +116,40 @@ export class PgSql implements Sql {
     await on.query(script);
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  /**
+   * Re-raises, on this instance's bus, the shared events other instances
+   * commit. Reconnects with a delay if the connection drops.
+   */
+  async listenForChanges(connectionString: string, logger: Logger): Promise<void> {
+    this.listening = true;
+    const connect = async (): Promise<void> => {
+      const client = new pg.Client({ connectionString, types: types as never });
+      client.on('notification', (msg) => {
+        try {
+          const note = JSON.parse(msg.payload ?? '{}') as { origin: string; events: [keyof AppEvents, unknown][] };
+          if (note.origin === this.origin) return;
+          for (const [name, value] of note.events) this.bus?.emit(name, value as never);
+        } catch (err) {
+          logger.warn({ err }, 'ignored a malformed change notification');
+        }
+      });
+      client.on('error', (err) => {
+        logger.warn({ err }, 'change-notification connection lost; reconnecting');
+        this.listener = null;
+        client.end().catch(() => undefined);
+        if (this.listening) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+      });
+      await client.connect();
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      this.listener = client;
+    };
+    await connect();
+  }
+
+  async close(): Promise<void> {
+    this.listening = false;
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
   }
 }
 

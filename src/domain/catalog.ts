@@ -62,19 +62,28 @@ export async function listEventTypes(deps: Pick<Deps, 'sql'>, accountId: string,
 }
 
 /** Errors for each name in `events` that is not "*" and not in the catalog. */
-export async function checkEventNames(deps: Pick<Deps, 'sql'>, accountId: string, events: string[], field: string[]): Promise<UserError[]> {
+/** The account's custom event type names, cached until the catalog changes. */
+async function customNames(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string): Promise<Set<string>> {
+  let names = deps.caches.catalog.get(accountId);
+  if (!names) {
+    names = new Set((await listCustomEventTypes(deps.sql, accountId)).map((e) => e.name));
+    deps.caches.catalog.set(accountId, names);
+  }
+  return names;
+}
+
+export async function checkEventNames(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string, events: string[], field: string[]): Promise<UserError[]> {
   if (events.length === 0) return [invalid(field, 'events must list at least one event type, or "*"')];
   const unknown = events.filter((e) => e !== ALL_EVENTS && !builtInNames.has(e));
   if (unknown.length === 0) return [];
-  const known = new Set((await listCustomEventTypes(deps.sql, accountId)).map((f) => f.name));
+  const known = await customNames(deps, accountId);
   return unknown
     .filter((e) => !known.has(e))
     .map((e) => invalid(field, `Unknown event type "${e}"; add it to the event catalog first`));
 }
 
-export async function isKnownEventType(deps: Pick<Deps, 'sql'>, accountId: string, name: string): Promise<boolean> {
-  if (builtInNames.has(name)) return true;
-  return eventTypeExists(deps.sql, accountId, name);
+export async function isKnownEventType(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string, name: string): Promise<boolean> {
+  return builtInNames.has(name) || (await customNames(deps, accountId)).has(name);
 }
 
 export interface CreateEventTypeInput {

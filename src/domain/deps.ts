@@ -8,6 +8,7 @@ import type { Logger } from '../base/logger.js';
 import type { Database } from '../db/database.js';
 import type { AppEvents } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
+import type { Caches } from './caches.js';
 
 export interface Deps {
   config: Config;
@@ -18,4 +19,5 @@ export interface Deps {
   sql: Sql;
   keyring: Keyring;
   bus: Bus<AppEvents>;
+  caches: Caches;
 }

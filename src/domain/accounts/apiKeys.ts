@@ -18,10 +18,14 @@ import type { Deps } from '../deps.js';
  * Resolves a presented key to its caller, or null if unknown or revoked.
  * Runs on every request, so it is one indexed lookup.
  */
-export async function authenticate(deps: Pick<Deps, 'sql'>, key: string): Promise<Caller | null> {
-  const row = await keyOwnerByHash(deps.sql, hashApiKey(key));
+export async function authenticate(deps: Pick<Deps, 'sql' | 'caches'>, key: string): Promise<Caller | null> {
+  const keyHash = hashApiKey(key);
+  const now = Date.now();
+  const cached = deps.caches.keys.get(keyHash, now);
+  if (cached) return cached;
+  const row = await keyOwnerByHash(deps.sql, keyHash);
   if (!row) return null;
-  return {
+  const caller: Caller = {
     accountId: row.accountId,
     associateId: row.associateId,
     associateName: row.associateName,
@@ -29,6 +33,8 @@ export async function authenticate(deps: Pick<Deps, 'sql'>, key: string): Promis
     apiKeyId: row.apiKeyId,
     application: row.application ?? null,
   };
+  deps.caches.keys.set(keyHash, caller, now);
+  return caller;
 }
 
 export interface CreateApiKeyInput {
