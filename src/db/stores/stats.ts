@@ -1,5 +1,8 @@
-// Delivery statistics for a batch of webhooks, in two statements whatever
-// the batch size (the DataLoader behind Webhook.stats).
+// Delivery statistics for a batch of webhooks, in one statement whatever the
+// batch size (the DataLoader behind Webhook.stats). Each figure is a
+// correlated subquery on a covering index ((webhookId, status, createdAt)
+// for deliveries, (webhookId, createdAt) for attempts); scoping by the
+// webhook's account keeps the index scans free of table lookups.
 import type { Sql } from '../sql.js';
 
 export interface WebhookStats {
@@ -11,43 +14,32 @@ export interface WebhookStats {
   lastSuccessAt: Date | null;
 }
 
-const empty = (): WebhookStats => ({
-  succeededCount: 0,
-  failedCount: 0,
-  pendingCount: 0,
-  consecutiveFailures: 0,
-  lastAttemptAt: null,
-  lastSuccessAt: null,
-});
+const count = (status: string) => `(SELECT COUNT(*) FROM "Delivery" d WHERE d."webhookId" = w."id" AND d."status" = '${status}')`;
+
+const statsSql = (inList: string) => `
+  SELECT w."id", w."consecutiveFailures",
+    ${count('SUCCEEDED')} AS "succeeded", ${count('FAILED')} AS "failed", ${count('PENDING')} AS "pending",
+    (SELECT MAX(a."createdAt") FROM "DeliveryAttempt" a WHERE a."webhookId" = w."id") AS "lastAttemptAt",
+    (SELECT MAX(a."createdAt") FROM "DeliveryAttempt" a WHERE a."webhookId" = w."id" AND a."status" = 'SUCCEEDED') AS "lastSuccessAt"
+  FROM "Webhook" w WHERE w."accountId" = ? AND ${inList}`;
 
 export async function webhookStats(sql: Sql, accountId: string, ids: readonly string[]): Promise<WebhookStats[]> {
   const d = sql.dialect;
-  const [counts, latest] = await Promise.all([
-    sql.all<{ webhookId: string; status: string; n: number; failures: number }>(
-      `SELECT d."webhookId", d."status", COUNT(*) AS "n" FROM "Delivery" d
-       WHERE d."accountId" = ? AND ${d.inList('d."webhookId"')} GROUP BY d."webhookId", d."status"`,
-      [accountId, ids],
-    ),
-    sql.all<{ webhookId: string; status: string; at: unknown; failures: number }>(
-      `SELECT w."id" AS "webhookId", a."status", MAX(a."createdAt") AS "at", MAX(w."consecutiveFailures") AS "failures"
-       FROM "Webhook" w LEFT JOIN "DeliveryAttempt" a ON a."webhookId" = w."id"
-       WHERE w."accountId" = ? AND ${d.inList('w."id"')} GROUP BY w."id", a."status"`,
-      [accountId, ids],
-    ),
-  ]);
-  const stats = new Map(ids.map((id) => [id, empty()]));
-  for (const c of counts) {
-    const s = stats.get(c.webhookId)!;
-    if (c.status === 'SUCCEEDED') s.succeededCount = Number(c.n);
-    else if (c.status === 'FAILED') s.failedCount = Number(c.n);
-    else s.pendingCount = Number(c.n);
-  }
-  for (const l of latest) {
-    const s = stats.get(l.webhookId)!;
-    s.consecutiveFailures = Number(l.failures);
-    const at = d.dateOrNull(l.at);
-    if (at && (!s.lastAttemptAt || at > s.lastAttemptAt)) s.lastAttemptAt = at;
-    if (at && l.status === 'SUCCEEDED') s.lastSuccessAt = at;
-  }
-  return ids.map((id) => stats.get(id)!);
+  const rows = await sql.all<Record<string, unknown>>(statsSql(d.inList('w."id"')), [accountId, ids]);
+  const byId = new Map(
+    rows.map((r) => [
+      r.id as string,
+      {
+        succeededCount: Number(r.succeeded),
+        failedCount: Number(r.failed),
+        pendingCount: Number(r.pending),
+        consecutiveFailures: Number(r.consecutiveFailures),
+        lastAttemptAt: d.dateOrNull(r.lastAttemptAt),
+        lastSuccessAt: d.dateOrNull(r.lastSuccessAt),
+      },
+    ]),
+  );
+  return ids.map(
+    (id) => byId.get(id) ?? { succeededCount: 0, failedCount: 0, pendingCount: 0, consecutiveFailures: 0, lastAttemptAt: null, lastSuccessAt: null },
+  );
 }

@@ -1,9 +1,11 @@
 // Keyset pagination over an account's webhooks, in any of the admin console's
 // sort orders. Cursors carry the sort value and id of a row, so pages stay
-// correct while webhooks are added or removed.
+// correct while webhooks are added or removed. The SQL is in
+// db/stores/webhookList.ts.
 import { GraphQLError } from 'graphql';
-import type { Prisma, Webhook, WebhookState } from '../../generated/prisma/client.js';
-import { ALL_EVENTS } from '../../db/stores/events.js';
+import type { WebhookState } from '../../generated/prisma/client.js';
+import { countWebhooks, listWebhookRows, type ListedWebhook, type WebhookListFilter } from '../../db/stores/webhookList.js';
+import type { Webhook } from '../../db/stores/webhooks.js';
 import type { Deps } from '../deps.js';
 
 export type WebhookOrderField = 'NAME' | 'TARGET_URL' | 'OWNER' | 'REGISTERED' | 'STATE';
@@ -45,99 +47,25 @@ type Cursor = { f: WebhookOrderField; v: string | number; i: string };
 const badInput = (field: string, message: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: [field] } });
 
-/** SQL LIKE wildcards (and the usual escape character), which Prisma's `contains` does not escape. */
-const LIKE_SPECIAL = /[%_\\]/;
-
-/**
- * Ids of the account's webhooks whose name or URL contains `search` literally,
- * ignoring case. Used only when the search holds a LIKE wildcard, which
- * Prisma's `contains` would pass through unescaped (so "%" matched every
- * webhook). `x <> replace(x, s, '')` is a literal substring test in both
- * SQLite and PostgreSQL.
- */
-async function literalSearchIds(deps: Deps, accountId: string, search: string): Promise<string[]> {
-  const s = search.toLowerCase();
-  const d = deps.sql.dialect;
-  const rows = await deps.sql.all<{ id: string }>(
-    `SELECT "id" FROM "Webhook" WHERE "accountId" = ? AND (${d.containsLower('"nameKey"')} OR ${d.containsLower('"targetUrl"')})`,
-    [accountId, s, s],
-  );
-  return rows.map((r) => r.id);
-}
-
-export async function whereFor(deps: Deps, accountId: string, filter: WebhookFilter | null | undefined): Promise<Prisma.WebhookWhereInput> {
-  const where: Prisma.WebhookWhereInput = { accountId };
-  if (filter?.state) where.state = filter.state;
-  if (filter?.event) where.events = { some: { eventType: { in: [filter.event, ALL_EVENTS] } } };
-  const search = filter?.search?.trim();
-  if (search && LIKE_SPECIAL.test(search)) {
-    where.id = { in: await literalSearchIds(deps, accountId, search) };
-  } else if (search) {
-    const urlMatch = deps.config.provider === 'postgresql' ? { contains: search, mode: 'insensitive' as const } : { contains: search };
-    where.OR = [{ nameKey: { contains: search.toLowerCase() } }, { targetUrl: urlMatch }];
-  }
-  return where;
-}
-
-type Row = Webhook & { owner?: { name: string } };
-
-/** Webhook states in sort order. */
+/** Webhook states in sort order (both the text order on SQLite and the enum order on PostgreSQL). */
 const STATE_ORDER: readonly WebhookState[] = ['ACTIVE', 'STOPPED', 'TOO_MANY_ERRORS'];
 
-function sortValue(row: Row, field: WebhookOrderField): string | number {
+// JavaScript dates span ±8.64e15 ms; a forged cursor beyond that would be an Invalid Date.
+const MAX_TIME = 8.64e15;
+
+function sortValue(row: ListedWebhook, field: WebhookOrderField): string | number {
   switch (field) {
     case 'NAME':
       return row.nameKey;
     case 'TARGET_URL':
       return row.targetUrl;
     case 'OWNER':
-      return row.owner!.name;
+      return row.ownerName;
     case 'REGISTERED':
       return row.registeredAt.getTime();
     case 'STATE':
       return row.state;
   }
-}
-
-function orderBy(field: WebhookOrderField, dir: 'asc' | 'desc'): Prisma.WebhookOrderByWithRelationInput[] {
-  const first: Prisma.WebhookOrderByWithRelationInput =
-    field === 'NAME'
-      ? { nameKey: dir }
-      : field === 'TARGET_URL'
-        ? { targetUrl: dir }
-        : field === 'OWNER'
-          ? { owner: { name: dir } }
-          : field === 'REGISTERED'
-            ? { registeredAt: dir }
-            : { state: dir };
-  return [first, { id: dir }];
-}
-
-/** Rows strictly after the cursor in the given direction. */
-function afterCursor(c: Cursor, dir: 'asc' | 'desc'): Prisma.WebhookWhereInput {
-  const cmp = dir === 'asc' ? 'gt' : 'lt';
-  const v = c.f === 'REGISTERED' ? new Date(c.v as number) : c.v;
-  const beyond = (op: 'gt' | 'lt' | 'equals'): Prisma.WebhookWhereInput => {
-    const filter = { [op]: v };
-    switch (c.f) {
-      case 'NAME':
-        return { nameKey: filter };
-      case 'TARGET_URL':
-        return { targetUrl: filter };
-      case 'OWNER':
-        return { owner: { name: filter } };
-      case 'REGISTERED':
-        return { registeredAt: filter };
-      case 'STATE': {
-        // Enum filters have no gt/lt: compare by position in STATE_ORDER,
-        // which is both the text order (SQLite) and the enum order (PostgreSQL).
-        const at = STATE_ORDER.indexOf(v as WebhookState);
-        const states = op === 'equals' ? [v as WebhookState] : STATE_ORDER.filter((_s, i) => (op === 'gt' ? i > at : i < at));
-        return { state: { in: states } };
-      }
-    }
-  };
-  return { OR: [beyond(cmp), { AND: [beyond('equals'), { id: { [cmp]: c.i } }] }] };
 }
 
 const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -147,11 +75,11 @@ function decode(raw: string, field: WebhookOrderField, arg: string): Cursor {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
     const valueOk =
       field === 'REGISTERED'
-        ? Number.isFinite(c.v)
+        ? typeof c.v === 'number' && Number.isFinite(c.v) && Math.abs(c.v) <= MAX_TIME
         : field === 'STATE'
           ? STATE_ORDER.includes(c.v as WebhookState)
-          : typeof c.v === 'string';
-    if (c.f === field && typeof c.i === 'string' && valueOk) return c;
+          : typeof c.v === 'string' && !c.v.includes('\u0000');
+    if (c.f === field && typeof c.i === 'string' && /^[A-Za-z0-9]{1,64}$/.test(c.i) && valueOk) return c;
   } catch {
     // fall through to the error below
   }
@@ -163,6 +91,13 @@ function checkCount(name: 'first' | 'last', n: number | null | undefined, max: n
   if (!Number.isInteger(n) || n < 0 || n > max) throw badInput(name, `${name} must be between 0 and ${max}`);
   return n;
 }
+
+function listFilter(accountId: string, filter: WebhookFilter | null | undefined): WebhookListFilter {
+  const search = filter?.search?.trim().toLowerCase();
+  return { accountId, state: filter?.state ?? null, event: filter?.event ?? null, search: search || null };
+}
+
+const key = (c: Cursor | null) => (c ? { value: c.v, id: c.i } : null);
 
 export async function listWebhookConnection(
   deps: Deps,
@@ -179,21 +114,20 @@ export async function listWebhookConnection(
   const backward = last !== null || (first === null && !!args.before);
   const take = (backward ? last : first) ?? 20;
   const baseDir = direction === 'ASC' ? 'asc' : 'desc';
-  const flip = (d: 'asc' | 'desc') => (d === 'asc' ? 'desc' : 'asc');
-  const dir = backward ? flip(baseDir) : baseDir;
-  const base = await whereFor(deps, accountId, filter);
-  const prisma = deps.db.prisma;
-  const and: Prisma.WebhookWhereInput[] = [base];
-  if (args.after) and.push(afterCursor(decode(args.after, field, 'after'), baseDir));
-  if (args.before) and.push(afterCursor(decode(args.before, field, 'before'), flip(baseDir)));
-  const rows: Row[] =
+  const after = args.after ? decode(args.after, field, 'after') : null;
+  const before = args.before ? decode(args.before, field, 'before') : null;
+  const f = listFilter(accountId, filter);
+  // Backward pages scan the reverse order from `before`, then flip.
+  const rows =
     take === 0
       ? []
-      : await prisma.webhook.findMany({
-          where: { AND: and },
-          orderBy: orderBy(field, dir),
-          take: take + 1,
-          ...(field === 'OWNER' ? { include: { owner: { select: { name: true } } } } : {}),
+      : await listWebhookRows(deps.sql, {
+          ...f,
+          field,
+          dir: backward ? (baseDir === 'asc' ? 'desc' : 'asc') : baseDir,
+          beyond: key(backward ? before : after),
+          short: key(backward ? after : before),
+          limit: take + 1,
         });
   const more = rows.length > take;
   const page = rows.slice(0, take);
@@ -207,7 +141,7 @@ export async function listWebhookConnection(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: () => prisma.webhook.count({ where: base }),
+    totalCount: () => countWebhooks(deps.sql, f),
   };
 }
 
@@ -228,16 +162,15 @@ export async function listWebhookPage(
   order: WebhookOrder | null | undefined,
 ): Promise<WebhookPageResult> {
   const max = deps.config.maxPageSize;
-  const prisma = deps.db.prisma;
   const l = limit ?? 20;
   const p = page ?? 1;
   if (!Number.isInteger(l) || l < 1 || l > max) throw badInput('limit', `limit must be between 1 and ${max}`);
   if (!Number.isInteger(p) || p < 1) throw badInput('page', 'page must be 1 or more');
   const { field, direction } = order ?? DEFAULT_ORDER;
-  const where = await whereFor(deps, accountId, filter);
+  const f = listFilter(accountId, filter);
   const [items, totalCount] = await Promise.all([
-    prisma.webhook.findMany({ where, orderBy: orderBy(field, direction === 'ASC' ? 'asc' : 'desc'), skip: (p - 1) * l, take: l }),
-    prisma.webhook.count({ where }),
+    listWebhookRows(deps.sql, { ...f, field, dir: direction === 'ASC' ? 'asc' : 'desc', limit: l, offset: (p - 1) * l }),
+    countWebhooks(deps.sql, f),
   ]);
   return { items, page: p, limit: l, totalCount };
 }
