@@ -138,5 +138,7 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`check:migrations: ${failed ? `${failed} provider(s) failed` : 'ok'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `check:migrations: ${failed ? `${failed} provider(s) failed` : 'ok'} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 process.exit(failed ? 1 : 0);
