@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const all = readdirSync(`${root}test`).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`);
+const all = readdirSync(`${root}test`)
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort()
+  .map((f) => `test/${f}`);
 const chosen = args.length ? args : all;
 const inProcess = chosen.filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('startTestApp('));
 
