@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { Prisma, Webhook, WebhookState } from '../../generated/prisma/client.js';
 import { ALL_EVENTS } from '../../db/stores/events.js';
 import type { Deps } from '../deps.js';
+import { decodeWebhookCursor, encodeWebhookCursor, STATE_ORDER, type WebhookCursor } from './cursor.js';
 
 export type WebhookOrderField = 'NAME' | 'TARGET_URL' | 'OWNER' | 'REGISTERED' | 'STATE';
 export type Direction = 'ASC' | 'DESC';
@@ -39,8 +40,6 @@ export interface WebhookConnectionResult {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: () => Promise<number>;
 }
-
-type Cursor = { f: WebhookOrderField; v: string | number; i: string };
 
 const badInput = (field: string, message: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: [field] } });
@@ -81,9 +80,6 @@ export async function whereFor(deps: Deps, accountId: string, filter: WebhookFil
 
 type Row = Webhook & { owner?: { name: string } };
 
-/** Webhook states in sort order. */
-const STATE_ORDER: readonly WebhookState[] = ['ACTIVE', 'STOPPED', 'TOO_MANY_ERRORS'];
-
 function sortValue(row: Row, field: WebhookOrderField): string | number {
   switch (field) {
     case 'NAME':
@@ -114,7 +110,7 @@ function orderBy(field: WebhookOrderField, dir: 'asc' | 'desc'): Prisma.WebhookO
 }
 
 /** Rows strictly after the cursor in the given direction. */
-function afterCursor(c: Cursor, dir: 'asc' | 'desc'): Prisma.WebhookWhereInput {
+function afterCursor(c: WebhookCursor, dir: 'asc' | 'desc'): Prisma.WebhookWhereInput {
   const cmp = dir === 'asc' ? 'gt' : 'lt';
   const v = c.f === 'REGISTERED' ? new Date(c.v as number) : c.v;
   const beyond = (op: 'gt' | 'lt' | 'equals'): Prisma.WebhookWhereInput => {
@@ -138,24 +134,6 @@ function afterCursor(c: Cursor, dir: 'asc' | 'desc'): Prisma.WebhookWhereInput {
     }
   };
   return { OR: [beyond(cmp), { AND: [beyond('equals'), { id: { [cmp]: c.i } }] }] };
-}
-
-const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-
-function decode(raw: string, field: WebhookOrderField, arg: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    const valueOk =
-      field === 'REGISTERED'
-        ? Number.isFinite(c.v)
-        : field === 'STATE'
-          ? STATE_ORDER.includes(c.v as WebhookState)
-          : typeof c.v === 'string';
-    if (c.f === field && typeof c.i === 'string' && valueOk) return c;
-  } catch {
-    // fall through to the error below
-  }
-  throw badInput(arg, `${arg} is not a cursor from this list and sort order`);
 }
 
 function checkCount(name: 'first' | 'last', n: number | null | undefined, max: number): number | null {
@@ -184,8 +162,8 @@ export async function listWebhookConnection(
   const base = await whereFor(deps, accountId, filter);
   const prisma = deps.db.prisma;
   const and: Prisma.WebhookWhereInput[] = [base];
-  if (args.after) and.push(afterCursor(decode(args.after, field, 'after'), baseDir));
-  if (args.before) and.push(afterCursor(decode(args.before, field, 'before'), flip(baseDir)));
+  if (args.after) and.push(afterCursor(decodeWebhookCursor(args.after, field, 'after'), baseDir));
+  if (args.before) and.push(afterCursor(decodeWebhookCursor(args.before, field, 'before'), flip(baseDir)));
   const rows: Row[] =
     take === 0
       ? []
@@ -198,7 +176,7 @@ export async function listWebhookConnection(
   const more = rows.length > take;
   const page = rows.slice(0, take);
   if (backward) page.reverse();
-  const edges = page.map((node) => ({ node, cursor: encode({ f: field, v: sortValue(node, field), i: node.id }) }));
+  const edges = page.map((node) => ({ node, cursor: encodeWebhookCursor({ f: field, v: sortValue(node, field), i: node.id }) }));
   return {
     edges,
     pageInfo: {
