@@ -13,6 +13,10 @@ export const encodeLogCursor = (row: LogCursor) => Buffer.from(`${row.createdAt.
 /** The cursor in `cursor`, or a BAD_USER_INPUT error naming `after`. */
 export function decodeLogCursor(cursor: string): LogCursor {
   const m = /^(\d+):([A-Za-z0-9]+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new GraphQLError('after is not a cursor from this list', { extensions: { code: 'BAD_USER_INPUT', field: ['after'] } });
-  return { createdAt: new Date(Number(m[1])), id: m[2] };
+  // A forged timestamp beyond what a Date holds would reach the query as an Invalid Date.
+  const createdAt = new Date(m ? Number(m[1]) : NaN);
+  if (!m || Number.isNaN(createdAt.getTime())) {
+    throw new GraphQLError('after is not a cursor from this list', { extensions: { code: 'BAD_USER_INPUT', field: ['after'] } });
+  }
+  return { createdAt, id: m[2] };
 }

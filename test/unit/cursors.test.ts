@@ -119,6 +119,15 @@ describe('webhook list cursor', () => {
       refused(() => decodeWebhookCursor(raw, 'REGISTERED', 'after'), 'after', 'after is not a cursor from this list and sort order', `v=${v}`);
     }
   });
+
+  test('REGISTERED cursors a Date cannot hold are refused, not passed on as Invalid Date', () => {
+    for (const v of [MAX_DATE_MS + 1, -MAX_DATE_MS - 1, 1e300, Number.MAX_SAFE_INTEGER, 1.5]) {
+      assert.ok(Number.isFinite(v));
+      refused(() => decodeWebhookCursor(forge({ f: 'REGISTERED', v, i: 'x' }), 'REGISTERED', 'after'), 'after', 'after is not a cursor from this list and sort order', `v=${v}`);
+    }
+    // The extremes a Date can hold still decode.
+    for (const v of [MAX_DATE_MS, -MAX_DATE_MS]) assert.equal(decodeWebhookCursor(forge({ f: 'REGISTERED', v, i: 'x' }), 'REGISTERED', 'after').v, v);
+  });
 });
 
 describe('delivery log cursor', () => {
@@ -162,5 +171,12 @@ describe('delivery log cursor', () => {
       encodeWebhookCursor(sample.REGISTERED[0]),
     ];
     for (const raw of bad) refused(() => decodeLogCursor(raw), 'after', NOT_A_CURSOR, JSON.stringify(Buffer.from(raw, 'base64url').toString()));
+  });
+
+  test('a timestamp a Date cannot hold is refused, not passed on as Invalid Date', () => {
+    for (const ms of [String(MAX_DATE_MS + 1), '99999999999999999999', '9'.repeat(400)]) {
+      refused(() => decodeLogCursor(b64(`${ms}:abc`)), 'after', NOT_A_CURSOR, `${ms.slice(0, 24)}…`);
+    }
+    assert.equal(decodeLogCursor(b64(`${MAX_DATE_MS}:abc`)).createdAt.getTime(), MAX_DATE_MS);
   });
 });

@@ -10,6 +10,9 @@ export type WebhookCursor = { f: WebhookOrderField; v: string | number; i: strin
 /** Webhook states in sort order. */
 export const STATE_ORDER: readonly WebhookState[] = ['ACTIVE', 'STOPPED', 'TOO_MANY_ERRORS'];
 
+/** Whole milliseconds a Date can hold (±8.64e15), so a forged cursor never becomes an Invalid Date. */
+const isDateMs = (v: unknown): v is number => Number.isInteger(v) && !Number.isNaN(new Date(v as number).getTime());
+
 export const encodeWebhookCursor = (c: WebhookCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 /**
@@ -21,7 +24,7 @@ export function decodeWebhookCursor(raw: string, field: WebhookOrderField, arg: 
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as WebhookCursor;
     const valueOk =
       field === 'REGISTERED'
-        ? Number.isFinite(c.v)
+        ? isDateMs(c.v)
         : field === 'STATE'
           ? STATE_ORDER.includes(c.v as WebhookState)
           : typeof c.v === 'string';
