@@ -119,14 +119,15 @@ describe('isPrivateAddress: IPv6', () => {
     test(`${ip} (${what}) is blocked`, () => assert.equal(isPrivateAddress(ip), true));
   }
 
+  // Edges of the ranges above, and public addresses. (Deprecated or newer
+  // special ranges the block list lacks, such as ::/96 and fec0::/10, are
+  // deliberately not asserted either way.)
   const open: [string, string][] = [
-    ['::2', 'next to loopback'],
     ['100:0:0:1::', 'just past discard /64'],
     ['2001:db7:ffff:ffff:ffff:ffff:ffff:ffff', 'just before documentation'],
     ['2001:db9::', 'just past documentation'],
     ['fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'just before unique local'],
     ['fe00::', 'just past unique local'],
-    ['fec0::', 'just past link-local /10'],
     ['feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'just before multicast'],
     ['2606:4700:4700::1111', 'public'],
     ['2a00:1450:4001:830::200e', 'public'],
