@@ -1,19 +1,29 @@
-// `npm test`: the whole suite on SQLite, then every test that runs the app
-// in-process (API, dispatch, audits) again on PostgreSQL. Prints one closing
-// line for both passes. Extra arguments are passed to node --test (for
-// example a single file: `npm test -- test/webhooks-crud.test.ts`).
+// `npm test`: the unit tests (test/unit/*.test.ts: pure functions, no app,
+// no database) once, first; then the whole suite on SQLite, then every test
+// that runs the app in-process (API, dispatch, audits) again on PostgreSQL.
+// Prints one closing line for all passes. Extra arguments are passed to
+// node --test (for example a single file: `npm test -- test/webhooks-crud.test.ts`
+// or `npm test -- test/unit/policy.test.ts`).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const all = readdirSync(`${root}test`)
-  .filter((f) => f.endsWith('.test.ts'))
-  .sort()
-  .map((f) => `test/${f}`);
-const chosen = args.length ? args : all;
-const inProcess = chosen.filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('startTestApp('));
+const list = (dir) =>
+  existsSync(`${root}${dir}`) ? readdirSync(`${root}${dir}`).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`) : [];
+const isUnit = (f) => /^(?:\.\/)?test\/unit\//.test(f);
+const chosen = args.length ? args : [...list('test/unit'), ...list('test')];
+const unit = chosen.filter(isUnit);
+const integration = chosen.filter((f) => !isUnit(f));
+const inProcess = integration.filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('startTestApp('));
+
+// Unit tests run once, on no database: one that starts the app belongs in test/.
+const misplaced = unit.filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('startTestApp('));
+if (misplaced.length) {
+  console.error(`Unit tests must not start the app; move these to test/: ${misplaced.join(', ')}`);
+  process.exit(1);
+}
 
 function pass(label, files, env) {
   return new Promise((resolve) => {
@@ -35,11 +45,14 @@ function pass(label, files, env) {
   });
 }
 
-// Process tests run the dist/ bundle, as `npm start` does: build it from the current source.
-await import('./build.mjs');
-
-const results = [await pass('SQLite', chosen, { HOOKLINE_TEST_DB: 'sqlite' })];
-if (inProcess.length) results.push(await pass('PostgreSQL', inProcess, { HOOKLINE_TEST_DB: 'postgres' }));
+const results = [];
+if (unit.length) results.push(await pass('Unit', unit, {}));
+if (integration.length) {
+  // Process tests run the dist/ bundle, as `npm start` does: build it from the current source.
+  await import('./build.mjs');
+  results.push(await pass('SQLite', integration, { HOOKLINE_TEST_DB: 'sqlite' }));
+  if (inProcess.length) results.push(await pass('PostgreSQL', inProcess, { HOOKLINE_TEST_DB: 'postgres' }));
+}
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const failedRun = results.some((r) => r.code !== 0);
 // A skipped test is a failing promise: count it as a failure.

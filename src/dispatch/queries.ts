@@ -3,6 +3,7 @@
 import { GraphQLError } from 'graphql';
 import type { Deps } from '../domain/deps.js';
 import type { AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus, Event } from '../generated/prisma/client.js';
+import { decodeLogCursor, encodeLogCursor } from './logCursor.js';
 
 export interface Page<T> {
   edges: { cursor: string; node: T }[];
@@ -13,14 +14,6 @@ export interface Page<T> {
 interface Keyed {
   id: string;
   createdAt: Date;
-}
-
-const encode = (row: Keyed) => Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
-
-function decode(cursor: string): { createdAt: Date; id: string } {
-  const m = /^(\d+):([A-Za-z0-9]+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new GraphQLError('after is not a cursor from this list', { extensions: { code: 'BAD_USER_INPUT', field: ['after'] } });
-  return { createdAt: new Date(Number(m[1])), id: m[2] };
 }
 
 function pageSize(first: number | null | undefined, max: number): number {
@@ -34,7 +27,7 @@ function pageSize(first: number | null | undefined, max: number): number {
 /** `where` for rows older than the cursor in (createdAt desc, id desc) order. */
 function olderThan(after: string | null | undefined) {
   if (!after) return {};
-  const c = decode(after);
+  const c = decodeLogCursor(after);
   return { OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] };
 }
 
@@ -48,7 +41,7 @@ async function page<T extends Keyed, W extends object>(
 ): Promise<Page<T>> {
   const take = pageSize(first, max);
   const rows = take === 0 ? [] : await find({ where: { AND: [where, olderThan(after)] } as W, take: take + 1, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
-  const edges = rows.slice(0, take).map((node) => ({ node, cursor: encode(node) }));
+  const edges = rows.slice(0, take).map((node) => ({ node, cursor: encodeLogCursor(node) }));
   return {
     edges,
     pageInfo: {

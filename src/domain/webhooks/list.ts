@@ -7,6 +7,7 @@ import type { WebhookState } from '../../generated/prisma/client.js';
 import { countWebhooks, listWebhookRows, type ListedWebhook, type WebhookListFilter } from '../../db/stores/webhookList.js';
 import type { Webhook } from '../../db/stores/webhooks.js';
 import type { Deps } from '../deps.js';
+import { decodeWebhookCursor as decode, encodeWebhookCursor as encode, type WebhookCursor as Cursor } from './cursor.js';
 
 export type WebhookOrderField = 'NAME' | 'TARGET_URL' | 'OWNER' | 'REGISTERED' | 'STATE';
 export type Direction = 'ASC' | 'DESC';
@@ -42,16 +43,8 @@ export interface WebhookConnectionResult {
   totalCount: () => Promise<number>;
 }
 
-type Cursor = { f: WebhookOrderField; v: string | number; i: string };
-
 const badInput = (field: string, message: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: [field] } });
-
-/** Webhook states in sort order (both the text order on SQLite and the enum order on PostgreSQL). */
-const STATE_ORDER: readonly WebhookState[] = ['ACTIVE', 'STOPPED', 'TOO_MANY_ERRORS'];
-
-// JavaScript dates span ±8.64e15 ms; a forged cursor beyond that would be an Invalid Date.
-const MAX_TIME = 8.64e15;
 
 function sortValue(row: ListedWebhook, field: WebhookOrderField): string | number {
   switch (field) {
@@ -66,24 +59,6 @@ function sortValue(row: ListedWebhook, field: WebhookOrderField): string | numbe
     case 'STATE':
       return row.state;
   }
-}
-
-const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-
-function decode(raw: string, field: WebhookOrderField, arg: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    const valueOk =
-      field === 'REGISTERED'
-        ? typeof c.v === 'number' && Number.isFinite(c.v) && Math.abs(c.v) <= MAX_TIME
-        : field === 'STATE'
-          ? STATE_ORDER.includes(c.v as WebhookState)
-          : typeof c.v === 'string' && !c.v.includes('\u0000');
-    if (c.f === field && typeof c.i === 'string' && /^[A-Za-z0-9]{1,64}$/.test(c.i) && valueOk) return c;
-  } catch {
-    // fall through to the error below
-  }
-  throw badInput(arg, `${arg} is not a cursor from this list and sort order`);
 }
 
 function checkCount(name: 'first' | 'last', n: number | null | undefined, max: number): number | null {
