@@ -5,6 +5,8 @@ import { schema } from '../schema/index.js';
 import { createContext, type Context } from './context.js';
 import { useApiKeyAuth } from './auth.js';
 import { useSharedSubscriptionResults } from '../live/shared-results.js';
+import { useGraphQlJit } from '@envelop/graphql-jit';
+import { getOperationAST } from 'graphql';
 import type { AppState } from './state.js';
 
 export function createHooklineYoga(app: AppState) {
@@ -42,6 +44,10 @@ export function createHooklineYoga(app: AppState) {
         maxDirectives: { n: 50 },
       }),
       useApiKeyAuth(),
+      // Queries and mutations run as code compiled once per document (the
+      // webhook list's 50 nodes cost several times more in the interpreter;
+      // see BENCHMARKS.md). Subscriptions keep the shared execution below.
+      useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation !== 'subscription' }),
       useSharedSubscriptionResults(),
     ],
   });
