@@ -63,3 +63,13 @@ test('a published event arrives signed, with properties and custom headers', asy
   assert.equal(got.json.tenant, 'acme');
   assert.ok(!Number.isNaN(Date.parse(got.json.timestamp)));
 });
+
+test('deliveries made by the fan-out have ids in the same form as every other id (24 base62 characters)', async () => {
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const rows = await prisma.delivery.findMany({ select: { id: true } });
+  assert.ok(rows.length >= 1);
+  for (const { id } of rows) assert.match(id, /^[0-9A-Za-z]{24}$/);
+  // Not the lower-case hex of the old generator: 24 base62 characters all
+  // falling in [0-9a-f] has a chance of (16/62)^24, about 1e-14.
+  assert.ok(rows.some(({ id }) => /[^0-9a-f]/.test(id)), rows.map((r) => r.id).join(' '));
+});

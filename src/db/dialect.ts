@@ -7,7 +7,7 @@ export interface Dialect {
   readonly provider: Provider;
   /** `col` is one of the values in one bound list parameter (a fixed statement text whatever the list length). */
   inList(col: string): string;
-  /** An unguessable alphanumeric id made by the database, for INSERT … SELECT rows. */
+  /** An id made by the database for INSERT … SELECT rows, in newId()'s form (a function each connection has; see sqlite.ts and the PostgreSQL migrations). */
   readonly newIdSql: string;
   /** Row locks that other instances skip rather than wait for (PostgreSQL); nothing on SQLite's single writer. */
   readonly skipLocked: string;
@@ -45,7 +45,7 @@ export const sqliteDialect: Dialect = {
   ...common,
   provider: 'sqlite',
   inList: (col) => `${col} IN (SELECT value FROM json_each(?))`,
-  newIdSql: 'lower(hex(randomblob(12)))',
+  newIdSql: 'hookline_id()',
   skipLocked: '',
   cast: (p) => p,
   containsLower: (col) => `instr(lower(${col}), ?) > 0`,
@@ -56,7 +56,7 @@ export const postgresDialect: Dialect = {
   ...common,
   provider: 'postgresql',
   inList: (col) => `${col} = ANY(?)`,
-  newIdSql: `replace(gen_random_uuid()::text, '-', '')`,
+  newIdSql: 'hookline_id()',
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   cast: (p, type) =>
     `${p}::${type === 'timestamp' ? 'timestamp(3)' : type === 'bool' ? 'boolean' : type === 'int' || type === 'text' ? type : `"${type}"`}`,

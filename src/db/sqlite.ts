@@ -11,6 +11,7 @@
 // for an open transaction to end rather than slipping into it.
 import Database from 'better-sqlite3';
 import type { Bus } from '../base/bus.js';
+import { newId } from '../base/ids.js';
 import { sqliteDialect, type Dialect } from './dialect.js';
 import type { AppEvents } from './events.js';
 import type { Row, Sql, Tx } from './sql.js';
@@ -41,6 +42,8 @@ export function openSqliteFile(opts: SqliteOptions): Database.Database {
     db.pragma('synchronous = NORMAL');
   }
   db.pragma('foreign_keys = ON');
+  // Rows made by INSERT … SELECT get ids in the same form as the service's own.
+  db.function('hookline_id', { deterministic: false }, newId);
   return db;
 }
 
