@@ -142,7 +142,7 @@ test('the configuration table lists exactly the variables src/base/config.ts rea
 });
 
 test('the README keeps the sections users and other issues rely on', () => {
-  for (const heading of ['## Requirements', '## Install and start', '## Test', '## Create an account', '## Authenticate', '## Errors', '## Limits', '## Delivering webhooks', '## Configuration', '## Why Prisma 6', '## Project layout']) {
+  for (const heading of ['## Requirements', '## Install and start', '## Test', '## Create an account', '## Authenticate', '## Errors', '## Limits', '## Delivering webhooks', '## Configuration', '## Why Prisma 6', '## Architecture', '## Project layout']) {
     assert.ok(readme.includes(`\n${heading}\n`), `README lacks "${heading}"`);
   }
   assert.match(readme, /npm run --silent admin -- create-account/);
