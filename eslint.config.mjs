@@ -31,6 +31,8 @@ export default defineConfig(
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
+      // A leading underscore marks a value left out on purpose (`const { id: _id, ...rest }`).
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
   {

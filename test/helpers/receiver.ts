@@ -30,7 +30,8 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => void handle());
+    const handle = async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       let json: unknown = null;
       try {
@@ -45,7 +46,7 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
       } catch {
         res.destroy();
       }
-    });
+    };
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

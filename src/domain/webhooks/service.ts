@@ -15,10 +15,8 @@ import {
   insertWebhook,
   replaceWebhookEvents,
   rotateWebhookSecretRow,
-  setWebhookState,
   updateWebhookFields,
   webhookIdByName,
-  type StateChange,
   type Webhook,
 } from '../../db/stores/webhooks.js';
 import type { WebhookState } from '../../generated/prisma/client.js';
