@@ -56,8 +56,23 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     retryScheduleMs: config.retryScheduleMs,
   });
   const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
-  const live = startLive(config.redisUrl, bus);
-  const state: AppState = { config, logger, clock: opts.clock ?? systemClock, db, sql: db.sql, keyring, bus, sender, recorder, pubsub: live.pubsub };
+  const live = startLive(config.redisUrl, bus, {
+    maxBufferedBytes: config.wsMaxBufferedBytes,
+    onError: (err, msg) => logger.error({ err }, msg),
+  });
+  const state: AppState = {
+    config,
+    logger,
+    clock: opts.clock ?? systemClock,
+    db,
+    sql: db.sql,
+    keyring,
+    bus,
+    sender,
+    recorder,
+    pubsub: live.pubsub,
+    fanout: live.fanout,
+  };
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
   return {
     state,
