@@ -31,8 +31,9 @@ before(async () => {
   app = await startTestApp({ WORKER_ENABLED: 'false', WS_MAX_BUFFERED_BYTES: String(CAP) });
   gql = client(app.url, BOOTSTRAP_KEY);
   wsUrl = app.url.replace(/^http/, 'ws');
-  const { prisma, state } = testDb();
-  accountId = (await prisma.account.findFirstOrThrow({ where: { name: 'default' } })).id;
+  const { state } = testDb();
+  const { authenticate } = await import('../src/domain/accounts/apiKeys.js');
+  accountId = (await authenticate(state, BOOTSTRAP_KEY))!.accountId;
   fanout = state.fanout;
 });
 after(async () => {

@@ -26,12 +26,16 @@
 //   written is closed with 1013 ("try again later") and its subscriptions
 //   end; it never slows the others, and it is terminated if it does not
 //   finish closing within a short grace.
+// - writes are corked per socket until the current burst of events has been
+//   dispatched (process.nextTick), so the attempts of one publish that
+//   finish together reach each socket in one write, not one syscall each.
 //
 // Ordering: graphql-ws only sends `complete` after the handle's iteration
 // ends, and the handle ends only after the last frame for it was handed to
 // ws.send, which writes in call order; so no `next` follows `complete`, and
 // none is sent for an id the client completed (return() unregisters
 // synchronously, before any later event is dispatched).
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { KEY_REVOKED } from './revocation.js';
@@ -181,6 +185,8 @@ export class Fanout {
   private readonly revocations: AsyncIterator<string>;
   private dropped = 0;
   private closed = false;
+  /** TCP sockets corked during this tick, uncorked on the next one. */
+  private corked: Socket[] | null = null;
 
   constructor(
     private readonly pubsub: LivePubSub,
@@ -328,8 +334,31 @@ export class Fanout {
       this.drop(socket);
       return;
     }
+    this.cork(socket);
     socket.send(frame);
   }
+
+  /**
+   * ws has no batch send; corking its TCP socket (the `_socket` ws keeps,
+   * which ws's own sender corks around each frame) lets frames queued in one
+   * tick leave in one writev. Skipped if ws ever stops exposing it.
+   */
+  private cork(ws: WebSocket) {
+    const tcp = (ws as unknown as { _socket?: Socket })._socket;
+    if (!tcp || typeof tcp.cork !== 'function' || tcp.writableCorked) return;
+    if (!this.corked) {
+      this.corked = [];
+      process.nextTick(this.uncork);
+    }
+    tcp.cork();
+    this.corked.push(tcp);
+  }
+
+  private readonly uncork = () => {
+    const corked = this.corked ?? [];
+    this.corked = null;
+    for (const tcp of corked) tcp.uncork();
+  };
 
   /** A socket that cannot keep up: close it (1013) and end its subscriptions, without waiting for it. */
   private drop(socket: WebSocket) {
