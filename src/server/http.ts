@@ -61,7 +61,9 @@ export async function startHttpServer(app: AppState): Promise<HttpServer> {
         };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(initial);
         // Live-topic subscriptions are served by the fan-out registry, which
-        // writes their `next` frames to this socket (src/live/fanout.ts).
+        // writes their `next` frames to this socket (src/live/fanout.ts);
+        // graphql-ws still sends `complete` and `error` for them. So an
+        // `onNext` hook here would not see those frames: add none.
         const sink: WsSink = { socket: ctx.extra.socket, id, execute: execute as WsSink['execute'] };
         initial.graphqlWs = sink;
         let document: DocumentNode;
