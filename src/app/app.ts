@@ -57,7 +57,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     retryScheduleMs: config.retryScheduleMs,
   });
   const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
-  const live = startLive(config.redisUrl, bus);
+  const live = startLive(config.redisUrl, bus, {
+    maxBufferedBytes: config.wsMaxBufferedBytes,
+    onError: (err, msg) => logger.error({ err }, msg),
+  });
   const caches = createCaches(bus);
   await db.listenForChanges(logger);
   const state: AppState = {
@@ -72,6 +75,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     sender,
     recorder,
     pubsub: live.pubsub,
+    fanout: live.fanout,
   };
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
   return {

@@ -21,6 +21,8 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryCost: number;
   maxBodyBytes: number;
+  /** A graphql-ws subscriber with more than this waiting to be written is dropped (close code 1013). */
+  wsMaxBufferedBytes: number;
   maxPageSize: number;
   workerEnabled: boolean;
   deliveryConcurrency: number;
@@ -155,6 +157,7 @@ export function loadConfig(env: Env): Config {
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 10_000, 1),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1_048_576, 1024),
+    wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1024),
     maxPageSize,
     workerEnabled: bool(env, 'WORKER_ENABLED', true),
     deliveryConcurrency: int(env, 'DELIVERY_CONCURRENCY', 64, 1, 10_000),

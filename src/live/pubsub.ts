@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { Bus } from '../base/bus.js';
 import type { AppEvents } from '../db/events.js';
 import type { AttemptRecord } from '../db/stores/attempts.js';
+import { Fanout, type FanoutOptions } from './fanout.js';
 
 export interface LiveWebhookState {
   id: string;
@@ -25,10 +26,12 @@ export type LivePubSub = ReturnType<typeof createPubSub<Topics>>;
 
 export interface Live {
   pubsub: LivePubSub;
+  /** Serves graphql-ws subscriptions on live topics (fanout.ts). */
+  fanout: Fanout;
   stop(): Promise<void>;
 }
 
-export function startLive(redisUrl: string | null, bus: Bus<AppEvents>): Live {
+export function startLive(redisUrl: string | null, bus: Bus<AppEvents>, fanoutOptions: FanoutOptions): Live {
   let pubsub: LivePubSub;
   let close = async () => undefined as void;
   if (redisUrl) {
@@ -47,10 +50,13 @@ export function startLive(redisUrl: string | null, bus: Bus<AppEvents>): Live {
     bus.on('webhook.stateChanged', (w) => pubsub.publish('webhook-state:account', w.accountId, { id: w.id, accountId: w.accountId })),
     bus.on('apiKey.revoked', (k) => pubsub.publish('api-key-revoked', k.apiKeyId)),
   ];
+  const fanout = new Fanout(pubsub, fanoutOptions);
   return {
     pubsub,
+    fanout,
     async stop() {
       for (const off of offs) off();
+      await fanout.close();
       await close();
     },
   };

@@ -5,6 +5,11 @@
 // Safe because every live topic is per account: all subscribers handed the
 // same payload object are in the same account, and the subscription
 // resolvers depend on nothing narrower than the account.
+//
+// Over graphql-ws, a subscription whose source is a live topic (source.ts)
+// is handed to the fan-out registry instead (fanout.ts), which also shares
+// the serialised result and writes pre-built frames. SSE (and anything else
+// without a WsSink in its context) iterates the source here.
 import type { Plugin } from 'graphql-yoga';
 import {
   createSourceEventStream,
@@ -14,6 +19,8 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
+import type { Fanout, WsSink } from './fanout.js';
+import { liveSpecOf } from './source.js';
 
 type Shared = Map<string, ExecutionResult | Promise<ExecutionResult>>;
 
@@ -58,9 +65,34 @@ async function* mapEvents(source: AsyncIterable<unknown>, args: ExecutionArgs): 
   }
 }
 
+/**
+ * Marks the registry's executions of one event. They go through the
+ * enveloped execute, so every onExecute hook (auth, error masking) applies,
+ * but Yoga's engine would subscribe anew for a subscription document; the
+ * hook below runs graphql-js execute instead, which resolves the
+ * subscription's fields with the event as root value (as mapEvents does).
+ */
+const EVENT_EXECUTION = Symbol('live event execution');
+
+interface SubscribeContext {
+  app?: { fanout?: Fanout };
+  graphqlWs?: WsSink;
+}
+
 async function sharedSubscribe(args: ExecutionArgs) {
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in (source as object))) return source as ExecutionResult;
+  const spec = liveSpecOf(source);
+  const { app, graphqlWs: sink } = (args.contextValue ?? {}) as SubscribeContext;
+  if (spec && sink && app?.fanout) {
+    return app.fanout.register({
+      spec,
+      shape: shapeKey(args),
+      socket: sink.socket,
+      id: sink.id,
+      execute: (rootValue) => sink.execute({ ...args, rootValue, [EVENT_EXECUTION]: true } as ExecutionArgs),
+    });
+  }
   return mapEvents(source as AsyncIterable<unknown>, args);
 }
 
@@ -68,6 +100,9 @@ export function useSharedSubscriptionResults(): Plugin {
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(sharedSubscribe as never);
+    },
+    onExecute({ args, setExecuteFn }) {
+      if ((args as { [EVENT_EXECUTION]?: boolean })[EVENT_EXECUTION]) setExecuteFn(execute as never);
     },
   };
 }

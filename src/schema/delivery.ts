@@ -1,7 +1,7 @@
-import { filter, pipe } from 'graphql-yoga';
 import { builder } from './builder.js';
 import { callerOf } from '../server/context.js';
-import { KEY_REVOKED, unlessRevoked, whileKeyValid } from '../live/revocation.js';
+import { KEY_REVOKED, unlessRevoked } from '../live/revocation.js';
+import { liveSource } from '../live/source.js';
 import { AttemptStatus, AttemptTrigger, DeliveryStatus } from '../generated/prisma/enums.js';
 import { pingWebhook, publishAs, recoverWebhook, redeliver } from '../dispatch/service.js';
 import { listAttempts, listDeliveries, listEvents } from '../dispatch/queries.js';
@@ -219,30 +219,25 @@ builder.subscriptionType({
       type: DeliveryAttemptRef,
       description: 'Every attempt in your account as it finishes, optionally for one webhook or status',
       args: { webhookId: t.arg.id(), status: t.arg({ type: AttemptStatusEnum }) },
-      subscribe: (_r, { webhookId, status }, ctx) =>
-        whileKeyValid(
-          ctx.app.pubsub,
-          pipe(
-            ctx.app.pubsub.subscribe('attempts:account', callerOf(ctx).accountId),
-            filter((a: LiveAttempt) => (!webhookId || a.webhookId === webhookId) && (!status || a.status === status)),
-          ),
-          callerOf(ctx).apiKeyId,
-        ),
+      subscribe: (_r, { webhookId, status }, ctx) => {
+        const { accountId, apiKeyId } = callerOf(ctx);
+        return liveSource(ctx.app.pubsub, {
+          topic: 'attempts:account',
+          accountId,
+          apiKeyId,
+          accept: (a) => (!webhookId || a.webhookId === webhookId) && (!status || a.status === status),
+        });
+      },
       resolve: (a: LiveAttempt | typeof KEY_REVOKED) => unlessRevoked(a),
     }),
     webhookStateChanged: t.field({
       type: WebhookRef,
       description: "A webhook's state changed (toggled, auto-disabled or stopped by 410 Gone)",
       args: { webhookId: t.arg.id() },
-      subscribe: (_r, { webhookId }, ctx) =>
-        whileKeyValid(
-          ctx.app.pubsub,
-          pipe(
-            ctx.app.pubsub.subscribe('webhook-state:account', callerOf(ctx).accountId),
-            filter((w: { id: string; accountId: string }) => !webhookId || w.id === webhookId),
-          ),
-          callerOf(ctx).apiKeyId,
-        ),
+      subscribe: (_r, { webhookId }, ctx) => {
+        const { accountId, apiKeyId } = callerOf(ctx);
+        return liveSource(ctx.app.pubsub, { topic: 'webhook-state:account', accountId, apiKeyId, accept: (w) => !webhookId || w.id === webhookId });
+      },
       resolve: async (event: { id: string; accountId: string } | typeof KEY_REVOKED, _a, ctx) => {
         const w = unlessRevoked(event);
         return (await findWebhook(ctx.app.sql, w.accountId, w.id))!;

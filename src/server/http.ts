@@ -7,6 +7,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { createHooklineYoga } from './yoga.js';
 import type { AppState } from './state.js';
+import type { WsSink } from '../live/fanout.js';
 
 export interface HttpServer {
   server: Server;
@@ -50,14 +51,21 @@ export async function startHttpServer(app: AppState): Promise<HttpServer> {
       // Same envelope as HTTP: context, auth, armor and masking all apply.
       execute: (args) => (args as unknown as { rootValue: { execute: (a: ExecutionArgs) => unknown } }).rootValue.execute(args) as never,
       subscribe: (args) => (args as unknown as { rootValue: { subscribe: (a: ExecutionArgs) => unknown } }).rootValue.subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+      onSubscribe: async (ctx, id, payload) => {
+        const initial: Record<string, unknown> = {
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           connectionParams: ctx.connectionParams,
-        });
+        };
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(initial);
+        // Live-topic subscriptions are served by the fan-out registry, which
+        // writes their `next` frames to this socket (src/live/fanout.ts);
+        // graphql-ws still sends `complete` and `error` for them. So an
+        // `onNext` hook here would not see those frames: add none.
+        const sink: WsSink = { socket: ctx.extra.socket, id, execute: execute as WsSink['execute'] };
+        initial.graphqlWs = sink;
         let document: DocumentNode;
         try {
           document = parse(payload.query);
