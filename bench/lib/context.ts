@@ -11,7 +11,8 @@ export interface Settings {
   /** Scenario numbers to run (1–6); all when empty. */
   only: Set<number>;
   s1Events: number;
-  s1PublishConcurrency: number;
+  /** Concurrent publishers in scenario 1 (Hookline's and the queue baselines'). */
+  s1Publishers: number;
   s2DurationMs: number;
   httpDurationS: number;
   httpWarmupS: number;
@@ -33,7 +34,7 @@ export function settings(args: string[]): Settings {
     profile: args.includes('--profile'),
     only,
     s1Events: quick ? 100 : 500,
-    s1PublishConcurrency: 16,
+    s1Publishers: 8,
     s2DurationMs: quick ? 1_500 : 6_000,
     httpDurationS: quick ? 1.5 : 6,
     httpWarmupS: quick ? 1 : 4,
