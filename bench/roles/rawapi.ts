@@ -46,15 +46,18 @@ interface Store {
   account(keyHash: string): Promise<string | null>;
   page(accountId: string, limit: number): Promise<PageRow[]>;
   total(accountId: string): Promise<number>;
-  events(accountId: string, ids: string[]): Promise<{ webhookId: string; eventType: string }[]>;
-  counts(accountId: string, ids: string[]): Promise<{ webhookId: string; status: string; n: number }[]>;
-  latest(accountId: string, ids: string[]): Promise<{ webhookId: string; status: string; at: unknown }[]>;
+  events(ids: string[]): Promise<{ webhookId: string; eventType: string }[]>;
+  counts(ids: string[]): Promise<{ webhookId: string; status: string; n: number }[]>;
+  latest(ids: string[]): Promise<{ webhookId: string; status: string; at: unknown }[]>;
   close(): Promise<void>;
   statements: number;
 }
 
 // The statements, in both dialects. The page is one keyset-ordered read with
-// the three associates joined; every per-page list is keyed by the page's ids.
+// the three associates joined; every per-page list is keyed by the page's ids
+// alone (the page read scoped them to the account already), so each is an
+// index range per webhook: (webhookId, eventType), (webhookId, status, …),
+// (webhookId, createdAt).
 const SQL = {
   account: `SELECT k."accountId" FROM "ApiKey" k JOIN "Associate" a ON a."id" = k."associateId" WHERE k."keyHash" = $1 AND k."revokedAt" IS NULL`,
   page: `SELECT w."id", w."name", w."nameKey", w."targetUrl", w."state", w."registeredAt", w."updatedAt", w."consecutiveFailures",
@@ -68,9 +71,9 @@ const SQL = {
     ORDER BY w."nameKey" ASC, w."id" ASC
     LIMIT $2`,
   total: `SELECT COUNT(*) AS "n" FROM "Webhook" WHERE "accountId" = $1`,
-  events: `SELECT "webhookId", "eventType" FROM "WebhookEvent" WHERE "accountId" = $1 AND "webhookId" IN (IDS) ORDER BY "eventType"`,
-  counts: `SELECT "webhookId", "status", COUNT(*) AS "n" FROM "Delivery" WHERE "accountId" = $1 AND "webhookId" IN (IDS) GROUP BY "webhookId", "status"`,
-  latest: `SELECT "webhookId", "status", MAX("createdAt") AS "at" FROM "DeliveryAttempt" WHERE "accountId" = $1 AND "webhookId" IN (IDS) GROUP BY "webhookId", "status"`,
+  events: `SELECT "webhookId", "eventType" FROM "WebhookEvent" WHERE "webhookId" IN (IDS) ORDER BY "eventType"`,
+  counts: `SELECT "webhookId", "status", COUNT(*) AS "n" FROM "Delivery" WHERE "webhookId" IN (IDS) GROUP BY "webhookId", "status"`,
+  latest: `SELECT "webhookId", "status", MAX("createdAt") AS "at" FROM "DeliveryAttempt" WHERE "webhookId" IN (IDS) GROUP BY "webhookId", "status"`,
 };
 
 function sqliteStore(file: string): Store {
@@ -88,9 +91,9 @@ function sqliteStore(file: string): Store {
     account: async (h) => (account.get(h) as string | undefined) ?? null,
     page: async (a, n) => page.all(a, n) as PageRow[],
     total: async (a) => Number(total.get(a)),
-    events: async (a, list) => events.all(a, JSON.stringify(list)) as never,
-    counts: async (a, list) => counts.all(a, JSON.stringify(list)) as never,
-    latest: async (a, list) => latest.all(a, JSON.stringify(list)) as never,
+    events: async (list) => events.all(JSON.stringify(list)) as never,
+    counts: async (list) => counts.all(JSON.stringify(list)) as never,
+    latest: async (list) => latest.all(JSON.stringify(list)) as never,
     close: async () => {
       db.close();
     },
@@ -103,16 +106,16 @@ function pgStore(url: string): Store {
   // Hookline's pool size on PostgreSQL (src/db/client.ts), in read-only transactions.
   const pool = new pg.Pool({ connectionString: url, max: 20, options: '-c default_transaction_read_only=on', types } as pg.PoolConfig);
   pool.on('error', () => undefined);
-  const ids = (sql: string) => sql.replace('IN (IDS)', '= ANY($2::text[])');
+  const ids = (sql: string) => sql.replace('IN (IDS)', '= ANY($1::text[])');
   const q = async <T>(name: string, text: string, values: unknown[]) => (await pool.query<T & pg.QueryResultRow>({ name, text: ids(text), values })).rows;
   return {
     statements: 6,
     account: async (h) => (await q<{ accountId: string }>('account', SQL.account, [h]))[0]?.accountId ?? null,
     page: (a, n) => q<PageRow>('page', SQL.page, [a, n]),
     total: async (a) => Number((await q<{ n: string }>('total', SQL.total, [a]))[0].n),
-    events: (a, list) => q('events', SQL.events, [a, list]),
-    counts: async (a, list) => (await q<{ webhookId: string; status: string; n: string }>('counts', SQL.counts, [a, list])).map((r) => ({ ...r, n: Number(r.n) })),
-    latest: (a, list) => q('latest', SQL.latest, [a, list]),
+    events: (list) => q('events', SQL.events, [list]),
+    counts: async (list) => (await q<{ webhookId: string; status: string; n: string }>('counts', SQL.counts, [list])).map((r) => ({ ...r, n: Number(r.n) })),
+    latest: (list) => q('latest', SQL.latest, [list]),
     close: () => pool.end(),
   };
 }
@@ -133,7 +136,7 @@ async function listPage(store: Store, accountId: string, first: number): Promise
   const page = more ? rows.slice(0, first) : rows;
   const ids = page.map((r) => r.id);
   const [totalCount, events, counts, latest] = ids.length
-    ? await Promise.all([store.total(accountId), store.events(accountId, ids), store.counts(accountId, ids), store.latest(accountId, ids)])
+    ? await Promise.all([store.total(accountId), store.events(ids), store.counts(ids), store.latest(ids)])
     : [await store.total(accountId), [], [], []];
   const eventsOf = new Map<string, string[]>();
   for (const e of events) {
