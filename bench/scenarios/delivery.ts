@@ -33,12 +33,15 @@ export async function prepareDeliveries(b: Bench, server: Pick<HooklineServer, '
   // Warm-up: JIT, connection pools, SQLite page cache. Not measured.
   const warm = b.settings.quick ? 20 : 100;
   await b.receiver.call('reset');
+  // Capture one of these deliveries, not one of a queue baseline's warm-up.
+  await b.receiver.call('clearSample');
   const pub = await b.agent.call('closedLoop', publishRequest(server, warm, 8), 120_000);
   if (pub.failed) throw new Error(`${pub.failed} of ${warm} warm-up publishes failed`);
   const got = await b.receiver.call('expect', { n: warm * FANOUT, timeoutMs: 60_000 }, 70_000);
   if (!got.reached) throw new Error(`warm-up: the receiver got ${got.count} of ${warm * FANOUT} deliveries in 60 s`);
   const raw = await b.receiver.call<Sample | null>('sample');
   if (!raw) throw new Error('no delivery captured from the receiver');
+  if (!raw.headers['user-agent']?.startsWith('Hookline/')) throw new Error(`the captured delivery is not Hookline's (user-agent ${raw.headers['user-agent']})`);
   const sample: Sample = { headers: { ...raw.headers }, body: raw.body };
   for (const h of ['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive']) delete sample.headers[h];
   // The raw path needs its own warm-up: measured cold, the first few thousand
