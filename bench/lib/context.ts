@@ -11,11 +11,18 @@ export interface Settings {
   /** Scenario numbers to run (1–6); all when empty. */
   only: Set<number>;
   s1Events: number;
-  s1PublishConcurrency: number;
+  /** Concurrent publishers in scenario 1 (Hookline's and the queue baselines'). */
+  s1Publishers: number;
   s2DurationMs: number;
   httpDurationS: number;
   httpWarmupS: number;
+  /** Connections for scenario 3 and the { __typename } floor. */
   httpConnections: number;
+  /** Scenario 4: connections for the throughput figure, and for the p99 figure. */
+  s4Connections: number;
+  s4LatencyConnections: number;
+  /** Scenario 4 also on PostgreSQL (full runs only: seeding 1,000 webhooks takes a while). */
+  s4Postgres: boolean;
   s4Webhooks: number;
   s4HistoryEvents: number;
   s5Subscribers: number;
@@ -33,11 +40,14 @@ export function settings(args: string[]): Settings {
     profile: args.includes('--profile'),
     only,
     s1Events: quick ? 100 : 500,
-    s1PublishConcurrency: 16,
+    s1Publishers: 8,
     s2DurationMs: quick ? 1_500 : 6_000,
     httpDurationS: quick ? 1.5 : 6,
     httpWarmupS: quick ? 1 : 4,
     httpConnections: 10,
+    s4Connections: 16,
+    s4LatencyConnections: 10,
+    s4Postgres: !quick,
     s4Webhooks: quick ? 120 : 1000,
     s4HistoryEvents: quick ? 5 : 20,
     s5Subscribers: quick ? 100 : 1000,

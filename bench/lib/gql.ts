@@ -2,6 +2,9 @@
 // measured load: that comes from the load-generator process).
 import { request } from 'undici';
 import { API_KEY } from './server.js';
+import { samplePayload } from './payload.js';
+
+export { samplePayload };
 
 export function headers(): Record<string, string> {
   return { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': API_KEY };
@@ -65,21 +68,6 @@ export async function createWebhooks(
 
 export const PUBLISH_MUTATION =
   'mutation($input: PublishEventInput!) { publishEvent(input: $input) { deliveryCount userErrors { message } } }';
-
-/** A realistic, ~300-byte event payload. */
-export function samplePayload(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    orderId: 'ord_8f14e45fceea167a5a36dedd4bea2543',
-    customer: { id: 'cus_42', email: 'ada@example.com', name: 'Ada Lovelace' },
-    total: { amount: 12950, currency: 'EUR' },
-    items: [
-      { sku: 'HL-001', qty: 2, price: 4975 },
-      { sku: 'HL-002', qty: 1, price: 3000 },
-    ],
-    placedAt: '2026-01-31T12:00:00.000Z',
-    ...extra,
-  };
-}
 
 export function publishBody(type: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ query: PUBLISH_MUTATION, variables: { input: { type, payload: samplePayload(extra) } } });

@@ -21,8 +21,12 @@ interface Response {
   error?: string;
 }
 
-/** Child side: answer RPCs with these handlers. `clock` is built in. */
-export function serve(handlers: Record<string, Handler>): void {
+/**
+ * Child side: answer RPCs with these handlers. `clock` is built in.
+ * `cleanup` runs (for at most 4 s, within Role.stop's 5 s) when the parent goes away without
+ * calling a closing method first, e.g. to drop a queue the role created.
+ */
+export function serve(handlers: Record<string, Handler>, opts: { cleanup?: () => Promise<unknown> } = {}): void {
   const all: Record<string, Handler> = { clock: () => now(), ...handlers };
   process.on('message', async (msg: Request) => {
     let reply: Response;
@@ -36,7 +40,14 @@ export function serve(handlers: Record<string, Handler>): void {
     process.send!(reply);
   });
   // The parent going away (crash, Ctrl-C) must not leave orphans behind.
-  process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => {
+    if (!opts.cleanup) process.exit(0);
+    setTimeout(() => process.exit(0), 4_000).unref();
+    opts.cleanup().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  });
 }
 
 const children = new Set<ChildProcess>();

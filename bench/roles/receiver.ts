@@ -65,8 +65,13 @@ serve({
     latencies = [];
     return true;
   },
-  /** The first Hookline delivery seen since start: its headers and body, replayed by the baseline. */
+  /** The first signed delivery seen since start (or since clearSample): its headers and body, replayed by the baseline. */
   sample: () => sample,
+  /** Forget the captured delivery, so the next signed one is captured (the queue baselines sign too). */
+  clearSample: () => {
+    sample = null;
+    return true;
+  },
   /** Resolves when `n` requests have arrived since the last reset, or after timeoutMs. */
   expect: async ({ n, timeoutMs }: { n: number; timeoutMs: number }) => {
     if (count < n) {

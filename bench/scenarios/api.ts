@@ -1,15 +1,19 @@
-// Scenarios 3 and 4: the GraphQL HTTP API under autocannon, against Yoga's
-// own `{ __typename }` on the same server, same headers, same connections.
+// Scenarios 3 and 4: the GraphQL HTTP API under autocannon. Scenario 3 runs
+// against Yoga's own `{ __typename }` on the same server, same headers, same
+// connections; scenario 4 against a raw handler serving the same page from
+// the same database without GraphQL (bench/roles/rawapi.ts), with the
+// `{ __typename }` floor alongside for information.
 import { sleep } from '../lib/clock.js';
 import { monotonicMicros } from '../profile.js';
 import type { Bench } from '../lib/context.js';
+import { request } from 'undici';
 import { createEventType, createWebhooks, gql, headers, publishBody } from '../lib/gql.js';
 import { startRole, type Role } from '../lib/proc.js';
 import type { StatementStats } from '../lib/sql-report.js';
 import { API_KEY, ENCRYPTION_KEY, type HooklineServer } from '../lib/server.js';
 
 export const READ_QUERY = `query($first: Int!) {
-  webhooks(first: $first) {
+  webhooks(first: $first, orderBy: { field: NAME, direction: ASC }) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -45,14 +49,10 @@ export interface ApiComparison {
   detail: string[];
 }
 
-async function cannon(b: Bench, url: string, body: string, durationS: number, withKey = true): Promise<CannonResult> {
+async function cannon(b: Bench, url: string, body: string, durationS: number, withKey = true, connections = b.settings.httpConnections): Promise<CannonResult> {
   const h = headers();
   if (!withKey) delete h['x-api-key'];
-  const r = await b.agent.call<CannonResult>(
-    'autocannon',
-    { url, headers: h, body, connections: b.settings.httpConnections, durationS },
-    durationS * 1000 + 30_000,
-  );
+  const r = await b.agent.call<CannonResult>('autocannon', { url, headers: h, body, connections, durationS }, durationS * 1000 + 30_000);
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`autocannon: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
   return r;
 }
@@ -127,13 +127,121 @@ export async function prepareApi(b: Bench, server: HooklineServer, receiverBase:
   return { webhooks: s.s4Webhooks };
 }
 
-export async function measureRead(b: Bench, server: HooklineServer): Promise<ApiComparison> {
+/** The raw handler of scenario 4 on the database of `server`, in its own process. */
+export interface RawApi {
+  role: Role;
+  url: string;
+  /** SQL statements it runs per request (API-key lookup included). */
+  statements: number;
+  stop(): Promise<void>;
+}
+
+export async function startRawApi(server: HooklineServer): Promise<RawApi> {
+  const role = await startRole('rawapi');
+  try {
+    const { port, statements } = await role.call<{ port: number; statements: number }>('start', { databaseUrl: server.databaseUrl }, 30_000);
+    return {
+      role,
+      url: `http://127.0.0.1:${port}/graphql`,
+      statements,
+      stop: async () => {
+        await role.call('close', {}, 10_000).catch(() => undefined);
+        await role.stop();
+      },
+    };
+  } catch (err) {
+    await role.stop();
+    throw err;
+  }
+}
+
+/** The raw handler must answer byte for byte what Hookline answers, or its rate means nothing. */
+async function checkSamePage(hooklineUrl: string, rawUrl: string, first: number): Promise<number> {
+  const body = JSON.stringify({ query: READ_QUERY, variables: { first } });
+  const fetchText = async (url: string) => {
+    const res = await request(url, { method: 'POST', headers: headers(), body, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    return text;
+  };
+  const [h, r] = await Promise.all([fetchText(hooklineUrl), fetchText(rawUrl)]);
+  if (h !== r) {
+    let i = 0;
+    while (i < h.length && h[i] === r[i]) i++;
+    throw new Error(`the raw handler's page (first: ${first}) differs from Hookline's at byte ${i}: Hookline …${h.slice(Math.max(0, i - 60), i + 60)}… raw …${r.slice(Math.max(0, i - 60), i + 60)}…`);
+  }
+  return h.length;
+}
+
+export interface ReadComparison {
+  /** Throughput runs at s4Connections. */
+  hookline: CannonResult[];
+  raw: CannonResult[];
+  /** p99 runs at s4LatencyConnections. */
+  hooklineLatency: CannonResult[];
+  rawLatency: CannonResult[];
+  /** `{ __typename }` with and without the API key at httpConnections (the informational floor). */
+  typename: CannonResult[];
+  anonymous: CannonResult[];
+  pageBytes: number;
+  detail: string[];
+}
+
+/**
+ * Scenario 4: webhooks(first: 50) sorted by name against the raw handler,
+ * both at 16 connections for throughput and at 10 for p99, repetitions
+ * interleaved. With `floor`, each repetition also runs `{ __typename }` (and,
+ * outside --quick, without the API key) on Hookline at 10 connections.
+ */
+export async function measureRead(b: Bench, server: HooklineServer, raw: RawApi, label: string, floor: boolean): Promise<ReadComparison> {
+  const s = b.settings;
   const body = JSON.stringify({ query: READ_QUERY, variables: { first: 50 } });
   const check = await gql(server.url, READ_QUERY, { first: 50 });
   const nodes = check.webhooks.nodes as { stats: { pendingCount: number } }[];
   if (nodes.length !== 50) throw new Error(`webhooks(first: 50) returned ${nodes.length} nodes`);
-  // The unauthenticated floor is context, not a target: skipped in --quick to save time.
-  return compare(b, server, body, 'scenario 4, webhooks(first: 50)', !b.settings.quick);
+  const pageBytes = await checkSamePage(server.url, raw.url, 50);
+  await checkSamePage(server.url, raw.url, 100);
+  const anonymous = floor && !s.quick;
+  // Note when each run hit the server, so profile mode can split its CPU profile.
+  const timed = async (name: string, run: () => Promise<CannonResult>) => {
+    const from = monotonicMicros();
+    const r = await run();
+    server.phases.push({ name, from, to: monotonicMicros() });
+    return r;
+  };
+  const c16 = s.s4Connections;
+  const c10 = s.s4LatencyConnections;
+  await cannon(b, server.url, body, s.httpWarmupS, true, c16);
+  await cannon(b, raw.url, body, s.httpWarmupS, true, c16);
+  if (floor) await cannon(b, server.url, TYPENAME, s.httpWarmupS);
+  if (anonymous) await cannon(b, server.url, TYPENAME, s.httpWarmupS, false);
+  const res: ReadComparison = { hookline: [], raw: [], hooklineLatency: [], rawLatency: [], typename: [], anonymous: [], pageBytes, detail: [] };
+  const fmt = (x: CannonResult) => `${x.rps.toFixed(0)} req/s (p50 ${x.p50} ms, p99 ${x.p99} ms)`;
+  for (let r = 0; r < s.reps; r++) {
+    const h = await timed(`${label}: Hookline runs only`, () => cannon(b, server.url, body, s.httpDurationS, true, c16));
+    const w = await cannon(b, raw.url, body, s.httpDurationS, true, c16);
+    const hl = await timed(`${label}: Hookline runs only`, () => cannon(b, server.url, body, s.httpDurationS, true, c10));
+    const wl = await cannon(b, raw.url, body, s.httpDurationS, true, c10);
+    res.hookline.push(h);
+    res.raw.push(w);
+    res.hooklineLatency.push(hl);
+    res.rawLatency.push(wl);
+    let line = `${label} rep ${r + 1}: at ${c16} connections Hookline ${fmt(h)}, raw handler ${fmt(w)}; at ${c10} connections Hookline ${fmt(hl)}, raw handler ${fmt(wl)}`;
+    if (floor) {
+      const t = await timed('{ __typename } with API key (the floor)', () => cannon(b, server.url, TYPENAME, s.httpDurationS));
+      res.typename.push(t);
+      line += `; { __typename } ${fmt(t)}`;
+      if (anonymous) {
+        const a = await cannon(b, server.url, TYPENAME, s.httpDurationS, false);
+        res.anonymous.push(a);
+        line += `; { __typename } without API key ${fmt(a)}`;
+      }
+    }
+    res.detail.push(line);
+    b.log(line);
+    await sleep(300);
+  }
+  return res;
 }
 
 export interface SqlCount {

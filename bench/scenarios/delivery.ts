@@ -1,10 +1,13 @@
 // Scenarios 1 and 2 (and the memory figures of 6): deliveries from publish
-// to receipt, against a bare undici POST loop to the same receiver.
+// to receipt, against a bare undici POST loop to the same receiver and, in
+// scenario 1, against the queue baselines of ./queues.ts.
 import { sleep } from '../lib/clock.js';
 import type { Bench } from '../lib/context.js';
+import { cpuWhenSettled, pgBackendPids, processCpuMicros, ProcessSetCpu } from '../lib/cpu.js';
 import { createEventType, createWebhooks, headers, publishBody } from '../lib/gql.js';
 import type { HooklineServer } from '../lib/server.js';
 import { median, summarize, type LatencySummary } from '../lib/stats.js';
+import { queueThroughputOnce, type QueueBaseline, type QueueRun } from './queues.js';
 
 export const FANOUT = 10;
 /** Hookline's effective delivery concurrency here: min(DELIVERY_CONCURRENCY 64, 10 webhooks × WEBHOOK_CONCURRENCY 8). */
@@ -30,12 +33,15 @@ export async function prepareDeliveries(b: Bench, server: Pick<HooklineServer, '
   // Warm-up: JIT, connection pools, SQLite page cache. Not measured.
   const warm = b.settings.quick ? 20 : 100;
   await b.receiver.call('reset');
+  // Capture one of these deliveries, not one of a queue baseline's warm-up.
+  await b.receiver.call('clearSample');
   const pub = await b.agent.call('closedLoop', publishRequest(server, warm, 8), 120_000);
   if (pub.failed) throw new Error(`${pub.failed} of ${warm} warm-up publishes failed`);
   const got = await b.receiver.call('expect', { n: warm * FANOUT, timeoutMs: 60_000 }, 70_000);
   if (!got.reached) throw new Error(`warm-up: the receiver got ${got.count} of ${warm * FANOUT} deliveries in 60 s`);
   const raw = await b.receiver.call<Sample | null>('sample');
   if (!raw) throw new Error('no delivery captured from the receiver');
+  if (!raw.headers['user-agent']?.startsWith('Hookline/')) throw new Error(`the captured delivery is not Hookline's (user-agent ${raw.headers['user-agent']})`);
   const sample: Sample = { headers: { ...raw.headers }, body: raw.body };
   for (const h of ['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive']) delete sample.headers[h];
   // The raw path needs its own warm-up: measured cold, the first few thousand
@@ -57,19 +63,54 @@ function publishRequest(server: Pick<HooklineServer, 'url'>, total: number, conc
   };
 }
 
-/** One Hookline repetition: publish E events (10E deliveries) and time first publish → last receipt. */
-export async function hooklineThroughputOnce(b: Bench, server: Pick<HooklineServer, 'url'>, events: number) {
+/** One Hookline repetition's figures. CPU figures are NaN for a server that is not a process of its own (profile mode). */
+export interface HooklineRun {
+  rate: number;
+  seconds: number;
+  publishSeconds: number;
+  avgBody: number;
+  /** utime + stime of the server process (all threads), µs per delivery, publish included. */
+  serverCpuUs: number;
+  /** On PostgreSQL: CPU of the backends serving Hookline's database, µs per delivery. */
+  databaseCpuUs: number;
+}
+
+/**
+ * One Hookline repetition: publish E events (10E deliveries) from 8 publishers
+ * and time first publish → last receipt. The server's CPU time is read from
+ * /proc before the first publish and once the server is idle again after the
+ * last receipt (so the recording of the last attempts counts too).
+ */
+export async function hooklineThroughputOnce(
+  b: Bench,
+  server: Pick<HooklineServer, 'url'> & Partial<Pick<HooklineServer, 'child' | 'databaseUrl'>>,
+  events: number,
+): Promise<HooklineRun> {
   const n = events * FANOUT;
   const limit = b.settings.quick ? 60_000 : 180_000;
   await b.receiver.call('reset');
+  const pid = server.child?.pid;
+  const pg = server.databaseUrl?.startsWith('postgres') ? server.databaseUrl : null;
+  const pgPids = pg ? await pgBackendPids(pg) : [];
+  const pgCpu = new ProcessSetCpu(pgPids);
+  const cpu0 = pid ? processCpuMicros(pid) : NaN;
   const arrival = b.receiver.call('expect', { n, timeoutMs: limit }, limit + 10_000);
   arrival.catch(() => undefined); // awaited below; a failed publish is the better error
-  const pub = await b.agent.call('closedLoop', publishRequest(server, events, b.settings.s1PublishConcurrency), limit + 10_000);
+  const pub = await b.agent.call('closedLoop', publishRequest(server, events, b.settings.s1Publishers), limit + 10_000);
   if (pub.failed) throw new Error(`${pub.failed} of ${events} publishes failed`);
   const got = await arrival;
   if (!got.reached) throw new Error(`the receiver got ${got.count} of ${n} deliveries within ${limit / 1000} s`);
   const seconds = (b.receiver.toLocal(got.lastAt) - b.agent.toLocal(pub.startAt)) / 1000;
-  return { rate: n / seconds, seconds, publishSeconds: (pub.endAt - pub.startAt) / 1000, avgBody: got.bytes / got.count };
+  const cpu1 = pid ? await cpuWhenSettled(pid) : NaN;
+  const databaseCpuUs = pg ? pgCpu.since([...pgPids, ...(await pgBackendPids(pg))]) / n : NaN;
+  return {
+    rate: n / seconds,
+    seconds,
+    publishSeconds: (pub.endAt - pub.startAt) / 1000,
+    avgBody: got.bytes / got.count,
+    serverCpuUs: (cpu1 - cpu0) / n,
+    databaseCpuUs,
+  };
 }
 
 /** One baseline repetition: the same number of POSTs, same body and headers, same concurrency, no database. */
@@ -89,31 +130,56 @@ async function rawThroughputOnce(b: Bench, setup: DeliverySetup, n: number) {
 }
 
 export interface ThroughputResult {
-  hookline: number[];
+  hookline: HooklineRun[];
+  /** The raw undici POST loop, deliveries/s. */
   baseline: number[];
+  /** Each available queue baseline's runs, by key, in repetition order. */
+  queues: Map<QueueBaseline['key'], QueueRun[]>;
   detail: string[];
 }
 
-/** Scenario 1: Hookline and baseline repetitions interleaved, so drift on a shared machine hits both alike. */
-export async function measureThroughput(b: Bench, server: HooklineServer, setup: DeliverySetup, label: string): Promise<ThroughputResult> {
+/**
+ * Scenario 1: Hookline, the raw POST loop and each queue baseline, one run of
+ * each per repetition, interleaved, so drift on a shared machine hits all
+ * alike. A queue baseline that fails is reported and left out of later
+ * repetitions; Hookline or the raw loop failing fails the scenario.
+ */
+export async function measureThroughput(b: Bench, server: HooklineServer, setup: DeliverySetup, label: string, queues: QueueBaseline[] = []): Promise<ThroughputResult> {
   const events = b.settings.s1Events;
-  const hookline: number[] = [];
-  const baseline: number[] = [];
-  const detail: string[] = [];
+  const res: ThroughputResult = { hookline: [], baseline: [], queues: new Map(), detail: [] };
   for (let r = 0; r < b.settings.reps; r++) {
     const h = await hooklineThroughputOnce(b, server, events);
-    hookline.push(h.rate);
+    res.hookline.push(h);
     await sleep(500);
     const raw = await rawThroughputOnce(b, setup, events * FANOUT);
-    baseline.push(raw.rate);
-    detail.push(
+    res.baseline.push(raw.rate);
+    const cpu = `server CPU ${Math.round(h.serverCpuUs)} µs/delivery` + (Number.isFinite(h.databaseCpuUs) ? ` + PostgreSQL backends ${Math.round(h.databaseCpuUs)} µs` : '');
+    const parts = [
       `${label} rep ${r + 1}: Hookline ${Math.round(h.rate)}/s (${events * FANOUT} deliveries in ${h.seconds.toFixed(2)} s; publishing took ${h.publishSeconds.toFixed(2)} s; ` +
-        `body ${Math.round(h.avgBody)} B), raw undici ${Math.round(raw.rate)}/s`,
-    );
-    b.log(detail[detail.length - 1]);
+        `body ${Math.round(h.avgBody)} B; ${cpu}), raw undici ${Math.round(raw.rate)}/s`,
+    ];
+    for (const q of queues) {
+      if (!q.role) continue;
+      await sleep(300);
+      try {
+        const run = await queueThroughputOnce(b, q, events);
+        const runs = res.queues.get(q.key) ?? [];
+        runs.push(run);
+        res.queues.set(q.key, runs);
+        parts.push(`${q.label} ${Math.round(run.rate)}/s (publishing ${run.publishSeconds.toFixed(2)} s; CPU ${Math.round(run.workerCpuUs)} µs + ${q.storeName} ${Math.round(run.storeCpuUs)} µs per delivery)`);
+      } catch (err) {
+        q.error = `failed in ${label} rep ${r + 1}: ${(err as Error).message.split('\n')[0].slice(0, 200)}`;
+        b.log(`${q.label} baseline: ${q.error}`);
+        await q.stop();
+        q.role = null;
+        parts.push(`${q.label} failed`);
+      }
+    }
+    res.detail.push(parts.join(', '));
+    b.log(res.detail[res.detail.length - 1]);
     await sleep(500);
   }
-  return { hookline, baseline, detail };
+  return res;
 }
 
 export interface LatencyResult {
