@@ -68,7 +68,12 @@ test('delivery-log cursors and page sizes not from the list are refused with BAD
   const { createWebhook, okData, payloadOk } = await import('./helpers/webhooks.js');
   const { webhook } = await createWebhook(gql, { name: 'Cursor checks', events: ['*'] });
   for (let n = 0; n < 3; n += 1) {
-    payloadOk(await gql(`mutation { publishEvent(input: { type: "webhook.updated", payload: { n: ${n} } }) { event { id } userErrors { message } } }`), 'publishEvent');
+    payloadOk(
+      await gql(
+        `mutation { publishEvent(input: { type: "webhook.updated", payload: { n: ${n} } }) { event { id } userErrors { message } } }`,
+      ),
+      'publishEvent',
+    );
   }
   const ids = okData(await gql(`query($id: ID!) { webhook(id: $id) { deliveries(first: 1) { nodes { id } } } }`, { id: webhook.id }));
   const deliveryId = ids.webhook.deliveries.nodes[0].id;
@@ -85,10 +90,26 @@ test('delivery-log cursors and page sizes not from the list are refused with BAD
   ];
   const fields: [string, string, Record<string, unknown>][] = [
     ['events', 'query($c: String) { events(ARGS) { totalCount nodes { id } } }', {}],
-    ['Webhook.deliveries', 'query($c: String, $id: ID!) { webhook(id: $id) { deliveries(ARGS) { totalCount nodes { id } } } }', { id: webhook.id }],
-    ['Webhook.deliveryAttempts', 'query($c: String, $id: ID!) { webhook(id: $id) { deliveryAttempts(ARGS) { totalCount nodes { id } } } }', { id: webhook.id }],
-    ['Delivery.attempts', 'query($c: String, $id: ID!) { delivery(id: $id) { attempts(ARGS) { totalCount nodes { id } } } }', { id: deliveryId }],
-    ['nested Delivery.attempts', 'query($c: String, $id: ID!) { webhook(id: $id) { deliveries { nodes { attempts(ARGS) { nodes { id } } } } } }', { id: webhook.id }],
+    [
+      'Webhook.deliveries',
+      'query($c: String, $id: ID!) { webhook(id: $id) { deliveries(ARGS) { totalCount nodes { id } } } }',
+      { id: webhook.id },
+    ],
+    [
+      'Webhook.deliveryAttempts',
+      'query($c: String, $id: ID!) { webhook(id: $id) { deliveryAttempts(ARGS) { totalCount nodes { id } } } }',
+      { id: webhook.id },
+    ],
+    [
+      'Delivery.attempts',
+      'query($c: String, $id: ID!) { delivery(id: $id) { attempts(ARGS) { totalCount nodes { id } } } }',
+      { id: deliveryId },
+    ],
+    [
+      'nested Delivery.attempts',
+      'query($c: String, $id: ID!) { webhook(id: $id) { deliveries { nodes { attempts(ARGS) { nodes { id } } } } } }',
+      { id: webhook.id },
+    ],
   ];
   const refused = (res: any, arg: string, message: RegExp, what: string) => {
     assert.equal(res.errors?.length, 1, `${what}: ${JSON.stringify(res.errors ?? res.data)}`);
@@ -99,12 +120,37 @@ test('delivery-log cursors and page sizes not from the list are refused with BAD
   };
   for (const [name, query, vars] of fields) {
     for (const c of forged) {
-      refused(await gql(query.replace('ARGS', 'first: 2, after: $c'), { ...vars, c }), 'after', /^after is not a cursor from this list$/, `${name} after ${JSON.stringify(c)}`);
-      refused(await gql(query.replace('ARGS', 'last: 2, before: $c'), { ...vars, c }), 'before', /^before is not a cursor from this list$/, `${name} before ${JSON.stringify(c)}`);
+      refused(
+        await gql(query.replace('ARGS', 'first: 2, after: $c'), { ...vars, c }),
+        'after',
+        /^after is not a cursor from this list$/,
+        `${name} after ${JSON.stringify(c)}`,
+      );
+      refused(
+        await gql(query.replace('ARGS', 'last: 2, before: $c'), { ...vars, c }),
+        'before',
+        /^before is not a cursor from this list$/,
+        `${name} before ${JSON.stringify(c)}`,
+      );
     }
-    refused(await gql(query.replace('ARGS', 'first: 101, after: $c'), { ...vars }), 'first', /first must be between 0 and 100/, `${name} first: 101`);
-    refused(await gql(query.replace('ARGS', 'first: -1, after: $c'), { ...vars }), 'first', /first must be between 0 and 100/, `${name} first: -1`);
-    refused(await gql(query.replace('ARGS', 'last: 101, before: $c'), { ...vars }), 'last', /last must be between 0 and 100/, `${name} last: 101`);
+    refused(
+      await gql(query.replace('ARGS', 'first: 101, after: $c'), { ...vars }),
+      'first',
+      /first must be between 0 and 100/,
+      `${name} first: 101`,
+    );
+    refused(
+      await gql(query.replace('ARGS', 'first: -1, after: $c'), { ...vars }),
+      'first',
+      /first must be between 0 and 100/,
+      `${name} first: -1`,
+    );
+    refused(
+      await gql(query.replace('ARGS', 'last: 101, before: $c'), { ...vars }),
+      'last',
+      /last must be between 0 and 100/,
+      `${name} last: 101`,
+    );
   }
 
   // Real cursors page forward and back through the same newest-first order.
@@ -113,7 +159,11 @@ test('delivery-log cursors and page sizes not from the list are refused with BAD
   const seen: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: any = okData(await gql('query($a: String) { events(first: 2, after: $a) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }', { a: after })).events;
+    const page: any = okData(
+      await gql('query($a: String) { events(first: 2, after: $a) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }', {
+        a: after,
+      }),
+    ).events;
     seen.push(...page.edges.map((e: any) => e.node.id));
     if (!page.pageInfo.hasNextPage) break;
     after = page.pageInfo.endCursor;
@@ -121,8 +171,15 @@ test('delivery-log cursors and page sizes not from the list are refused with BAD
   assert.deepEqual(seen, all);
   const lastCursor = okData(await gql('{ events(last: 1) { edges { cursor node { id } } } }')).events.edges[0];
   assert.equal(lastCursor.node.id, all.at(-1));
-  const back = okData(await gql('query($b: String) { events(last: 2, before: $b) { nodes { id } pageInfo { hasNextPage hasPreviousPage } } }', { b: lastCursor.cursor })).events;
-  assert.deepEqual(back.nodes.map((e: any) => e.id), all.slice(-3, -1));
+  const back = okData(
+    await gql('query($b: String) { events(last: 2, before: $b) { nodes { id } pageInfo { hasNextPage hasPreviousPage } } }', {
+      b: lastCursor.cursor,
+    }),
+  ).events;
+  assert.deepEqual(
+    back.nodes.map((e: any) => e.id),
+    all.slice(-3, -1),
+  );
   assert.equal(back.pageInfo.hasNextPage, true);
 });
 

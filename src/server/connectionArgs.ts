@@ -49,7 +49,8 @@ function isLogCursor(cursor: string): boolean {
 export function checkConnectionArgs(args: ConnectionArgs, maxPageSize: number): void {
   for (const name of ['first', 'last'] as const) {
     const n = args[name];
-    if (n != null && (!Number.isInteger(n) || n < 0 || n > maxPageSize)) throw badInput(name, `${name} must be between 0 and ${maxPageSize}`);
+    if (n != null && (!Number.isInteger(n) || n < 0 || n > maxPageSize))
+      throw badInput(name, `${name} must be between 0 and ${maxPageSize}`);
   }
   if (args.first != null && args.last != null) throw badInput('last', 'Pass either first or last, not both');
   if (args.after != null && args.before != null) throw badInput('before', 'Pass either after or before, not both');
