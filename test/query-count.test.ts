@@ -144,3 +144,76 @@ test('stats for a page of webhooks load in a fixed number of SQL statements', as
   // The key lookup, the page, one associate batch and three stats statements.
   assert.ok(large.statements.length <= 7, large.statements.join('\n'));
 });
+
+const LOG_EVENTS = `query($n: Int) { events(first: $n) { edges { node { id } } } }`;
+const LOG_ATTEMPTS = `query($n: Int, $id: ID!) { webhook(id: $id) { deliveryAttempts(first: $n) { edges { node { id } } totalCount } } }`;
+const LOG_DELIVERIES = `query($n: Int, $id: ID!) { webhook(id: $id) { deliveries(first: $n) { totalCount nodes {
+  id event { id type } webhook { id name } attempts(first: 2) { totalCount nodes { id attemptNumber } }
+} } } }`;
+
+test('delivery-log pages (events, deliveryAttempts, deliveries with their event, webhook and attempts) cost the same statements for 10 and 100 rows', async (t) => {
+  await growTo(100);
+  // At least 100 events (each also reaches the "*" subscribers; no worker, so no attempts yet).
+  while (okData(await gql('{ events { totalCount } }')).events.totalCount < 101) {
+    payloadOk(await gql(`mutation { publishEvent(input: { type: "webhook.deleted", payload: { probe: true } }) { event { id } userErrors { message } } }`), 'publishEvent');
+  }
+  // 110 deliveries of one webhook, each with two attempts, written as fixtures.
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const hook = await prisma.webhook.findFirstOrThrow({ where: { name: 'Listed 000' } });
+  const deliveries = await prisma.delivery.findMany({ where: { webhookId: hook.id }, orderBy: { createdAt: 'desc' }, take: 110 });
+  assert.ok(deliveries.length >= 101, `deliveries of ${hook.name}: ${deliveries.length}`);
+  await prisma.deliveryAttempt.createMany({
+    data: deliveries.flatMap((d, i) =>
+      [1, 2].map((attemptNumber) => ({
+        id: `qc${String(i).padStart(4, '0')}a${attemptNumber}`,
+        accountId: d.accountId,
+        deliveryId: d.id,
+        webhookId: d.webhookId,
+        attemptNumber,
+        trigger: 'SCHEDULED' as const,
+        status: 'FAILED' as const,
+        requestUrl: hook.targetUrl,
+        requestHeaders: '{}',
+        requestBody: '{}',
+        durationMs: 1,
+      })),
+    ),
+  });
+
+  // The most statements each may cost (the caller's key is cached by now):
+  // events: the page; deliveryAttempts: the webhook, the page and its count;
+  // deliveries: the webhook, the page, its count, then one batch each for the
+  // deliveries' events, webhooks, attempts and attempt counts.
+  const cases: [string, string, (data: any) => any[], number][] = [
+    ['events', LOG_EVENTS, (d) => d.events.edges, 2],
+    ['webhook.deliveryAttempts', LOG_ATTEMPTS, (d) => d.webhook.deliveryAttempts.edges, 3],
+    ['webhook.deliveries with event, webhook and attempts', LOG_DELIVERIES, (d) => d.webhook.deliveries.nodes, 7],
+  ];
+  for (const [name, query, rows, most] of cases) {
+    const measureLog = async (n: number) => {
+      const statements: string[] = [];
+      const stop = onQuery((sql) => statements.push(sql));
+      try {
+        return { statements, data: okData(await gql(query, { n, id: hook.id })) };
+      } finally {
+        stop();
+      }
+    };
+    const small = await measureLog(10);
+    const large = await measureLog(100);
+    assert.equal(rows(small.data).length, 10, name);
+    assert.equal(rows(large.data).length, 100, name);
+    t.diagnostic(`${name}: ${small.statements.length} statements for 10 rows, ${large.statements.length} for 100`);
+    assert.equal(large.statements.length, small.statements.length, `${name}\n10: ${small.statements.join('\n')}\n100: ${large.statements.join('\n')}`);
+    assert.ok(large.statements.length <= most, `${name}: ${large.statements.join('\n')}`);
+  }
+  const attempts = await measure(LOG_ATTEMPTS.replace('$n: Int, $id: ID!', '$n: Int').replace('$id', `"${hook.id}"`), 100);
+  assert.equal(attempts.data.webhook.deliveryAttempts.totalCount, 2 * deliveries.length);
+  const nested = (await measure(LOG_DELIVERIES.replace('$n: Int, $id: ID!', '$n: Int').replace('$id', `"${hook.id}"`), 100)).data.webhook.deliveries;
+  for (const d of nested.nodes) {
+    assert.equal(d.webhook.id, hook.id);
+    assert.match(d.event.type, /^webhook\./, 'a built-in event of this webhook account');
+    assert.equal(d.attempts.totalCount, 2);
+    assert.deepEqual(d.attempts.nodes.map((a: any) => a.attemptNumber).sort(), [1, 2]);
+  }
+});

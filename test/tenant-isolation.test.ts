@@ -176,3 +176,100 @@ test('the second account sees none of the first account\'s built-in events', asy
   const own = okData(await first('{ events(first: 100) { edges { node { payload } } } }'));
   assert.ok(JSON.stringify(own).includes(firstWebhook.id), 'the first account sees its own event');
 });
+
+test("the delivery log (events, deliveries, attempts) is scoped to the caller's account, whatever the cursor", async () => {
+  const publish = (gql: Gql, type: string, n: number) =>
+    gql('mutation($type: String!, $p: JSON!) { publishEvent(input: { type: $type, payload: $p }) { event { id } deliveryCount userErrors { message } } }', {
+      type,
+      p: { n },
+    });
+  // The first account's event reaches its webhook (no worker: the delivery stays pending) ...
+  const published = payloadOk(await publish(first, 'contact.created', 1), 'publishEvent');
+  assert.equal(published.deliveryCount, 1);
+  const firstEventId = published.event.id;
+  // ... and gets an attempt, written as a fixture.
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const delivery = await prisma.delivery.findFirstOrThrow({ where: { eventId: firstEventId } });
+  const attempt = await prisma.deliveryAttempt.create({
+    data: {
+      id: 'tenantAttempt1',
+      accountId: delivery.accountId,
+      deliveryId: delivery.id,
+      webhookId: delivery.webhookId,
+      attemptNumber: 1,
+      trigger: 'SCHEDULED',
+      status: 'FAILED',
+      requestUrl: URL_A,
+      requestHeaders: '{}',
+      requestBody: '{}',
+      durationMs: 1,
+    },
+  });
+  // The second account's own log, to page through.
+  const secondHook = (await createWebhook(second, { name: 'Tenant B log', events: ['contact.created'] })).webhook;
+  for (let n = 0; n < 3; n += 1) payloadOk(await publish(second, 'contact.created', n), 'publishEvent');
+
+  // The first account sees its rows, so the empty answers below mean something.
+  const own = okData(
+    await first(
+      `query($d: ID!, $w: ID!) {
+        events(first: 100, type: "contact.created") { edges { cursor node { id } } }
+        delivery(id: $d) { id attempts { totalCount edges { cursor node { id } } } }
+        webhook(id: $w) { deliveries { totalCount edges { cursor } } deliveryAttempts { totalCount edges { cursor } } }
+      }`,
+      { d: delivery.id, w: firstWebhook.id },
+    ),
+  );
+  assert.deepEqual(own.events.edges.map((e: any) => e.node.id), [firstEventId]);
+  assert.deepEqual(own.delivery.attempts.edges.map((e: any) => e.node.id), [attempt.id]);
+  assert.equal(own.webhook.deliveries.totalCount, 1);
+  assert.equal(own.webhook.deliveryAttempts.totalCount, 1);
+
+  const byId = okData(
+    await second('query($e: ID!, $d: ID!, $a: ID!) { event(id: $e) { id } delivery(id: $d) { id } deliveryAttempt(id: $a) { id } }', {
+      e: firstEventId,
+      d: delivery.id,
+      a: attempt.id,
+    }),
+  );
+  assert.deepEqual(byId, { event: null, delivery: null, deliveryAttempt: null });
+
+  // Cursors of the first account's rows, replayed by the second account, page
+  // only through the second account's rows.
+  const secondEvents = okData(await second('{ events(first: 100, type: "contact.created") { totalCount edges { node { id } } } }')).events;
+  assert.equal(secondEvents.totalCount, 3);
+  const secondEventIds = new Set(secondEvents.edges.map((e: any) => e.node.id));
+  const foreign = {
+    event: own.events.edges[0].cursor,
+    attempt: own.delivery.attempts.edges[0].cursor,
+    delivery: own.webhook.deliveries.edges[0].cursor,
+  };
+  for (const cursor of Object.values(foreign)) {
+    for (const dir of ['after', 'before']) {
+      const size = dir === 'after' ? 'first' : 'last';
+      const page = okData(
+        await second(
+          `query($c: String, $w: ID!) {
+            events(${size}: 100, ${dir}: $c, type: "contact.created") { totalCount edges { node { id } } }
+            webhook(id: $w) {
+              deliveries(${size}: 100, ${dir}: $c) { totalCount edges { node { id webhookId event { id } attempts { totalCount } } } }
+              deliveryAttempts(${size}: 100, ${dir}: $c) { totalCount edges { node { id } } }
+            }
+          }`,
+          { c: cursor, w: secondHook.id },
+        ),
+      );
+      const text = JSON.stringify(page);
+      assert.ok(!text.includes(firstEventId) && !text.includes(delivery.id) && !text.includes(attempt.id), `${dir}: the first account's rows leaked: ${text}`);
+      for (const e of page.events.edges) assert.ok(secondEventIds.has(e.node.id), `${dir}: ${e.node.id} is not the second account's`);
+      for (const e of page.webhook.deliveries.edges) {
+        assert.equal(e.node.webhookId, secondHook.id);
+        assert.ok(secondEventIds.has(e.node.event.id));
+      }
+      // Counts are of the caller's rows, whatever the cursor.
+      assert.equal(page.events.totalCount, 3);
+      assert.equal(page.webhook.deliveries.totalCount, 3);
+      assert.equal(page.webhook.deliveryAttempts.totalCount, 0);
+    }
+  }
+});

@@ -1,42 +1,13 @@
 // Builder configuration only: schema types, plugins and scalars.
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
 import ComplexityPlugin from '@pothos/plugin-complexity';
-import { getNullableType, GraphQLError, isListType, Kind, type GraphQLField, type ValueNode } from 'graphql';
+import { getNullableType, GraphQLError, GraphQLScalarType, isListType, type GraphQLField } from 'graphql';
+import { DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scalars';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from '../server/context.js';
-
-function parseDateTime(value: unknown): Date {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
-    const date = new Date(value);
-    if (!Number.isNaN(date.getTime())) return date;
-  }
-  throw new GraphQLError(`DateTime must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z; got ${JSON.stringify(value)}`, {
-    extensions: { code: 'BAD_USER_INPUT' },
-  });
-}
-
-function jsonLiteral(node: ValueNode, variables: Record<string, unknown> | null | undefined): unknown {
-  switch (node.kind) {
-    case Kind.STRING:
-    case Kind.BOOLEAN:
-      return node.value;
-    case Kind.INT:
-    case Kind.FLOAT:
-      return Number(node.value);
-    case Kind.NULL:
-      return null;
-    case Kind.LIST:
-      return node.values.map((v) => jsonLiteral(v, variables));
-    case Kind.OBJECT:
-      return Object.fromEntries(node.fields.map((f) => [f.name.value, jsonLiteral(f.value, variables)]));
-    case Kind.VARIABLE:
-      return variables?.[node.name.value];
-    default:
-      throw new GraphQLError('Invalid JSON literal');
-  }
-}
 
 /**
  * Query cost, computed with the request's variables before anything runs: a
@@ -49,18 +20,34 @@ function fieldComplexity(args: Record<string, unknown>, _ctx: Context, field: Gr
   return { field: 1, multiplier: isListType(getNullableType(field.type)) ? 10 : 1 };
 }
 
+// The paged parent field already multiplies by the page size.
+const PAGE_ITEMS = { field: 0, multiplier: 1 };
+
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: Context;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
+    JSONObject: { Input: Record<string, unknown>; Output: object };
     ID: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Connection: { totalCount?: number | (() => number | Promise<number>) };
 }>({
-  plugins: [PrismaPlugin, ComplexityPlugin],
+  plugins: [PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
+  relay: {
+    cursorType: 'String',
+    // No Node interface: objects are fetched by their own root fields.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: false, complexity: PAGE_ITEMS },
+    nodeFieldOptions: { nullable: false },
+    nodesOnConnection: { complexity: PAGE_ITEMS },
+  },
   prisma: {
     // The instance's client, from the request: importing the schema connects nothing.
     client: (ctx) => ctx.app.db.prisma,
@@ -79,19 +66,34 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.scalarType('DateTime', {
-  description: 'An ISO 8601 date-time in UTC, such as 2026-01-31T12:00:00.000Z',
-  serialize: (value) => (value instanceof Date ? value : new Date(value as string)).toISOString(),
-  parseValue: parseDateTime,
-  parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : null),
+/**
+ * graphql-scalars' DateTime (RFC 3339: a date-time with seconds and a zone;
+ * output toISOString(), UTC with milliseconds), with its refusals typed as
+ * BAD_USER_INPUT.
+ */
+const DateTime = new GraphQLScalarType({
+  ...DateTimeResolver.toConfig(),
+  description: 'An RFC 3339 date-time with a time zone, such as 2026-01-31T12:00:00Z; always returned in UTC with milliseconds, such as 2026-01-31T12:00:00.000Z',
+  parseValue: badUserInput(DateTimeResolver.parseValue),
+  parseLiteral: badUserInput(DateTimeResolver.parseLiteral),
 });
 
-builder.scalarType('JSON', {
-  description: 'Any JSON value',
-  serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: (node, variables) => jsonLiteral(node, variables),
-});
+function badUserInput<A extends unknown[], R>(parse: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return parse(...args);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new GraphQLError(`${message} Send an RFC 3339 date-time with a time zone, such as 2026-01-31T12:00:00Z`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+  };
+}
+
+builder.addScalarType('DateTime', DateTime);
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('JSONObject', JSONObjectResolver);
 
 builder.queryType({});
 builder.mutationType({});

@@ -2,7 +2,7 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './userError.js';
-import './pageInfo.js';
+import './connection.js';
 import './associate.js';
 import './apiKey.js';
 import './eventType.js';

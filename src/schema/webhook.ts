@@ -19,7 +19,7 @@ import {
   listWebhookPage,
   type WebhookPageResult,
 } from '../domain/webhooks/list.js';
-import { connectionType } from './pageInfo.js';
+import { connectionType } from './connection.js';
 
 export const WebhookStateEnum = builder.enumType(WebhookState, {
   name: 'WebhookState',
@@ -41,8 +41,8 @@ export const WebhookRef = builder.prismaObject('Webhook', {
     stateReason: t.exposeString('stateReason', { nullable: true, description: 'Why the state last changed' }),
     stateChangedAt: t.expose('stateChangedAt', { type: 'DateTime' }),
     type: t.exposeString('type'),
-    headers: t.field({ type: 'JSON', description: 'Custom HTTP headers sent with every delivery', resolve: (w) => w.headers }),
-    properties: t.field({ type: 'JSON', description: 'Values merged into every delivery body', resolve: (w) => w.properties }),
+    headers: t.field({ type: 'JSONObject', description: 'Custom HTTP headers sent with every delivery', resolve: (w) => w.headers as object }),
+    properties: t.field({ type: 'JSONObject', description: 'Values merged into every delivery body', resolve: (w) => w.properties as object }),
     isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
     managingApplication: t.exposeString('managingApplication', { nullable: true }),
     owner: t.field({ type: AssociateRef, resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.ownerId))! }),
@@ -59,7 +59,7 @@ export const WebhookRef = builder.prismaObject('Webhook', {
   }),
 });
 
-const WebhookConnectionRef = connectionType('Webhook', WebhookRef, 'Webhooks matching the filter, across all pages');
+const WebhookConnectionRef = connectionType('Webhook', WebhookRef, { description: 'Webhooks matching the filter, across all pages' });
 
 const WebhookPageRef = builder.objectRef<WebhookPageResult>('WebhookPage').implement({
   description: 'A page of webhooks, for limit/page style clients',
@@ -99,8 +99,8 @@ const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>
     isActive: t.exposeBoolean('isActive'),
     type: t.exposeString('type'),
     events: t.exposeStringList('events'),
-    headers: t.field({ type: 'JSON', resolve: (d) => d.headers }),
-    properties: t.field({ type: 'JSON', resolve: (d) => d.properties }),
+    headers: t.field({ type: 'JSONObject', resolve: (d) => d.headers }),
+    properties: t.field({ type: 'JSONObject', resolve: (d) => d.properties }),
   }),
 });
 

@@ -38,7 +38,7 @@ export async function createContext(app: AppState, source: ContextSource): Promi
     app,
     caller,
     badKey: !!key && !caller,
-    loaders: createLoaders(app.sql, caller?.accountId ?? null),
+    loaders: createLoaders(app.sql, app.db, caller?.accountId ?? null),
     requestId: source.request?.headers.get('x-request-id') ?? randomUUID(),
   };
 }

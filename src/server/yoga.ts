@@ -4,6 +4,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { schema } from '../schema/index.js';
 import { createContext, type Context } from './context.js';
 import { useApiKeyAuth } from './auth.js';
+import { useConnectionArgs } from './connectionArgs.js';
 import { useSharedSubscriptionResults } from '../live/shared-results.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { getOperationAST } from 'graphql';
@@ -44,6 +45,7 @@ export function createHooklineYoga(app: AppState) {
         maxDirectives: { n: 50 },
       }),
       useApiKeyAuth(),
+      useConnectionArgs(),
       // Queries and mutations run as code compiled once per document (the
       // webhook list's 50 nodes cost several times more in the interpreter;
       // see BENCHMARKS.md). Subscriptions keep the shared execution below.

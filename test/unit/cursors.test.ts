@@ -1,11 +1,12 @@
-// Cursor codecs of the webhook list and the delivery log: round trips, and
+// Cursor codecs of the webhook list, and the delivery log's connection arguments: round trips, and
 // every forged or foreign cursor refused with a BAD_USER_INPUT error that
 // names the argument, never a value that breaks the query downstream.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphQLError } from 'graphql';
 import { decodeWebhookCursor, encodeWebhookCursor, STATE_ORDER, type WebhookCursor } from '../../src/domain/webhooks/cursor.js';
-import { decodeLogCursor, encodeLogCursor } from '../../src/dispatch/logCursor.js';
+import { formatPrismaCursor, parsePrismaCursor } from '@pothos/plugin-prisma';
+import { checkConnectionArgs } from '../../src/server/connectionArgs.js';
 import type { WebhookOrderField } from '../../src/domain/webhooks/list.js';
 
 const FIELDS: WebhookOrderField[] = ['NAME', 'TARGET_URL', 'OWNER', 'REGISTERED', 'STATE'];
@@ -130,53 +131,61 @@ describe('webhook list cursor', () => {
   });
 });
 
-describe('delivery log cursor', () => {
-  const NOT_A_CURSOR = 'after is not a cursor from this list';
+describe('delivery log connection arguments', () => {
+  // The delivery log pages with Pothos's Prisma cursors over the row id.
+  const cursorOf = (id: unknown) => formatPrismaCursor({ id }, 'id');
+  const MAX = 100;
 
-  test('round trip', () => {
-    for (const row of [
-      { createdAt: new Date(1_714_564_800_123), id: 'clx0abc123DEF' },
-      { createdAt: new Date(0), id: 'a' },
-      { createdAt: new Date(MAX_DATE_MS), id: 'Z9' },
-    ]) {
-      const raw = encodeLogCursor(row);
-      assert.match(raw, /^[A-Za-z0-9_-]+$/);
-      const back = decodeLogCursor(raw);
-      assert.equal(back.createdAt.getTime(), row.createdAt.getTime());
-      assert.equal(back.id, row.id);
+  test('cursors of row ids and page sizes from 0 to the maximum are accepted', () => {
+    for (const id of ['clx0abc123DEF', 'a', 'Z9', 'x'.repeat(24)]) {
+      assert.equal(parsePrismaCursor(cursorOf(id)), id);
+      checkConnectionArgs({ first: 10, after: cursorOf(id) }, MAX);
+      checkConnectionArgs({ last: 10, before: cursorOf(id) }, MAX);
     }
+    for (const n of [0, 1, MAX]) {
+      checkConnectionArgs({ first: n }, MAX);
+      checkConnectionArgs({ last: n }, MAX);
+    }
+    checkConnectionArgs({}, MAX);
+    checkConnectionArgs({ first: null, after: null, last: null, before: null }, MAX);
   });
 
-  test('the format is "<ms>:<id>" in base64url', () => {
-    assert.equal(Buffer.from(encodeLogCursor({ createdAt: new Date(1_000), id: 'abc' }), 'base64url').toString(), '1000:abc');
-    assert.equal(decodeLogCursor(b64('0001000:abc')).createdAt.getTime(), 1_000);
-  });
-
-  test('garbage and forged cursors are refused, naming after', () => {
+  test('garbage and forged cursors are refused, naming the argument', () => {
     const bad = [
       '',
       'not a cursor!',
       b64('abc:def'),
-      b64('123'),
-      b64('123:'),
-      b64(':abc'),
-      b64('-5:abc'),
-      b64('1.5:abc'),
-      b64('1e3:abc'),
-      b64('123:ab-c'),
-      b64('123:ab_c'),
-      b64('123:abc\n'),
-      b64(' 123:abc'),
-      b64('123:abc:def'),
+      b64('GPC:'),
+      b64('GPC:N:5'),
+      b64('GPC:J:[1,2]'),
+      cursorOf(5),
+      cursorOf(''),
+      cursorOf('ab-c'),
+      cursorOf('abc\n'),
+      cursorOf('x'.repeat(65)),
+      // The hand-built log cursors this format replaced, "<ms>:<id>" in base64url.
+      b64(`${1_714_564_800_123}:abc`),
       encodeWebhookCursor(sample.REGISTERED[0]),
     ];
-    for (const raw of bad) refused(() => decodeLogCursor(raw), 'after', NOT_A_CURSOR, JSON.stringify(Buffer.from(raw, 'base64url').toString()));
+    for (const raw of bad) {
+      const what = JSON.stringify(Buffer.from(raw, 'base64').toString());
+      refused(() => checkConnectionArgs({ first: 10, after: raw }, MAX), 'after', 'after is not a cursor from this list', what);
+      refused(() => checkConnectionArgs({ last: 10, before: raw }, MAX), 'before', 'before is not a cursor from this list', what);
+    }
   });
 
-  test('a timestamp a Date cannot hold is refused, not passed on as Invalid Date', () => {
-    for (const ms of [String(MAX_DATE_MS + 1), '99999999999999999999', '9'.repeat(400)]) {
-      refused(() => decodeLogCursor(b64(`${ms}:abc`)), 'after', NOT_A_CURSOR, `${ms.slice(0, 24)}…`);
+  test('page sizes outside 0 to the maximum are refused, naming the argument', () => {
+    for (const n of [-1, MAX + 1, 1.5, Number.MAX_SAFE_INTEGER]) {
+      refused(() => checkConnectionArgs({ first: n }, MAX), 'first', `first must be between 0 and ${MAX}`, `first: ${n}`);
+      refused(() => checkConnectionArgs({ last: n }, MAX), 'last', `last must be between 0 and ${MAX}`, `last: ${n}`);
     }
-    assert.equal(decodeLogCursor(b64(`${MAX_DATE_MS}:abc`)).createdAt.getTime(), MAX_DATE_MS);
+  });
+
+  test('combinations Prisma cursor pagination cannot serve are refused, naming the argument', () => {
+    const c = cursorOf('abc');
+    refused(() => checkConnectionArgs({ first: 1, last: 1 }, MAX), 'last', 'Pass either first or last, not both', 'first and last');
+    refused(() => checkConnectionArgs({ after: c, before: c }, MAX), 'before', 'Pass either after or before, not both', 'after and before');
+    refused(() => checkConnectionArgs({ first: 1, before: c }, MAX), 'first', 'Page backward from before with last, not first', 'first and before');
+    refused(() => checkConnectionArgs({ last: 1, after: c }, MAX), 'last', 'Page forward from after with first, not last', 'last and after');
   });
 });
