@@ -15,8 +15,10 @@ export interface RecorderOptions {
   sql: Sql;
   logger: Logger;
   autoDisableAfter: number;
-  /** Outcomes per transaction at most. */
+  /** Outcomes per transaction at most; a full batch is written at once. */
   maxBatch?: number;
+  /** How long the first outcome of a batch waits for others to join it. */
+  flushMs?: number;
 }
 
 /**
@@ -41,11 +43,19 @@ async function autoDisable(tx: Tx, batch: Streak[], threshold: number, at: Date)
 export class Recorder {
   private queue: { outcome: Outcome; done: (err?: unknown) => void }[] = [];
   private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private readonly maxBatch: number;
+  private readonly flushMs: number;
 
   constructor(private readonly opts: RecorderOptions) {
-    this.maxBatch = opts.maxBatch ?? 200;
+    this.maxBatch = opts.maxBatch ?? 64;
+    this.flushMs = opts.flushMs ?? 2;
+  }
+
+  /** Outcomes queued and not yet committed. */
+  get pending(): number {
+    return this.queue.length;
   }
 
   /** Writes a batch; deadlocks between instances are retried. */
@@ -99,6 +109,10 @@ export class Recorder {
   }
 
   private schedule() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (this.scheduled) return;
     this.scheduled = true;
     // Chain flushes so batches commit in order and never overlap.
@@ -110,11 +124,21 @@ export class Recorder {
     });
   }
 
+  /** A full batch is written now; a partial one once it has waited flushMs for company. */
+  private later() {
+    if (this.queue.length >= this.maxBatch || this.flushMs <= 0) return this.schedule();
+    if (this.timer || this.scheduled) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.schedule();
+    }, this.flushMs);
+  }
+
   /** Queues an outcome; resolves once it is committed. */
   record(outcome: Outcome): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ outcome, done: (err) => (err ? reject(err) : resolve()) });
-      this.schedule();
+      this.later();
     });
   }
 

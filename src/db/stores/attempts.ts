@@ -48,8 +48,10 @@ export async function insertAttempts(sql: Sql, attempts: AttemptRecord[]): Promi
     for (const a of attempts) await sql.run(INSERT_ONE, valuesOf(a));
     return;
   }
-  const cols = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
-  const types = ['text', 'text', 'text', 'text', 'int', '"AttemptTrigger"', '"AttemptStatus"', 'text', 'text', 'text', 'int', 'text', 'text', 'int', 'text', 'timestamp(3)', 'timestamp(3)'];
   const arrays = ATTEMPT_COLUMNS.map((c) => attempts.map((a) => (a[c] instanceof Date ? (a[c] as Date).toISOString() : a[c])));
-  await sql.run(`INSERT INTO "DeliveryAttempt" (${cols}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})`, arrays);
+  await sql.run(INSERT_MANY_PG, arrays);
 }
+
+const PG_TYPES = ['text', 'text', 'text', 'text', 'int', '"AttemptTrigger"', '"AttemptStatus"', 'text', 'text', 'text', 'int', 'text', 'text', 'int', 'text', 'timestamp(3)', 'timestamp(3)'];
+const INSERT_MANY_PG = `INSERT INTO "DeliveryAttempt" (${ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ')})
+  SELECT * FROM unnest(${PG_TYPES.map((t) => `?::${t}[]`).join(', ')})`;
