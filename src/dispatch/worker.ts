@@ -53,9 +53,12 @@ export function startWorker(deps: WorkerDeps): Worker {
   let wake: (() => void) | null = null;
   const offWake = deps.bus.on('deliveries.due', () => wake?.());
 
-  // A slot is freed when the HTTP attempt ends, not when its record commits:
-  // the delivery stays leased until then, so nothing claims it twice, and
-  // the recorder's batching (up to ~2 ms) does not hold slots idle.
+  // After a response, a slot is freed when the HTTP attempt ends, not when
+  // its record commits: the delivery stays leased until then, so nothing
+  // claims it twice, and the recorder's batching (up to ~2 ms) does not hold
+  // slots idle. After a timeout or a broken connection the slot is held
+  // until the record commits, so the abandoned request is surely gone from
+  // the receiver before the webhook's next one starts.
   const finished = (webhookId: string) => {
     inflight--;
     const left = (inflightByWebhook.get(webhookId) ?? 1) - 1;
@@ -78,8 +81,18 @@ export function startWorker(deps: WorkerDeps): Worker {
     inflightByWebhook.set(job.webhookId, (inflightByWebhook.get(job.webhookId) ?? 0) + 1);
     sender.attempt(job, webhook, event).then(
       (o) => {
-        finished(job.webhookId);
-        recorder.record(o).catch((err) => unrecorded(err, job.deliveryId));
+        if (o.attempt.responseStatus !== null) {
+          finished(job.webhookId);
+          recorder.record(o).catch((err) => unrecorded(err, job.deliveryId));
+        } else {
+          recorder.record(o).then(
+            () => finished(job.webhookId),
+            (err) => {
+              finished(job.webhookId);
+              unrecorded(err, job.deliveryId);
+            },
+          );
+        }
       },
       (err) => {
         finished(job.webhookId);
