@@ -6,7 +6,7 @@ import type { Logger } from '../base/logger.js';
 import { isTransient, type Sql, type Tx } from '../db/sql.js';
 import { insertAttempts } from '../db/stores/attempts.js';
 import { applyOutcomes } from '../db/stores/deliveries.js';
-import { updateStreak, webhooksByIds } from '../db/stores/webhooks.js';
+import { resetStreaks, updateStreak, webhooksByIds } from '../db/stores/webhooks.js';
 import { changeStateInTx } from '../outbox/webhookState.js';
 import { streaks, tooManyFailures, type Streak } from './policy.js';
 import type { Outcome } from './sender.js';
@@ -65,6 +65,8 @@ export class Recorder {
     const batchStreaks = streaks(
       outcomes.map((o) => ({ webhookId: o.job.webhookId, succeeded: o.attempt.status === 'SUCCEEDED', label: o.failureLabel, gone: o.gone })),
     ).sort((x, y) => (x.webhookId < y.webhookId ? -1 : 1));
+    const cleared = batchStreaks.filter((s) => s.failures === 0).map((s) => s.webhookId);
+    const failing = batchStreaks.filter((s) => s.failures > 0);
     const at = outcomes[outcomes.length - 1].attempt.createdAt;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -80,7 +82,9 @@ export class Recorder {
               releasesLease: o.job.trigger === 'SCHEDULED',
             })),
           );
-          for (const s of batchStreaks) await updateStreak(tx, s);
+          // Clean streaks in one statement; failures (rarer) one webhook at a time.
+          await resetStreaks(tx, cleared);
+          for (const s of failing) await updateStreak(tx, s);
           await autoDisable(tx, batchStreaks, this.opts.autoDisableAfter, at);
           for (const o of outcomes) tx.afterCommit('attempt.recorded', o.attempt);
         });

@@ -191,6 +191,18 @@ export interface Streak {
   gone: boolean;
 }
 
+const RESET_STREAKS = perDialect(
+  (d) => `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE ${d.inList('"id"')} AND "consecutiveFailures" <> 0`,
+);
+
+/**
+ * Ends the failure streaks of webhooks whose batch ended in a success, in one
+ * statement. Usually it changes nothing, and matching no row takes no row lock.
+ */
+export async function resetStreaks(sql: Sql, webhookIds: string[]): Promise<void> {
+  if (webhookIds.length) await sql.run(RESET_STREAKS(sql.dialect), [webhookIds]);
+}
+
 /** Adds a batch's failures to a webhook's streak (or resets it); returns the webhook if it is active and failing. */
 export async function updateStreak(sql: Sql, s: Streak): Promise<void> {
   if (s.failures === 0) {
