@@ -37,7 +37,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   const sql =
     config.provider === 'sqlite'
       ? new SqliteSql(openSqliteFile({ path: config.sqlitePath! }), bus)
-      : new PgSql(createPgPool(config.databaseUrl, PG_POOL_SIZE), bus);
+      : new PgSql(createPgPool(config.databaseUrl, PG_POOL_SIZE, 'hookline-delivery'), bus);
   const sender = new Sender({
     box: new SecretBox(Buffer.from(data.key)),
     client: new DeliveryClient({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs }),

@@ -72,7 +72,7 @@ export function listenForDue(
 
   const connect = async () => {
     if (closed) return;
-    const c = new pg.Client({ connectionString });
+    const c = new pg.Client({ connectionString, application_name: 'hookline-listen' });
     client = c;
     c.on('notification', (n) => {
       if (n.channel === DUE_CHANNEL && n.payload !== instanceId) onDue();

@@ -19,8 +19,9 @@ const types = {
   },
 };
 
-export function createPgPool(connectionString: string, max: number): pg.Pool {
-  return new pg.Pool({ connectionString, max, types: types as never });
+/** `name` shows as application_name in pg_stat_activity (hookline-api, hookline-delivery). */
+export function createPgPool(connectionString: string, max: number, name = 'hookline'): pg.Pool {
+  return new pg.Pool({ connectionString, max, types: types as never, application_name: name });
 }
 
 function bindValue(v: unknown): unknown {
