@@ -78,6 +78,8 @@ export interface RunningApp {
   state: AppState;
   url: string;
   port: number;
+  /** The delivery thread, unless WORKER_ENABLED=false. */
+  delivery: DeliveryThread | null;
   stop(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function startApp(config: Config, opts: AppOptions & { worker?: boo
     state: app.state,
     url: http.url,
     port: (http.server.address() as { port: number }).port,
+    delivery,
     async stop() {
       await http.close();
       await delivery?.stop();

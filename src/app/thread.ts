@@ -21,6 +21,10 @@ import type { AppEvents } from '../db/events.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
 
 export interface DeliveryThread {
+  /** The running thread (null while it is being restarted after a crash). */
+  readonly worker: Worker | null;
+  /** How many times the thread was restarted after crashing. */
+  readonly restarts: number;
   stop(): Promise<void>;
 }
 
@@ -59,6 +63,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   let restartMs = MIN_RESTART_MS;
   let restartTimer: NodeJS.Timeout | null = null;
   let exited: Promise<void> = Promise.resolve();
+  let restarts = 0;
 
   // Raising the thread's deliveries.due on the main bus must not echo back to it.
   let fromThread = false;
@@ -119,6 +124,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
         logger.error({ code, restartInMs: restartMs }, 'delivery thread stopped unexpectedly; restarting it (claimed deliveries are retried when their leases expire)');
         restartTimer = setTimeout(() => {
           restartTimer = null;
+          restarts++;
           spawn().catch(() => undefined); // a failed restart exits, and is retried, like a crash
         }, restartMs);
         restartMs = Math.min(restartMs * 2, MAX_RESTART_MS);
@@ -138,6 +144,12 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   }
 
   return {
+    get worker() {
+      return current;
+    },
+    get restarts() {
+      return restarts;
+    },
     async stop() {
       stopping = true;
       offDue();
