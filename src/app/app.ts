@@ -11,6 +11,7 @@ import { openDatabase } from '../db/database.js';
 import type { AppEvents } from '../db/events.js';
 import { startDueNotifier } from '../db/notify.js';
 import { PgSql } from '../db/pg.js';
+import { SqliteSql } from '../db/sqlite.js';
 import { DeliveryClient } from '../dispatch/http.js';
 import { Recorder } from '../dispatch/record.js';
 import { Sender } from '../dispatch/sender.js';
@@ -88,8 +89,12 @@ export interface RunningApp {
  * worker_threads thread with its own connection; pings and manual
  * redeliveries stay on this thread (state.sender, state.recorder).
  */
-function startDelivery(state: AppState): Promise<DeliveryThread> {
-  return startDeliveryThread({ config: state.config, logger: state.logger, bus: state.bus, key: state.keyring.key });
+async function startDelivery(state: AppState): Promise<DeliveryThread> {
+  const thread = await startDeliveryThread({ config: state.config, logger: state.logger, bus: state.bus, key: state.keyring.key });
+  // SQLite: the delivery thread, the heavier writer, also checkpoints the
+  // WAL (and pays its fsyncs), so the API thread's commits never do.
+  if (state.db.sql instanceof SqliteSql) state.db.sql.exec('PRAGMA wal_autocheckpoint = 0');
+  return thread;
 }
 
 /** `npm start`: the API and, unless WORKER_ENABLED=false, the delivery worker. */
