@@ -61,6 +61,8 @@ async function query<T>(on: Queryable, statements: Statements, text: string, val
 export class PgSql implements Sql {
   readonly dialect: Dialect = postgresDialect;
   private readonly statements: Statements;
+  /** Open connections, so close() can wait until each has really ended. */
+  private readonly connections = new Set<pg.PoolClient>();
 
   constructor(
     readonly pool: pg.Pool,
@@ -68,6 +70,15 @@ export class PgSql implements Sql {
     onStatement: ((sql: string) => void) | null = null,
   ) {
     this.statements = new Statements(onStatement);
+    pool.on('connect', (client) => {
+      this.connections.add(client);
+      client.once('end', () => this.connections.delete(client));
+    });
+    // An idle connection that fails (a database restart, an administrator
+    // terminating it) is dropped by the pool and replaced on demand; without
+    // a listener its error would be thrown and end the process. Queries on a
+    // failed connection still reject, and their callers report them.
+    pool.on('error', () => undefined);
   }
 
   async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
@@ -103,8 +114,11 @@ export class PgSql implements Sql {
     await on.query(script);
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  /** Ends the pool and waits until every connection has closed (pool.end() resolves before their sockets do). */
+  async close(): Promise<void> {
+    const open = [...this.connections].map((c) => new Promise<void>((resolve) => c.once('end', () => resolve())));
+    await this.pool.end();
+    await Promise.all(open);
   }
 }
 
