@@ -10,23 +10,40 @@ import type { AppEvents } from './events.js';
 
 export const DUE_CHANNEL = 'hookline_deliveries';
 
+/** At most one NOTIFY per this many milliseconds: a busy publisher costs the database a few a second, not one per publish. */
+const NOTIFY_EVERY_MS = 5;
+
 /**
  * Sends `NOTIFY hookline_deliveries, '<instanceId>'` after commits that make
- * deliveries due, coalesced: at most one NOTIFY in flight, and any number of
- * commits meanwhile cost one more. The payload lets an instance ignore its
- * own notifications (its thread was already woken in-process).
+ * deliveries due, coalesced: at most one NOTIFY in flight and one per
+ * NOTIFY_EVERY_MS, and any number of commits meanwhile cost one more. The
+ * payload lets an instance ignore its own notifications (its thread was
+ * already woken in-process).
  */
 export function startDueNotifier(pool: pg.Pool, bus: Bus<AppEvents>, instanceId: string, logger: Logger): { stop(): Promise<void> } {
   let inFlight: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  let lastSent = 0;
+  let timer: NodeJS.Timeout | null = null;
   const text = `SELECT pg_notify('${DUE_CHANNEL}', $1)`;
   const send = () => {
     if (stopped) return;
-    if (inFlight) {
+    if (inFlight || timer) {
       again = true;
       return;
     }
+    const wait = lastSent + NOTIFY_EVERY_MS - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(() => {
+        // This NOTIFY covers every commit since the last one.
+        timer = null;
+        again = false;
+        send();
+      }, wait);
+      return;
+    }
+    lastSent = Date.now();
     inFlight = pool
       .query(text, [instanceId])
       .then(
@@ -46,6 +63,7 @@ export function startDueNotifier(pool: pg.Pool, bus: Bus<AppEvents>, instanceId:
     async stop() {
       off();
       stopped = true;
+      if (timer) clearTimeout(timer);
       await inFlight;
     },
   };
