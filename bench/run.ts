@@ -519,6 +519,7 @@ if (s.profile && b.wants(1)) {
         const prep = stmts.reduce((a, x) => a + x.prepareMs, 0);
         const lines = [
           `In-process run of scenario 1 on SQLite: ${deliveries} deliveries at ${run.rate.toFixed(0)}/s in ${run.seconds.toFixed(1)} s.`,
+          `Main thread only (publishes, API): the delivery thread's claims and records run on its own connection in another thread and are not timed here; see its CPU profile.`,
           `${count} SQL statements = ${(count / deliveries).toFixed(2)} per delivery. Inside SQLite (better-sqlite3, synchronous, on the main thread): ` +
             `${(exec / 1000).toFixed(2)} s executing + ${(prep / 1000).toFixed(2)} s preparing (every call prepares its statement again) = ` +
             `${((100 * (exec + prep)) / 1000 / run.seconds).toFixed(0)}% of the wall time; the rest of the server's time is outside SQLite.`,
@@ -566,14 +567,17 @@ for (const sec of b.sections) md.push(`## ${sec.title}`, '', '```', ...sec.lines
 
 if (s.profile) {
   for (const srv of servers) {
-    const file = srv.profilePath();
-    if (!file) continue;
+    const main = srv.profilePath();
+    // The main thread (API) and the delivery thread each write a profile.
+    const files = [...(main ? [{ file: main, thread: 'main thread' }] : []), ...srv.threadProfilePaths().map((file) => ({ file, thread: 'delivery thread' }))];
     const names = [...new Set(srv.phases.map((p) => p.name))];
-    for (const name of names) {
-      const ph = { name, windows: srv.phases.filter((p) => p.name === name) };
-      const lines = formatSummary(`${basename(file)}, ${ph.name}`, summarizeProfile(file, 15, ph.windows));
-      md.push(`## CPU profile: ${srv.label} server, ${ph.name}`, '', '```', ...lines, '```', '');
-      process.stdout.write(`\n== CPU profile: ${srv.label} server, ${ph.name}\n${lines.join('\n')}\n`);
+    for (const { file, thread } of files) {
+      for (const name of names) {
+        const ph = { name, windows: srv.phases.filter((p) => p.name === name) };
+        const lines = formatSummary(`${basename(file)}, ${ph.name}`, summarizeProfile(file, 15, ph.windows));
+        md.push(`## CPU profile: ${srv.label} server, ${thread}, ${ph.name}`, '', '```', ...lines, '```', '');
+        process.stdout.write(`\n== CPU profile: ${srv.label} server, ${thread}, ${ph.name}\n${lines.join('\n')}\n`);
+      }
     }
   }
 }

@@ -65,11 +65,20 @@ export class HooklineServer {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** The main thread's CPU profile, once the server has exited (profile mode only). */
+  /** The main thread's CPU profile (thread id 0), once the server has exited (profile mode only). */
   profilePath(): string | null {
     const dir = join(ROOT, 'bench/results');
     const mine = readdirSync(dir).filter((f) => f.startsWith('CPU.') && f.includes(`.${this.child.pid}.0.`) && f.endsWith('.cpuprofile'));
     return mine.length ? join(dir, mine.sort().pop()!) : null;
+  }
+
+  /** CPU profiles of the server's other threads (the delivery thread), once it has exited. */
+  threadProfilePaths(): string[] {
+    const dir = join(ROOT, 'bench/results');
+    return readdirSync(dir)
+      .filter((f) => f.startsWith('CPU.') && f.includes(`.${this.child.pid}.`) && !f.includes(`.${this.child.pid}.0.`) && f.endsWith('.cpuprofile'))
+      .sort()
+      .map((f) => join(dir, f));
   }
 
   /** Resident set size now and its high-water mark since start, in MB (Linux /proc). */

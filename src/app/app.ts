@@ -9,16 +9,18 @@ import { openKeyring } from '../base/keyring.js';
 import { createLogger, type Logger } from '../base/logger.js';
 import { openDatabase } from '../db/database.js';
 import type { AppEvents } from '../db/events.js';
+import { startDueNotifier } from '../db/notify.js';
+import { PgSql } from '../db/pg.js';
+import { SqliteSql } from '../db/sqlite.js';
 import { DeliveryClient } from '../dispatch/http.js';
 import { Recorder } from '../dispatch/record.js';
-import { startRetention } from '../dispatch/retention.js';
 import { Sender } from '../dispatch/sender.js';
-import { startWorker, type Worker } from '../dispatch/worker.js';
 import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
 import { createCaches } from '../domain/caches.js';
 import { startLive } from '../live/pubsub.js';
 import { startHttpServer } from '../server/http.js';
 import type { AppState } from '../server/state.js';
+import { startDeliveryThread, type DeliveryThread } from './thread.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -61,6 +63,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     maxBufferedBytes: config.wsMaxBufferedBytes,
     onError: (err, msg) => logger.error({ err }, msg),
   });
+  // PostgreSQL: commits that make deliveries due wake every instance's delivery thread.
+  const notifier = db.sql instanceof PgSql ? startDueNotifier(db.sql.pool, bus, config.instanceId, logger) : null;
   const caches = createCaches(bus);
   await db.listenForChanges(logger);
   const state: AppState = {
@@ -83,6 +87,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     async stop() {
       await recorder.drain();
       await sender.close();
+      await notifier?.stop();
       await live.stop();
       caches.stop();
       await db.close();
@@ -94,32 +99,40 @@ export interface RunningApp {
   state: AppState;
   url: string;
   port: number;
+  /** The delivery thread, unless WORKER_ENABLED=false. */
+  delivery: DeliveryThread | null;
   stop(): Promise<void>;
 }
 
-function startDelivery(state: AppState): { worker: Worker; stop(): Promise<void> } {
-  const { config, logger, sql, bus, clock, sender, recorder } = state;
-  const worker = startWorker({ config, logger, sql, bus, sender, recorder });
-  const retention = startRetention({ sql, clock, logger, retentionDays: config.attemptRetentionDays });
-  logger.info({ concurrency: config.deliveryConcurrency }, 'delivery worker started');
-  return {
-    worker,
-    async stop() {
-      await retention.stop();
-      await worker.stop();
-    },
-  };
+/**
+ * Scheduled delivery (claims, sends, records, retention) runs in a
+ * worker_threads thread with its own connection; pings and manual
+ * redeliveries stay on this thread (state.sender, state.recorder).
+ */
+async function startDelivery(state: AppState): Promise<DeliveryThread> {
+  const thread = await startDeliveryThread({ config: state.config, logger: state.logger, bus: state.bus, key: state.keyring.key });
+  // SQLite: the delivery thread, the heavier writer, also checkpoints the
+  // WAL (and pays its fsyncs), so the API thread's commits never do.
+  if (state.db.sql instanceof SqliteSql) state.db.sql.exec('PRAGMA wal_autocheckpoint = 0');
+  return thread;
 }
 
 /** `npm start`: the API and, unless WORKER_ENABLED=false, the delivery worker. */
 export async function startApp(config: Config, opts: AppOptions & { worker?: boolean } = {}): Promise<RunningApp> {
   const app = await createApp(config, opts);
+  let delivery: DeliveryThread | null = null;
+  try {
+    delivery = (opts.worker ?? config.workerEnabled) ? await startDelivery(app.state) : null;
+  } catch (err) {
+    await app.stop();
+    throw err;
+  }
   const http = await startHttpServer(app.state);
-  const delivery = (opts.worker ?? config.workerEnabled) ? startDelivery(app.state) : null;
   return {
     state: app.state,
     url: http.url,
     port: (http.server.address() as { port: number }).port,
+    delivery,
     async stop() {
       await http.close();
       await delivery?.stop();
@@ -131,7 +144,13 @@ export async function startApp(config: Config, opts: AppOptions & { worker?: boo
 /** `npm run worker`: a delivery worker alone, no HTTP server. */
 export async function startWorkerOnly(config: Config, opts: AppOptions = {}): Promise<{ stop(): Promise<void> }> {
   const app = await createApp(config, opts);
-  const delivery = startDelivery(app.state);
+  let delivery: DeliveryThread;
+  try {
+    delivery = await startDelivery(app.state);
+  } catch (err) {
+    await app.stop();
+    throw err;
+  }
   app.state.logger.info('running without the HTTP API');
   return {
     async stop() {

@@ -37,7 +37,7 @@ export function openDatabase(cfg: Config, bus: Bus<AppEvents>, opts: OpenOptions
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     sql = new SqliteSql(openSqliteFile({ path }), bus, onStatement);
   } else {
-    sql = new PgSql(createPgPool(cfg.databaseUrl, 20), bus, onStatement);
+    sql = new PgSql(createPgPool(cfg.databaseUrl, 20, 'hookline-api'), bus, onStatement);
   }
   let prisma: PrismaDb | null = null;
   const conn = sql;

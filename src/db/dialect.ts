@@ -67,3 +67,14 @@ export const postgresDialect: Dialect = {
 export function dialectFor(provider: Provider): Dialect {
   return provider === 'sqlite' ? sqliteDialect : postgresDialect;
 }
+
+/**
+ * A statement text built once per dialect. Statement caches are keyed by
+ * text, so hot paths reuse one string instead of rebuilding (and rehashing)
+ * it on every call.
+ */
+export function perDialect(build: (d: Dialect) => string): (d: Dialect) => string {
+  let sqlite: string | null = null;
+  let postgres: string | null = null;
+  return (d) => (d.provider === 'sqlite' ? (sqlite ??= build(d)) : (postgres ??= build(d)));
+}

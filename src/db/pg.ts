@@ -21,8 +21,9 @@ const types = {
   },
 };
 
-export function createPgPool(connectionString: string, max: number): pg.Pool {
-  return new pg.Pool({ connectionString, max, types: types as never });
+/** `name` shows as application_name in pg_stat_activity (hookline-api, hookline-delivery). */
+export function createPgPool(connectionString: string, max: number, name = 'hookline'): pg.Pool {
+  return new pg.Pool({ connectionString, max, types: types as never, application_name: name });
 }
 
 function bindValue(v: unknown): unknown {
@@ -68,6 +69,8 @@ export class PgSql implements Sql {
   private readonly origin = randomUUID();
   private listener: pg.Client | null = null;
   private listening = false;
+  /** Open connections, so close() can wait until each has really ended. */
+  private readonly connections = new Set<pg.PoolClient>();
 
   constructor(
     readonly pool: pg.Pool,
@@ -75,6 +78,15 @@ export class PgSql implements Sql {
     onStatement: ((sql: string) => void) | null = null,
   ) {
     this.statements = new Statements(onStatement);
+    pool.on('connect', (client) => {
+      this.connections.add(client);
+      client.once('end', () => this.connections.delete(client));
+    });
+    // An idle connection that fails (a database restart, an administrator
+    // terminating it) is dropped by the pool and replaced on demand; without
+    // a listener its error would be thrown and end the process. Queries on a
+    // failed connection still reject, and their callers report them.
+    pool.on('error', () => undefined);
   }
 
   async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
@@ -146,10 +158,13 @@ export class PgSql implements Sql {
     await connect();
   }
 
+  /** Ends the pool and waits until every connection has closed (pool.end() resolves before their sockets do). */
   async close(): Promise<void> {
     this.listening = false;
     await this.listener?.end().catch(() => undefined);
+    const open = [...this.connections].map((c) => new Promise<void>((resolve) => c.once('end', () => resolve())));
     await this.pool.end();
+    await Promise.all(open);
   }
 }
 

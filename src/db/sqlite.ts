@@ -9,6 +9,13 @@
 // connections (the delivery thread, Prisma's read connection) only ever wait
 // for a few milliseconds of work. Statements from other async contexts wait
 // for an open transaction to end rather than slipping into it.
+//
+// Waiting for the write lock: SQLite's own busy handler sleeps inside the
+// call (1 ms, 2 ms, 5 ms, … per retry), which would stop this thread's
+// whole event loop each time the other thread holds the lock for a few
+// microseconds. So the connection's busy_timeout is 0 and the async paths
+// retry SQLITE_BUSY themselves, yielding to the event loop between tries;
+// only the synchronous paths (migrations, txSync) block while they wait.
 import Database from 'better-sqlite3';
 import type { Bus } from '../base/bus.js';
 import { newId } from '../base/ids.js';
@@ -19,6 +26,13 @@ import type { Row, Sql, Tx } from './sql.js';
 type Statement = Database.Statement<unknown[], unknown>;
 
 const MAX_CACHED_STATEMENTS = 1000;
+/** How long a statement or BEGIN waits for the write lock before failing with SQLITE_BUSY. */
+const BUSY_WAIT_MS = 10_000;
+const isBusy = (err: unknown) => /^SQLITE_BUSY/.test((err as { code?: string } | null)?.code ?? '');
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const sleepSync = (ms: number) => Atomics.wait(sleepCell, 0, 0, ms);
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const shortly = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
 
 function bindValue(v: unknown): unknown {
   if (v === undefined || v === null) return null;
@@ -57,7 +71,44 @@ export class SqliteSql implements Sql {
     readonly db: Database.Database,
     private readonly bus: Bus<AppEvents> | null,
     private readonly onStatement: ((sql: string) => void) | null = null,
-  ) {}
+  ) {
+    // Lock waits are retried here, without blocking the event loop (see the top of this file).
+    db.pragma('busy_timeout = 0');
+  }
+
+  /** Runs `fn`, retrying while another connection holds the write lock; other work runs between tries. */
+  private async whenUnlocked<T>(fn: () => T): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+    }
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (let i = 0; ; i++) {
+      // A few quick tries (a lock is usually held for microseconds), then every millisecond.
+      await (i < 16 ? nextTurn() : shortly());
+      // A transaction of this connection may have begun meanwhile: never slip into it.
+      while (this.active) await this.active;
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) throw err;
+      }
+    }
+  }
+
+  /** The synchronous counterpart of whenUnlocked: blocks this thread while it waits. */
+  private blocking<T>(fn: () => T): T {
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) throw err;
+        sleepSync(1);
+      }
+    }
+  }
 
   prepare(text: string): Statement {
     this.onStatement?.(text);
@@ -87,7 +138,7 @@ export class SqliteSql implements Sql {
 
   async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
     if (this.active) await this.outsideTx();
-    return this.allSync<T>(text, values);
+    return this.whenUnlocked(() => this.allSync<T>(text, values));
   }
 
   async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
@@ -96,12 +147,12 @@ export class SqliteSql implements Sql {
 
   async run(text: string, values?: readonly unknown[]): Promise<number> {
     if (this.active) await this.outsideTx();
-    return this.runSync(text, values);
+    return this.whenUnlocked(() => this.runSync(text, values));
   }
 
   /** A synchronous transaction, for callers that never await (the delivery thread). */
   txSync<T>(fn: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
+    this.blocking(() => this.db.exec('BEGIN IMMEDIATE'));
     try {
       const result = fn();
       this.db.exec('COMMIT');
@@ -119,11 +170,22 @@ export class SqliteSql implements Sql {
     this.queue = before.then(() => mine);
     await before;
     await this.outsideTx();
-    this.active = mine;
     const events: [keyof AppEvents, unknown][] = [];
     const tx = new SqliteTx(this, events);
     try {
-      const result = this.db.inTransaction ? await fn(tx) : await this.inTransaction(() => fn(tx));
+      let result: T;
+      if (this.db.inTransaction) {
+        this.active = mine;
+        result = await fn(tx);
+      } else {
+        // Other statements of this connection may run while BEGIN waits for
+        // the lock; from the moment it succeeds they wait for the commit.
+        await this.whenUnlocked(() => {
+          this.db.exec('BEGIN IMMEDIATE');
+          this.active = mine;
+        });
+        result = await this.inTransaction(() => fn(tx));
+      }
       for (const [name, value] of events) this.bus?.emit(name, value as never);
       return result;
     } finally {
@@ -132,8 +194,8 @@ export class SqliteSql implements Sql {
     }
   }
 
+  /** Runs `body` in the transaction just begun, and commits (or rolls back). */
   private async inTransaction<T>(body: () => Promise<T>): Promise<T> {
-    this.db.exec('BEGIN IMMEDIATE');
     try {
       const result = await body();
       this.db.exec('COMMIT');
@@ -144,8 +206,9 @@ export class SqliteSql implements Sql {
     }
   }
 
+  /** A script, synchronously (migrations); waits for the write lock by blocking. */
   exec(script: string): void {
-    this.db.exec(script);
+    this.blocking(() => this.db.exec(script));
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import type { Logger } from '../base/logger.js';
 import { isTransient, type Sql, type Tx } from '../db/sql.js';
 import { insertAttempts } from '../db/stores/attempts.js';
 import { applyOutcomes } from '../db/stores/deliveries.js';
-import { updateStreak, webhooksByIds } from '../db/stores/webhooks.js';
+import { resetStreaks, updateStreak, webhooksByIds } from '../db/stores/webhooks.js';
 import { changeStateInTx } from '../outbox/webhookState.js';
 import { streaks, tooManyFailures, type Streak } from './policy.js';
 import type { Outcome } from './sender.js';
@@ -15,8 +15,10 @@ export interface RecorderOptions {
   sql: Sql;
   logger: Logger;
   autoDisableAfter: number;
-  /** Outcomes per transaction at most. */
+  /** Outcomes per transaction at most; a full batch is written at once. */
   maxBatch?: number;
+  /** How long the first outcome of a batch waits for others to join it. */
+  flushMs?: number;
 }
 
 /**
@@ -41,11 +43,19 @@ async function autoDisable(tx: Tx, batch: Streak[], threshold: number, at: Date)
 export class Recorder {
   private queue: { outcome: Outcome; done: (err?: unknown) => void }[] = [];
   private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private readonly maxBatch: number;
+  private readonly flushMs: number;
 
   constructor(private readonly opts: RecorderOptions) {
-    this.maxBatch = opts.maxBatch ?? 200;
+    this.maxBatch = opts.maxBatch ?? 64;
+    this.flushMs = opts.flushMs ?? 2;
+  }
+
+  /** Outcomes queued and not yet committed. */
+  get pending(): number {
+    return this.queue.length;
   }
 
   /** Writes a batch; deadlocks between instances are retried. */
@@ -55,6 +65,8 @@ export class Recorder {
     const batchStreaks = streaks(
       outcomes.map((o) => ({ webhookId: o.job.webhookId, succeeded: o.attempt.status === 'SUCCEEDED', label: o.failureLabel, gone: o.gone })),
     ).sort((x, y) => (x.webhookId < y.webhookId ? -1 : 1));
+    const cleared = batchStreaks.filter((s) => s.failures === 0).map((s) => s.webhookId);
+    const failing = batchStreaks.filter((s) => s.failures > 0);
     const at = outcomes[outcomes.length - 1].attempt.createdAt;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -70,7 +82,9 @@ export class Recorder {
               releasesLease: o.job.trigger === 'SCHEDULED',
             })),
           );
-          for (const s of batchStreaks) await updateStreak(tx, s);
+          // Clean streaks in one statement; failures (rarer) one webhook at a time.
+          await resetStreaks(tx, cleared);
+          for (const s of failing) await updateStreak(tx, s);
           await autoDisable(tx, batchStreaks, this.opts.autoDisableAfter, at);
           for (const o of outcomes) tx.afterCommit('attempt.recorded', o.attempt);
         });
@@ -99,6 +113,10 @@ export class Recorder {
   }
 
   private schedule() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (this.scheduled) return;
     this.scheduled = true;
     // Chain flushes so batches commit in order and never overlap.
@@ -110,11 +128,21 @@ export class Recorder {
     });
   }
 
+  /** A full batch is written now; a partial one once it has waited flushMs for company. */
+  private later() {
+    if (this.queue.length >= this.maxBatch || this.flushMs <= 0) return this.schedule();
+    if (this.timer || this.scheduled) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.schedule();
+    }, this.flushMs);
+  }
+
   /** Queues an outcome; resolves once it is committed. */
   record(outcome: Outcome): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ outcome, done: (err) => (err ? reject(err) : resolve()) });
-      this.schedule();
+      this.later();
     });
   }
 

@@ -17,6 +17,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Deliveries being sent or waiting for a per-webhook slot. */
   readonly busy: number;
+  /** Deliveries became due elsewhere (another thread or instance): look now rather than at the next poll. */
+  wake(): void;
 }
 
 export interface WorkerDeps {
@@ -51,25 +53,52 @@ export function startWorker(deps: WorkerDeps): Worker {
   let wake: (() => void) | null = null;
   const offWake = deps.bus.on('deliveries.due', () => wake?.());
 
+  // After a response, a slot is freed when the HTTP attempt ends, not when
+  // its record commits: the delivery stays leased until then, so nothing
+  // claims it twice, and the recorder's batching (up to ~2 ms) does not hold
+  // slots idle. After a timeout or a broken connection the slot is held
+  // until the record commits, so the abandoned request is surely gone from
+  // the receiver before the webhook's next one starts.
+  const finished = (webhookId: string) => {
+    inflight--;
+    const left = (inflightByWebhook.get(webhookId) ?? 1) - 1;
+    if (left) inflightByWebhook.set(webhookId, left);
+    else inflightByWebhook.delete(webhookId);
+    const queue = waiting.get(webhookId);
+    const next = queue?.shift();
+    if (next) {
+      if (!queue!.length) waiting.delete(webhookId);
+      waitingCount--;
+      send(next.job, next.webhook, next.event);
+    }
+    wake?.();
+  };
+  const unrecorded = (err: unknown, deliveryId: string) =>
+    logger.error({ err, deliveryId }, 'delivery attempt not recorded; it will be retried after its lease');
+
   const send = (job: Job, webhook: WebhookForDelivery, event: EventForDelivery) => {
     inflight++;
     inflightByWebhook.set(job.webhookId, (inflightByWebhook.get(job.webhookId) ?? 0) + 1);
-    void sender
-      .attempt(job, webhook, event)
-      .then((o) => recorder.record(o))
-      .catch((err) => logger.error({ err, deliveryId: job.deliveryId }, 'delivery attempt not recorded; it will be retried after its lease'))
-      .finally(() => {
-        inflight--;
-        const left = (inflightByWebhook.get(job.webhookId) ?? 1) - 1;
-        if (left) inflightByWebhook.set(job.webhookId, left);
-        else inflightByWebhook.delete(job.webhookId);
-        const next = waiting.get(job.webhookId)?.shift();
-        if (next) {
-          waitingCount--;
-          send(next.job, next.webhook, next.event);
+    sender.attempt(job, webhook, event).then(
+      (o) => {
+        if (o.attempt.responseStatus !== null) {
+          finished(job.webhookId);
+          recorder.record(o).catch((err) => unrecorded(err, job.deliveryId));
+        } else {
+          recorder.record(o).then(
+            () => finished(job.webhookId),
+            (err) => {
+              finished(job.webhookId);
+              unrecorded(err, job.deliveryId);
+            },
+          );
         }
-        wake?.();
-      });
+      },
+      (err) => {
+        finished(job.webhookId);
+        unrecorded(err, job.deliveryId);
+      },
+    );
   };
 
   const dispatchClaimed = async (claimed: ClaimedDelivery[]) => {
@@ -110,14 +139,24 @@ export function startWorker(deps: WorkerDeps): Worker {
       wake = done;
     });
 
+  // Claiming is one statement for a whole batch; claiming one row per freed
+  // slot would cost that statement per delivery. So a busy worker waits
+  // until a quarter of its slots are free (an idle one claims at once).
+  const claimAtLeast = Math.max(1, Math.min(cfg.workerBatchSize, Math.ceil(cfg.deliveryConcurrency / 4)));
+  // Outcomes waiting to be written count against the slots, so a slow
+  // database slows claiming instead of growing the recorder's queue.
+  const recordBacklog = () => Math.max(0, recorder.pending - cfg.deliveryConcurrency);
+
   const loop = async () => {
     while (running) {
-      const capacity = cfg.deliveryConcurrency - inflight - waitingCount;
-      if (capacity <= 0) {
+      const busy = inflight + waitingCount;
+      const capacity = cfg.deliveryConcurrency - busy - recordBacklog();
+      if (capacity <= 0 || (busy > 0 && capacity < claimAtLeast)) {
         await idle(cfg.workerPollMs);
         continue;
       }
-      const saturated = [...inflightByWebhook].filter(([, n]) => n >= cfg.webhookConcurrency).map(([id]) => id);
+      const saturated: string[] = [];
+      for (const [id, n] of inflightByWebhook) if (n >= cfg.webhookConcurrency) saturated.push(id);
       const limit = Math.min(capacity, cfg.workerBatchSize);
       let claimed: ClaimedDelivery[] = [];
       try {
@@ -136,6 +175,9 @@ export function startWorker(deps: WorkerDeps): Worker {
   return {
     get busy() {
       return inflight + waitingCount;
+    },
+    wake() {
+      wake?.();
     },
     async stop() {
       running = false;

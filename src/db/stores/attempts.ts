@@ -41,15 +41,20 @@ export function attemptFromRow(d: Dialect, r: Row): AttemptRecord {
 /**
  * Inserts a batch. SQLite: the one cached single-row statement per row (each
  * is microseconds inside the caller's transaction). PostgreSQL: one
- * statement per batch, from arrays, so its text and plan stay fixed.
+ * statement per batch, from one JSON array, so its text and plan stay fixed.
  */
 export async function insertAttempts(sql: Sql, attempts: AttemptRecord[]): Promise<void> {
   if (sql.dialect.provider === 'sqlite') {
     for (const a of attempts) await sql.run(INSERT_ONE, valuesOf(a));
     return;
   }
-  const cols = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
-  const types = ['text', 'text', 'text', 'text', 'int', '"AttemptTrigger"', '"AttemptStatus"', 'text', 'text', 'text', 'int', 'text', 'text', 'int', 'text', 'timestamp(3)', 'timestamp(3)'];
-  const arrays = ATTEMPT_COLUMNS.map((c) => attempts.map((a) => (a[c] instanceof Date ? (a[c] as Date).toISOString() : a[c])));
-  await sql.run(`INSERT INTO "DeliveryAttempt" (${cols}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})`, arrays);
+  // One JSON parameter for the whole batch: JSON.stringify is native, while
+  // 17 array parameters are escaped element by element in JavaScript.
+  await sql.run(INSERT_MANY_PG, [JSON.stringify(attempts)]);
 }
+
+const PG_TYPES = ['text', 'text', 'text', 'text', 'int', '"AttemptTrigger"', '"AttemptStatus"', 'text', 'text', 'text', 'int', 'text', 'text', 'int', 'text', 'timestamp(3)', 'timestamp(3)'];
+const PG_COLUMNS = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
+// Dates arrive as ISO strings in UTC; timestamp(3) columns ignore the zone, as the drivers' bound dates do.
+const INSERT_MANY_PG = `INSERT INTO "DeliveryAttempt" (${PG_COLUMNS})
+  SELECT ${PG_COLUMNS} FROM json_to_recordset(?::json) AS x(${ATTEMPT_COLUMNS.map((c, i) => `"${c}" ${PG_TYPES[i]}`).join(', ')})`;

@@ -2,7 +2,7 @@
 // release them. Hand-written SQL throughout: these statements run for every
 // delivery, and each handles a whole batch.
 import type { Delivery, DeliveryStatus } from '../../generated/prisma/client.js';
-import type { Dialect } from '../dialect.js';
+import { perDialect, type Dialect } from '../dialect.js';
 import type { Row, Sql } from '../sql.js';
 
 export interface ClaimedDelivery {
@@ -38,7 +38,7 @@ const candidateWindow = (req: ClaimRequest) => Math.min(4000, req.limit * Math.m
  * without waiting on, or double-claiming, each other's rows. SQLite has one
  * writer at a time, so the statement alone is atomic.
  */
-const claimSql = (d: Dialect) => `
+const claimSql = perDialect((d) => `
   WITH candidates AS (
     SELECT d."id", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
     WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
@@ -54,7 +54,7 @@ const claimSql = (d: Dialect) => `
   )
   UPDATE "Delivery" SET "leaseOwner" = ?, "leaseUntil" = ?
   WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${d.cast('?', 'int')} ORDER BY "nextAttemptAt" LIMIT ${d.cast('?', 'int')})
-  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`;
+  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`);
 
 export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<ClaimedDelivery[]> {
   if (req.limit <= 0) return [];
@@ -68,16 +68,16 @@ export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<
     req.perWebhook,
     req.limit,
   ]);
-  return rows.map((r) => ({ ...r, attemptCount: Number(r.attemptCount) }));
+  for (const r of rows) r.attemptCount = Number(r.attemptCount);
+  return rows;
 }
+
+const releaseSql = perDialect((d) => `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ? AND ${d.inList('"id"')}`);
 
 /** Gives unstarted claims back, so another worker need not wait for the lease. */
 export async function releaseClaims(sql: Sql, ids: string[], owner: string): Promise<void> {
   if (!ids.length) return;
-  await sql.run(
-    `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ? AND ${sql.dialect.inList('"id"')}`,
-    [owner, ids],
-  );
+  await sql.run(releaseSql(sql.dialect), [owner, ids]);
 }
 
 export interface DeliveryOutcome {

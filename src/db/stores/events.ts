@@ -4,7 +4,7 @@
 // subscribers is read and the deliveries written atomically, whatever
 // webhooks change meanwhile.
 import type { Event } from '../../generated/prisma/client.js';
-import type { Dialect } from '../dialect.js';
+import { perDialect, type Dialect } from '../dialect.js';
 import type { Row, Sql } from '../sql.js';
 
 export type StoredEvent = Event;
@@ -61,7 +61,9 @@ export async function releaseIdempotencyKey(sql: Sql, accountId: string, key: st
 }
 
 /** The events a batch of deliveries needs (the delivery thread's second read). */
+const BY_IDS = perDialect((d) => `SELECT * FROM "Event" WHERE ${d.inList('"id"')}`);
+
 export async function eventsByIds(sql: Sql, ids: string[]): Promise<StoredEvent[]> {
-  const rows = await sql.all(`SELECT * FROM "Event" WHERE ${sql.dialect.inList('"id"')}`, [ids]);
+  const rows = await sql.all(BY_IDS(sql.dialect), [ids]);
   return rows.map((r) => eventFromRow(sql.dialect, r));
 }

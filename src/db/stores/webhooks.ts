@@ -1,7 +1,7 @@
 // Webhooks and their subscribed event types. Every finder takes the account
 // id, so a caller can only ever reach its own account's rows.
 import type { Webhook, WebhookState } from '../../generated/prisma/client.js';
-import type { Dialect } from '../dialect.js';
+import { perDialect, type Dialect } from '../dialect.js';
 import type { Row, Sql } from '../sql.js';
 
 export type { Webhook };
@@ -175,8 +175,10 @@ export async function eventTypesOf(sql: Sql, accountId: string, ids: readonly st
 }
 
 /** The webhooks a batch of deliveries needs (the worker's first read). Not tenant-scoped: the worker serves every account. */
+const BY_IDS = perDialect((d) => `SELECT * FROM "Webhook" WHERE ${d.inList('"id"')}`);
+
 export async function webhooksByIds(sql: Sql, ids: string[]): Promise<Webhook[]> {
-  const rows = await sql.all(`SELECT * FROM "Webhook" WHERE ${sql.dialect.inList('"id"')}`, [ids]);
+  const rows = await sql.all(BY_IDS(sql.dialect), [ids]);
   return rows.map((r) => webhookFromRow(sql.dialect, r));
 }
 
@@ -189,6 +191,18 @@ export interface Streak {
   gone: boolean;
 }
 
+const RESET_STREAKS = perDialect(
+  (d) => `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE ${d.inList('"id"')} AND "consecutiveFailures" <> 0`,
+);
+
+/**
+ * Ends the failure streaks of webhooks whose batch ended in a success, in one
+ * statement. Usually it changes nothing, and matching no row takes no row lock.
+ */
+export async function resetStreaks(sql: Sql, webhookIds: string[]): Promise<void> {
+  if (webhookIds.length) await sql.run(RESET_STREAKS(sql.dialect), [webhookIds]);
+}
+
 /** Adds a batch's failures to a webhook's streak (or resets it); returns the webhook if it is active and failing. */
 export async function updateStreak(sql: Sql, s: Streak): Promise<void> {
   if (s.failures === 0) {
@@ -197,9 +211,10 @@ export async function updateStreak(sql: Sql, s: Streak): Promise<void> {
     await sql.run(`UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE "id" = ? AND "consecutiveFailures" <> 0`, [s.webhookId]);
     return;
   }
-  await sql.run(
-    `UPDATE "Webhook" SET "consecutiveFailures" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN 0 ELSE "consecutiveFailures" END + ?,
-       "lastError" = COALESCE(?, "lastError") WHERE "id" = ?`,
-    [s.succeeded, s.failures, s.lastError, s.webhookId],
-  );
+  await sql.run(STREAK(sql.dialect), [s.succeeded, s.failures, s.lastError, s.webhookId]);
 }
+
+const STREAK = perDialect(
+  (d) => `UPDATE "Webhook" SET "consecutiveFailures" = CASE WHEN ${d.cast('?', 'bool')} THEN 0 ELSE "consecutiveFailures" END + ?,
+       "lastError" = COALESCE(?, "lastError") WHERE "id" = ?`,
+);

@@ -83,12 +83,17 @@ export async function ensureBootstrapAccount(deps: Deps, apiKey: string): Promis
     return;
   }
   const at = deps.clock.now();
-  await sql.tx(async (tx) => {
-    const admin = await firstAdmin(tx, accountId);
-    const associateId = admin?.id ?? newId();
-    if (!admin) {
-      await insertAssociate(tx, { id: associateId, accountId, name: 'Admin', email: 'admin@default.invalid', role: 'ADMIN', createdAt: at, updatedAt: at });
-    }
-    await insertApiKey(tx, keyRow(accountId, associateId, 'Bootstrap key', apiKey, at));
-  });
+  try {
+    await sql.tx(async (tx) => {
+      const admin = await firstAdmin(tx, accountId);
+      const associateId = admin?.id ?? newId();
+      if (!admin) {
+        await insertAssociate(tx, { id: associateId, accountId, name: 'Admin', email: 'admin@default.invalid', role: 'ADMIN', createdAt: at, updatedAt: at });
+      }
+      await insertApiKey(tx, keyRow(accountId, associateId, 'Bootstrap key', apiKey, at));
+    });
+  } catch (err) {
+    // Another instance created the account (with this key) between the checks above and this insert.
+    if (!(await apiKeyExists(sql, keyHash))) throw err;
+  }
 }

@@ -1,0 +1,93 @@
+// The delivery thread's composition root. It runs in a worker_threads
+// thread (src/delivery-thread.ts) with its own database connection, sender,
+// recorder, worker loop and retention pruning, so deliveries use the second
+// core while the main thread serves the API. It must not import the Prisma
+// client, GraphQL or the HTTP server: scripts/build.mjs checks its bundle.
+import type { MessagePort } from 'node:worker_threads';
+import { Bus } from '../base/bus.js';
+import { systemClock } from '../base/clock.js';
+import type { Config } from '../base/config.js';
+import { createLogger } from '../base/logger.js';
+import { SecretBox } from '../base/secrets.js';
+import type { AppEvents } from '../db/events.js';
+import { listenForDue } from '../db/notify.js';
+import { createPgPool, PgSql } from '../db/pg.js';
+import { openSqliteFile, SqliteSql } from '../db/sqlite.js';
+import type { AttemptRecord } from '../db/stores/attempts.js';
+import { DeliveryClient } from '../dispatch/http.js';
+import { Recorder } from '../dispatch/record.js';
+import { startRetention } from '../dispatch/retention.js';
+import { Sender } from '../dispatch/sender.js';
+import { startWorker } from '../dispatch/worker.js';
+import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
+
+/** Connections the thread's pool may open on PostgreSQL: claims, hydration and record batches. */
+const PG_POOL_SIZE = 4;
+
+/** The configuration as the main thread parsed it; structured clone turned its Buffer into a Uint8Array. */
+function reviveConfig(c: Config): Config {
+  return Object.freeze({ ...c, secretEncryptionKey: c.secretEncryptionKey ? Buffer.from(c.secretEncryptionKey) : null });
+}
+
+export async function runDeliveryThread(data: DeliveryThreadData, port: MessagePort): Promise<void> {
+  const config = reviveConfig(data.config);
+  const logger = createLogger(config).child({ thread: 'delivery' });
+  const bus = new Bus<AppEvents>();
+  const post = (m: FromDeliveryThread) => port.postMessage(m);
+  const sql =
+    config.provider === 'sqlite'
+      ? new SqliteSql(openSqliteFile({ path: config.sqlitePath! }), bus)
+      : new PgSql(createPgPool(config.databaseUrl, PG_POOL_SIZE, 'hookline-delivery'), bus);
+  const sender = new Sender({
+    box: new SecretBox(Buffer.from(data.key)),
+    client: new DeliveryClient({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs }),
+    retryScheduleMs: config.retryScheduleMs,
+  });
+  const recorder = new Recorder({ sql, logger, autoDisableAfter: config.autoDisableAfter, maxBatch: 64, flushMs: 2 });
+
+  // What the main thread needs from this thread's commits: the attempts
+  // (one message per committed batch), state changes and new due deliveries.
+  let attempts: AttemptRecord[] = [];
+  const postAttempts = () => {
+    const batch = attempts;
+    attempts = [];
+    post({ t: 'attempts', attempts: batch });
+  };
+  bus.on('attempt.recorded', (a) => {
+    if (attempts.push(a) === 1) queueMicrotask(postAttempts);
+  });
+  bus.on('webhook.stateChanged', (webhook) => post({ t: 'state', webhook }));
+  bus.on('deliveries.due', ({ accountId }) => post({ t: 'due', accountId }));
+
+  const worker = startWorker({ config, logger, sql, bus, sender, recorder });
+  const retention = startRetention({ sql, clock: systemClock, logger, retentionDays: config.attemptRetentionDays });
+  // Other instances' publishes wake this worker within milliseconds (PostgreSQL only; SQLite is one machine).
+  const listener = sql instanceof PgSql ? listenForDue(config.databaseUrl, config.instanceId, () => worker.wake(), logger) : null;
+
+  let stopping: Promise<void> | null = null;
+  const stop = async () => {
+    await listener?.close();
+    await retention.stop();
+    await worker.stop();
+    await sender.close();
+    await sql.close();
+  };
+  port.on('message', (m: ToDeliveryThread) => {
+    if (m.t === 'due') worker.wake();
+    else if (m.t === 'stop') {
+      stopping ??= stop().then(
+        () => {
+          post({ t: 'stopped' });
+          // Nothing else keeps the thread alive: it exits once the message is out.
+          port.unref();
+        },
+        (err) => {
+          logger.error({ err }, 'delivery thread failed to stop cleanly');
+          throw err;
+        },
+      );
+    }
+  });
+  logger.info({ concurrency: config.deliveryConcurrency }, 'delivery worker started');
+  post({ t: 'ready' });
+}

@@ -1,0 +1,169 @@
+// The main thread's side of the delivery thread: starts it, bridges the two
+// event buses, restarts it after a crash, and stops it gracefully.
+//
+// Bridging: the thread's commits raise attempt.recorded, webhook.stateChanged
+// and deliveries.due on the thread's own bus; they arrive here as messages
+// and are raised again on the main bus (live subscriptions, PostgreSQL
+// NOTIFY). The main bus's deliveries.due (publishes, recoveries) wakes the
+// thread.
+//
+// A crash (an uncaught error in the thread) is logged and the thread is
+// restarted after a backoff, rather than exiting the process: the API keeps
+// serving, and nothing is lost, because the crashed thread's claims are
+// leases that expire and its unrecorded attempts are retried then.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Bus } from '../base/bus.js';
+import type { Config } from '../base/config.js';
+import type { Logger } from '../base/logger.js';
+import type { AppEvents } from '../db/events.js';
+import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
+
+export interface DeliveryThread {
+  /** The running thread (null while it is being restarted after a crash). */
+  readonly worker: Worker | null;
+  /** How many times the thread was restarted after crashing. */
+  readonly restarts: number;
+  stop(): Promise<void>;
+}
+
+export interface DeliveryThreadDeps {
+  config: Config;
+  logger: Logger;
+  bus: Bus<AppEvents>;
+  key: Buffer;
+}
+
+/**
+ * The thread's entry: dist/delivery-thread.mjs next to the bundle that
+ * `npm start` runs; or, when this module runs from source under tsx (tests,
+ * the benchmark's in-process roles), src/delivery-thread.ts, loaded through
+ * thread-tsx.mjs because Node 20 does not carry `--import tsx` into a
+ * worker's entry module.
+ */
+export function deliveryThreadEntry(): { url: URL; argv: string[] } {
+  const fromSource = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname);
+  const entry = fromSource ? new URL('../delivery-thread.ts', import.meta.url) : new URL('./delivery-thread.mjs', import.meta.url);
+  if (!existsSync(fileURLToPath(entry))) throw new Error(`delivery thread entry not found at ${fileURLToPath(entry)}; run npm run build`);
+  return fromSource ? { url: new URL('./thread-tsx.mjs', import.meta.url), argv: [entry.href] } : { url: entry, argv: [] };
+}
+
+const MIN_RESTART_MS = 1_000;
+const MAX_RESTART_MS = 30_000;
+/** A thread that ran this long without crashing resets the backoff. */
+const STABLE_MS = 60_000;
+
+export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<DeliveryThread> {
+  const { config, logger, bus } = deps;
+  const entry = deliveryThreadEntry();
+  const data: DeliveryThreadData = { config, key: deps.key };
+  let current: Worker | null = null;
+  let stopping = false;
+  let restartMs = MIN_RESTART_MS;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let restarts = 0;
+
+  // Raising the thread's deliveries.due on the main bus must not echo back to it.
+  let fromThread = false;
+  let duePending = false;
+  const postDue = () => {
+    duePending = false;
+    current?.postMessage({ t: 'due' } satisfies ToDeliveryThread);
+  };
+  const offDue = bus.on('deliveries.due', () => {
+    if (fromThread || duePending || !current) return;
+    // Coalesced: any number of commits in one turn of the loop cost one message.
+    duePending = true;
+    setImmediate(postDue);
+  });
+
+  const onMessage = (m: FromDeliveryThread) => {
+    switch (m.t) {
+      case 'attempts':
+        for (const a of m.attempts) bus.emit('attempt.recorded', a);
+        break;
+      case 'state':
+        bus.emit('webhook.stateChanged', m.webhook);
+        break;
+      case 'due':
+        fromThread = true;
+        try {
+          bus.emit('deliveries.due', { accountId: m.accountId });
+        } finally {
+          fromThread = false;
+        }
+        break;
+    }
+  };
+
+  const spawn = (): Promise<void> => {
+    const startedAt = Date.now();
+    const w = new Worker(entry.url, { workerData: data, name: 'hookline-delivery', argv: entry.argv });
+    current = w;
+    let ready!: () => void;
+    let failed!: (err: Error) => void;
+    const readyOnce = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
+    let lastError: Error | null = null;
+    w.on('message', (m: FromDeliveryThread) => {
+      if (m.t === 'ready') ready();
+      else if (m.t !== 'stopped') onMessage(m);
+    });
+    w.on('error', (err) => {
+      lastError = err;
+      logger.error({ err }, 'delivery thread crashed');
+    });
+    exited = new Promise<void>((resolve) =>
+      w.on('exit', (code) => {
+        current = null;
+        resolve();
+        failed(lastError ?? new Error(`delivery thread exited with code ${code} during start-up`));
+        if (stopping) return;
+        if (Date.now() - startedAt > STABLE_MS) restartMs = MIN_RESTART_MS;
+        logger.error({ code, restartInMs: restartMs }, 'delivery thread stopped unexpectedly; restarting it (claimed deliveries are retried when their leases expire)');
+        restartTimer = setTimeout(() => {
+          restartTimer = null;
+          restarts++;
+          spawn().catch(() => undefined); // a failed restart exits, and is retried, like a crash
+        }, restartMs);
+        restartMs = Math.min(restartMs * 2, MAX_RESTART_MS);
+      }),
+    );
+    return readyOnce;
+  };
+
+  try {
+    // The first start must succeed: a thread that cannot open the database fails start-up.
+    await spawn();
+  } catch (err) {
+    stopping = true;
+    offDue();
+    if (restartTimer) clearTimeout(restartTimer);
+    throw err;
+  }
+
+  return {
+    get worker() {
+      return current;
+    },
+    get restarts() {
+      return restarts;
+    },
+    async stop() {
+      stopping = true;
+      offDue();
+      if (restartTimer) clearTimeout(restartTimer);
+      const w = current;
+      if (!w) return;
+      w.postMessage({ t: 'stop' } satisfies ToDeliveryThread);
+      // In-flight deliveries finish (DELIVERY_TIMEOUT_MS at most) before the thread exits.
+      const grace = setTimeout(() => {
+        logger.warn('delivery thread did not stop in time; terminating it (its claims are retried after their leases)');
+        void w.terminate();
+      }, config.deliveryTimeoutMs + 10_000);
+      await exited;
+      clearTimeout(grace);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Messages between the main thread and the delivery thread. Small on
+// purpose: IDs, wake-ups and the attempt records the live log streams
+// (Dates survive structured clone).
+import type { Config } from '../base/config.js';
+import type { AttemptRecord } from '../db/stores/attempts.js';
+import type { Webhook } from '../db/stores/webhooks.js';
+
+/** What the thread starts with (workerData). Buffers arrive as plain Uint8Arrays. */
+export interface DeliveryThreadData {
+  config: Config;
+  /** The keyring's key: webhook secrets are decrypted in the thread. */
+  key: Uint8Array;
+}
+
+export type ToDeliveryThread =
+  /** Deliveries became due on the main thread (a publish, a recovery): claim now. */
+  | { t: 'due' }
+  /** Stop claiming, finish in-flight deliveries, write their records, close the connection. */
+  | { t: 'stop' };
+
+export type FromDeliveryThread =
+  | { t: 'ready' }
+  /** Attempts committed in one transaction, in order. */
+  | { t: 'attempts'; attempts: AttemptRecord[] }
+  /** A webhook changed state (auto-disable, 410 Gone). */
+  | { t: 'state'; webhook: Webhook }
+  /** The thread committed new due deliveries (the webhook.state_changed built-in event). */
+  | { t: 'due'; accountId: string }
+  | { t: 'stopped' };

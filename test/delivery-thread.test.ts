@@ -1,0 +1,58 @@
+// The delivery thread: scheduled deliveries are sent from a worker thread
+// (not the main thread), its bundle carries neither Prisma nor GraphQL, and
+// a thread that dies is restarted and delivers again.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { client, type Gql } from './helpers/graphql.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { createEventType, createWebhook, publish, webhookView } from './helpers/dispatch.js';
+import { ROOT } from './helpers/process.js';
+import { waitUntil } from './helpers/wait.js';
+
+let app: TestApp;
+let gql: Gql;
+let receiver: Receiver;
+let webhookId: string;
+
+before(async () => {
+  app = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'true' });
+  gql = client(app.url, BOOTSTRAP_KEY);
+  receiver = await startReceiver();
+  await createEventType(gql, 'thread.test');
+  ({ id: webhookId } = await createWebhook(gql, { name: 'thread receiver', targetUrl: receiver.url, events: ['thread.test'] }));
+});
+after(async () => {
+  await app.stop();
+  await receiver.close();
+});
+
+test('the delivery thread bundle loads neither the Prisma client nor GraphQL', () => {
+  // Built by scripts/build.mjs (npm test builds first); its source map lists every bundled file.
+  const map = JSON.parse(readFileSync(join(ROOT, 'dist/delivery-thread.mjs.map'), 'utf8')) as { sources: string[] };
+  const code = readFileSync(join(ROOT, 'dist/delivery-thread.mjs'), 'utf8');
+  assert.ok(map.sources.some((s) => s.endsWith('src/dispatch/worker.ts')), 'the bundle holds the worker loop');
+  for (const s of map.sources) assert.doesNotMatch(s, /@prisma|generated\/prisma|node_modules\/graphql|src\/(server|schema|live)\//, s);
+  assert.doesNotMatch(code, /from ["'](@prisma\/[^"']+|graphql[^"']*|graphql-yoga)["']/);
+});
+
+test('a delivery thread that dies is restarted and delivers again', async () => {
+  const delivery = app.running.delivery!;
+  assert.ok(delivery.worker, 'a delivery thread runs');
+  const first = delivery.worker.threadId;
+  await publish(gql, 'thread.test', { n: 1 });
+  await receiver.waitFor(1);
+  // Recorded before the thread dies, so nothing is left to retry after a lease.
+  await waitUntil(async () => (await webhookView(gql, webhookId)).deliveries[0]?.status === 'SUCCEEDED', 'the first delivery to be recorded');
+
+  await delivery.worker.terminate();
+  const restarted = await waitUntil(() => (delivery.worker && delivery.worker.threadId !== first ? delivery.worker : null), 'the thread to be restarted', 20_000);
+  assert.equal(delivery.restarts, 1);
+  assert.notEqual(restarted.threadId, first);
+
+  await publish(gql, 'thread.test', { n: 2 });
+  const got = await receiver.waitFor(2);
+  assert.deepEqual(got.map((r) => r.json.data.n), [1, 2]);
+});
