@@ -100,7 +100,10 @@ export function summarizeProfile(file: string, top = 15, windows?: { from: numbe
   }
   const busy = total - idle;
   const rank = (m: Map<string, number>) =>
-    [...m].sort((x, y) => y[1] - x[1]).slice(0, top).map(([k, v]) => ({ k, pct: (100 * v) / Math.max(1, busy) }));
+    [...m]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, top)
+      .map(([k, v]) => ({ k, pct: (100 * v) / Math.max(1, busy) }));
   return {
     totalMs: total / 1000,
     busyMs: busy / 1000,

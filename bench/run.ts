@@ -26,7 +26,15 @@ import { ROOT, startRole } from './lib/proc.js';
 import { fmtGap, fmtMs, fmtRate, fmtRatio, machine, markdownTable, textTable, type Row } from './lib/report.js';
 import { API_KEY, createPgDatabase, ENCRYPTION_KEY, startServer, type HooklineServer } from './lib/server.js';
 import { median } from './lib/stats.js';
-import { hooklineThroughputOnce, medianOf, measureLatency, measureThroughput, prepareDeliveries, type DeliverySetup, type ThroughputResult } from './scenarios/delivery.js';
+import {
+  hooklineThroughputOnce,
+  medianOf,
+  measureLatency,
+  measureThroughput,
+  prepareDeliveries,
+  type DeliverySetup,
+  type ThroughputResult,
+} from './scenarios/delivery.js';
 import { measureFanout } from './scenarios/fanout.js';
 import { countSql, measurePublish, measureRead, prepareApi, startRawApi, startSqlCounter, type ReadComparison } from './scenarios/api.js';
 import { startQueueBaselines, type QueueBaseline, type QueueRun } from './scenarios/queues.js';
@@ -107,12 +115,18 @@ notes.push(
 // of skewing a ratio of two independent medians.
 const pairedRatio = (h: number[], base: number[]) => median(h.map((x, i) => x / base[i]));
 const pairedGap = (h: number[], base: number[]) => median(h.map((x, i) => x - base[i]));
-const yes = (ok: boolean) => (ok ? 'yes' : 'no');
 const ratioMet = (r: number, target: number, stretch?: number) =>
-  !Number.isFinite(r) ? 'n/a' : r >= target ? (stretch && r >= stretch ? 'yes (stretch too)' : 'yes') : `no (${fmtRatio(target - r)} short)`;
+  !Number.isFinite(r)
+    ? 'n/a'
+    : r >= target
+      ? stretch && r >= stretch
+        ? 'yes (stretch too)'
+        : 'yes'
+      : `no (${fmtRatio(target - r)} short)`;
 const gapMet = (gap: number, limit: number) =>
   !Number.isFinite(gap) ? 'n/a' : gap <= limit ? 'yes' : `no (${(gap - limit).toFixed(1)} ms over)`;
-const memMet = (mb: number, limit: number) => (!Number.isFinite(mb) ? 'n/a' : mb <= limit ? 'yes' : `no (${(mb - limit).toFixed(0)} MB over)`);
+const memMet = (mb: number, limit: number) =>
+  !Number.isFinite(mb) ? 'n/a' : mb <= limit ? 'yes' : `no (${(mb - limit).toFixed(0)} MB over)`;
 const errorRow = (scenario: string, err: unknown): Row => ({
   scenario,
   hookline: `error: ${(err as Error).message.split('\n')[0].slice(0, 160)}`,
@@ -132,9 +146,9 @@ async function section(title: string, fn: () => Promise<void>, fatal = true) {
   }
 }
 
-
 const fmtUs = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} µs` : 'n/a');
-const usMet = (us: number, limit: number) => (!Number.isFinite(us) ? 'n/a' : us <= limit ? 'yes' : `no (${Math.round(us - limit)} µs over)`);
+const usMet = (us: number, limit: number) =>
+  !Number.isFinite(us) ? 'n/a' : us <= limit ? 'yes' : `no (${Math.round(us - limit)} µs over)`;
 
 /**
  * Scenario 1's rows for one database: Hookline against the raw POST loop
@@ -162,7 +176,14 @@ function deliveryRows(db: 'SQLite' | 'PostgreSQL', t: ThroughputResult, rawTarge
     // Scenario 1 not asked for (the run is for scenario 2 or 6): no queue baselines started.
   } else if (!ran.length || !best.every(Number.isFinite)) {
     const why = queues.map((q) => `${q.label}: ${q.error ?? 'no complete set of repetitions'}`).join('; ');
-    rows.push({ scenario: `1. Delivery throughput ÷ best queue baseline, ${db}`, hookline: `${fmtRate(h)} deliveries/s`, baseline: `n/a (${why})`, ratio: 'n/a', target: '≥ 0.8× (goal 1.5×)', met: 'n/a' });
+    rows.push({
+      scenario: `1. Delivery throughput ÷ best queue baseline, ${db}`,
+      hookline: `${fmtRate(h)} deliveries/s`,
+      baseline: `n/a (${why})`,
+      ratio: 'n/a',
+      target: '≥ 0.8× (goal 1.5×)',
+      met: 'n/a',
+    });
   } else {
     const bestRatio = pairedRatio(rates, best);
     const medians = ran.map((q) => ({ q, rate: median(t.queues.get(q.key)!.map((x) => x.rate)) })).sort((x, y) => y.rate - x.rate);
@@ -235,14 +256,30 @@ if (firstServer) {
 
     if (b.wants(1) || b.wants(2) || b.wants(6)) {
       log(`scenario 1: ${s.s1Events} events × 10 webhooks from ${s.s1Publishers} publishers, ${s.reps} rep(s)`);
-      const t = await phase(srv, 'scenario 1 (delivery throughput, with its raw and queue baseline runs)', () => measureThroughput(b, srv!, setup, 'SQLite', queues));
+      const t = await phase(srv, 'scenario 1 (delivery throughput, with its raw and queue baseline runs)', () =>
+        measureThroughput(b, srv!, setup, 'SQLite', queues),
+      );
       const peak = srv.memory().peakMb;
       s1Rate = median(t.hookline.map((x) => x.rate));
       deliveryRows('SQLite', t, true);
       b.sections.push({ title: 'Scenario 1: delivery throughput (SQLite)', lines: t.detail });
       if (b.wants(6)) {
-        rows.push({ scenario: '6. RSS idle after start', hookline: `${idle.rssMb.toFixed(0)} MB`, baseline: '—', ratio: '—', target: '≤ 150 MB', met: memMet(idle.rssMb, 150) });
-        rows.push({ scenario: '6. RSS peak during scenario 1', hookline: `${peak.toFixed(0)} MB`, baseline: '—', ratio: '—', target: '≤ 300 MB', met: memMet(peak, 300) });
+        rows.push({
+          scenario: '6. RSS idle after start',
+          hookline: `${idle.rssMb.toFixed(0)} MB`,
+          baseline: '—',
+          ratio: '—',
+          target: '≤ 150 MB',
+          met: memMet(idle.rssMb, 150),
+        });
+        rows.push({
+          scenario: '6. RSS peak during scenario 1',
+          hookline: `${peak.toFixed(0)} MB`,
+          baseline: '—',
+          ratio: '—',
+          target: '≤ 300 MB',
+          met: memMet(peak, 300),
+        });
       }
     }
 
@@ -257,10 +294,35 @@ if (firstServer) {
       const r99 = medianOf(l.baseline, 'p99');
       const rMax = medianOf(l.baseline, 'max');
       const at = `at ${fmtRate(rate)}/s`;
-      const gap = (k: 'p50' | 'p99' | 'max') => pairedGap(l.hookline.map((x) => x[k]), l.baseline.map((x) => x[k]));
-      rows.push({ scenario: `2. Publish→receipt p50 ${at}`, hookline: fmtMs(h50), baseline: `${fmtMs(r50)} raw round trip`, ratio: fmtGap(gap('p50')), target: '≤ +5 ms', met: gapMet(gap('p50'), 5) });
-      rows.push({ scenario: `2. Publish→receipt p99 ${at}`, hookline: fmtMs(h99), baseline: `${fmtMs(r99)} raw round trip`, ratio: fmtGap(gap('p99')), target: '≤ +25 ms', met: gapMet(gap('p99'), 25) });
-      rows.push({ scenario: `2. Publish→receipt max ${at}`, hookline: fmtMs(hMax), baseline: `${fmtMs(rMax)} raw round trip`, ratio: fmtGap(gap('max')), target: '—', met: '—' });
+      const gap = (k: 'p50' | 'p99' | 'max') =>
+        pairedGap(
+          l.hookline.map((x) => x[k]),
+          l.baseline.map((x) => x[k]),
+        );
+      rows.push({
+        scenario: `2. Publish→receipt p50 ${at}`,
+        hookline: fmtMs(h50),
+        baseline: `${fmtMs(r50)} raw round trip`,
+        ratio: fmtGap(gap('p50')),
+        target: '≤ +5 ms',
+        met: gapMet(gap('p50'), 5),
+      });
+      rows.push({
+        scenario: `2. Publish→receipt p99 ${at}`,
+        hookline: fmtMs(h99),
+        baseline: `${fmtMs(r99)} raw round trip`,
+        ratio: fmtGap(gap('p99')),
+        target: '≤ +25 ms',
+        met: gapMet(gap('p99'), 25),
+      });
+      rows.push({
+        scenario: `2. Publish→receipt max ${at}`,
+        hookline: fmtMs(hMax),
+        baseline: `${fmtMs(rMax)} raw round trip`,
+        ratio: fmtGap(gap('max')),
+        target: '—',
+        met: '—',
+      });
       b.sections.push({ title: 'Scenario 2: delivery latency', lines: l.detail });
     }
 
@@ -299,7 +361,14 @@ if (firstServer) {
 if (b.wants(1)) {
   const db = await createPgDatabase();
   if ('error' in db) {
-    rows.push({ scenario: '1. Delivery throughput, PostgreSQL', hookline: `PostgreSQL: not available (${db.error})`, baseline: '', ratio: '', target: '', met: '—' });
+    rows.push({
+      scenario: '1. Delivery throughput, PostgreSQL',
+      hookline: `PostgreSQL: not available (${db.error})`,
+      baseline: '',
+      ratio: '',
+      target: '',
+      met: '—',
+    });
   } else {
     let srv: HooklineServer | null = null;
     try {
@@ -312,7 +381,10 @@ if (b.wants(1)) {
       log(`scenario 1 on PostgreSQL: ${s.s1Events} events × 10 webhooks from ${s.s1Publishers} publishers`);
       const t = await phase(srv, 'scenario 1 on PostgreSQL', () => measureThroughput(b, srv!, setup, 'PostgreSQL', queues));
       deliveryRows('PostgreSQL', t, false);
-      b.sections.push({ title: 'Scenario 1: delivery throughput (PostgreSQL)', lines: [...t.detail, `peak RSS ${srv.memory().peakMb.toFixed(0)} MB`] });
+      b.sections.push({
+        title: 'Scenario 1: delivery throughput (PostgreSQL)',
+        lines: [...t.detail, `peak RSS ${srv.memory().peakMb.toFixed(0)} MB`],
+      });
     } catch (err) {
       const e = err as Error & { notAvailable?: boolean };
       log(`PostgreSQL run: ${e.message}`);
@@ -352,7 +424,10 @@ if (b.wants(1)) {
       lines: [
         q.about,
         ...(q.error ? [`error: ${q.error}`] : []),
-        ...runs.map((x, i) => `run ${i + 1}: ${Math.round(x.rate)}/s (${s.s1Events * 10} deliveries in ${x.seconds.toFixed(2)} s; publishing took ${x.publishSeconds.toFixed(2)} s; CPU ${Math.round(x.workerCpuUs)} µs + ${q.storeName} ${Math.round(x.storeCpuUs)} µs per delivery)`),
+        ...runs.map(
+          (x, i) =>
+            `run ${i + 1}: ${Math.round(x.rate)}/s (${s.s1Events * 10} deliveries in ${x.seconds.toFixed(2)} s; publishing took ${x.publishSeconds.toFixed(2)} s; CPU ${Math.round(x.workerCpuUs)} µs + ${q.storeName} ${Math.round(x.storeCpuUs)} µs per delivery)`,
+        ),
       ],
     });
   }
@@ -379,14 +454,15 @@ if (b.wants(3) || b.wants(4)) {
       readRows('SQLite', r);
       const tr = r.typename.map((x) => x.rps);
       const ar = r.anonymous.map((x) => x.rps);
-      if (tr.length) rows.push({
-        scenario: `4. HTTP floor: { __typename } (${s.httpConnections} connections)`,
-        hookline: `${fmtRate(median(tr))} req/s with API key`,
-        baseline: ar.length ? `${fmtRate(median(ar))} req/s without` : '—',
-        ratio: ar.length ? fmtRatio(pairedRatio(tr, ar)) : '—',
-        target: '— (information; the ratio is the auth cost)',
-        met: '—',
-      });
+      if (tr.length)
+        rows.push({
+          scenario: `4. HTTP floor: { __typename } (${s.httpConnections} connections)`,
+          hookline: `${fmtRate(median(tr))} req/s with API key`,
+          baseline: ar.length ? `${fmtRate(median(ar))} req/s without` : '—',
+          ratio: ar.length ? fmtRatio(pairedRatio(tr, ar)) : '—',
+          target: '— (information; the ratio is the auth cost)',
+          met: '—',
+        });
       const { counts, timing, publishTiming } = await countSql(await counter!, s.profile);
       const constant = new Set(counts.map((c) => c.statements)).size === 1;
       const most = Math.max(...counts.map((c) => c.statements));
@@ -444,7 +520,10 @@ if (b.wants(3) || b.wants(4)) {
       });
       b.sections.push({
         title: 'Scenario 3: publish throughput',
-        lines: [...p.detail, `${p.stored} events stored for ${p.hooklineOk} publishes acknowledged with 2xx (the difference is requests still in flight when autocannon stopped)`],
+        lines: [
+          ...p.detail,
+          `${p.stored} events stored for ${p.hooklineOk} publishes acknowledged with 2xx (the difference is requests still in flight when autocannon stopped)`,
+        ],
       });
     }
   });
@@ -475,12 +554,22 @@ if (b.wants(4) && s.s4Postgres) {
       readRows('PostgreSQL', r);
       b.sections.push({
         title: 'Scenario 4: API read (PostgreSQL)',
-        lines: [`Both servers answer the same ${r.pageBytes}-byte page for first: 50 (checked byte for byte, and for first: 100, before measuring).`, ...r.detail],
+        lines: [
+          `Both servers answer the same ${r.pageBytes}-byte page for first: 50 (checked byte for byte, and for first: 100, before measuring).`,
+          ...r.detail,
+        ],
       });
     } catch (err) {
       const e = err as Error;
       log(`PostgreSQL API run: ${e.stack ?? e.message}`);
-      rows.push({ scenario, hookline: `PostgreSQL: failed (${e.message.split('\n')[0].slice(0, 200)})`, baseline: '', ratio: '', target: '', met: '—' });
+      rows.push({
+        scenario,
+        hookline: `PostgreSQL: failed (${e.message.split('\n')[0].slice(0, 200)})`,
+        baseline: '',
+        ratio: '',
+        target: '',
+        met: '—',
+      });
     } finally {
       if (srv) await stopServer(srv as HooklineServer);
       await db.drop();
@@ -544,7 +633,10 @@ await b.agent.stop();
 // Report.
 const order = (r: Row) => Number(/^(\d)/.exec(r.scenario)?.[1] ?? 9);
 rows.sort((x, y) => order(x) - order(y));
-const m: Record<string, string> = { ...machine(), 'Load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}` };
+const m: Record<string, string> = {
+  ...machine(),
+  'Load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`,
+};
 const wallS = (Date.now() - startedAt) / 1000;
 const mode = s.quick
   ? `quick (${s.reps} repetition per figure, ${s.s5Subscribers} subscribers; a smoke test, not a measurement)`
@@ -569,7 +661,10 @@ if (s.profile) {
   for (const srv of servers) {
     const main = srv.profilePath();
     // The main thread (API) and the delivery thread each write a profile.
-    const files = [...(main ? [{ file: main, thread: 'main thread' }] : []), ...srv.threadProfilePaths().map((file) => ({ file, thread: 'delivery thread' }))];
+    const files = [
+      ...(main ? [{ file: main, thread: 'main thread' }] : []),
+      ...srv.threadProfilePaths().map((file) => ({ file, thread: 'delivery thread' })),
+    ];
     const names = [...new Set(srv.phases.map((p) => p.name))];
     for (const { file, thread } of files) {
       for (const name of names) {

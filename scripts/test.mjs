@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const list = (dir) =>
-  existsSync(`${root}${dir}`) ? readdirSync(`${root}${dir}`).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`) : [];
+  existsSync(`${root}${dir}`)
+    ? readdirSync(`${root}${dir}`)
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => `${dir}/${f}`)
+    : [];
 const isUnit = (f) => /^(?:\.\/)?test\/unit\//.test(f);
 const chosen = args.length ? args : [...list('test/unit'), ...list('test')];
 const unit = chosen.filter(isUnit);

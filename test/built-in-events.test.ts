@@ -55,7 +55,10 @@ async function recorded(action: () => Promise<unknown>): Promise<Recorded[]> {
 }
 
 function only(events: Recorded[], type: string): Recorded {
-  assert.deepEqual(events.map((e) => e.type), [type]);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    [type],
+  );
   assert.equal(events[0].accountId, accountId);
   return events[0];
 }
@@ -99,14 +102,20 @@ test('rotateWebhookSecret records webhook.updated, without either secret', async
 
 test('setWebhookActive records webhook.state_changed each way, and nothing when the state does not change', async () => {
   const { webhook } = await createWebhook(gql);
-  const off = only(await recorded(async () => payloadOk(await gql(SET_ACTIVE, { id: webhook.id, active: false }), 'setWebhookActive')), 'webhook.state_changed');
+  const off = only(
+    await recorded(async () => payloadOk(await gql(SET_ACTIVE, { id: webhook.id, active: false }), 'setWebhookActive')),
+    'webhook.state_changed',
+  );
   assert.equal(off.payload.webhook.id, webhook.id);
   assert.equal(off.payload.previousState, 'ACTIVE');
   assert.equal(off.payload.webhook.state, 'STOPPED');
   assert.equal(off.payload.webhook.stateReason, 'Deactivated by Admin');
   const again = await recorded(async () => payloadOk(await gql(SET_ACTIVE, { id: webhook.id, active: false }), 'setWebhookActive'));
   assert.deepEqual(again, []);
-  const on = only(await recorded(async () => payloadOk(await gql(SET_ACTIVE, { id: webhook.id, active: true }), 'setWebhookActive')), 'webhook.state_changed');
+  const on = only(
+    await recorded(async () => payloadOk(await gql(SET_ACTIVE, { id: webhook.id, active: true }), 'setWebhookActive')),
+    'webhook.state_changed',
+  );
   assert.equal(on.payload.previousState, 'STOPPED');
   assert.equal(on.payload.webhook.state, 'ACTIVE');
 });
@@ -123,7 +132,10 @@ test('deleteWebhooksByUrl records one webhook.deleted per webhook', async () => 
   const a = (await createWebhook(gql, { targetUrl: url })).webhook;
   const b = (await createWebhook(gql, { targetUrl: url })).webhook;
   const events = await recorded(async () => payloadOk(await gql(DELETE_BY_URL, { url }), 'deleteWebhooksByUrl'));
-  assert.deepEqual(events.map((e) => e.type), ['webhook.deleted', 'webhook.deleted']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['webhook.deleted', 'webhook.deleted'],
+  );
   assert.deepEqual(events.map((e) => e.payload.webhook.id).sort(), [a.id, b.id].sort());
 });
 
@@ -132,7 +144,10 @@ test('createApiKey records api_key.created and revokeApiKey records api_key.revo
   let id = '';
   const created = only(
     await recorded(async () => {
-      ({ key, apiKey: { id } } = await createApiKey(gql, { name: 'evented key', application: 'crm' }));
+      ({
+        key,
+        apiKey: { id },
+      } = await createApiKey(gql, { name: 'evented key', application: 'crm' }));
     }),
     'api_key.created',
   );
@@ -183,13 +198,17 @@ test('events are recorded in the acting account, and fan out to its subscribed, 
   const e = only(await recorded(async () => payloadOk(await gql(DELETE_WEBHOOK, { id: webhook.id }), 'deleteWebhook')), 'webhook.deleted');
   const deliveries = await prisma.delivery.findMany({ where: { eventId: e.id } });
   // Earlier tests left a "*" subscriber behind; the expectation is computed from the API.
-  const listening = okData(await gql('{ webhooks(first: 100, filter: { state: ACTIVE, event: "webhook.deleted" }) { edges { node { id } } } }'))
-    .webhooks.edges.map((x: any) => x.node.id);
+  const listening = okData(
+    await gql('{ webhooks(first: 100, filter: { state: ACTIVE, event: "webhook.deleted" }) { edges { node { id } } } }'),
+  ).webhooks.edges.map((x: any) => x.node.id);
   assert.ok(listening.includes(subscriber.id));
   assert.deepEqual(deliveries.map((d) => d.webhookId).sort(), [...listening].sort());
   assert.ok(deliveries.every((d) => d.status === 'PENDING' && d.accountId === accountId));
   assert.ok(!deliveries.some((d) => d.webhookId === stopped.id || d.webhookId === foreign.id));
   // The other account's own changes are recorded under its account.
   const theirs = await recorded(async () => payloadOk(await other(DELETE_WEBHOOK, { id: foreign.id }), 'deleteWebhook'));
-  assert.deepEqual(theirs.map((x) => [x.type, x.accountId]), [['webhook.deleted', tenant.accountId]]);
+  assert.deepEqual(
+    theirs.map((x) => [x.type, x.accountId]),
+    [['webhook.deleted', tenant.accountId]],
+  );
 });

@@ -42,10 +42,9 @@ test('kill -9 mid-flight loses no acknowledged delivery', async (t) => {
   let gql = client(server.url, KEY);
   await gql(`mutation { createEventType(input: { name: "order.paid", group: "Orders" }) { userErrors { message } } }`);
   for (const [i, r] of receivers.entries()) {
-    const res = await gql(
-      `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { message } } }`,
-      { input: { name: `receiver ${i}`, targetUrl: r.url, events: ['order.paid'] } },
-    );
+    const res = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { message } } }`, {
+      input: { name: `receiver ${i}`, targetUrl: r.url, events: ['order.paid'] },
+    });
     assert.deepEqual(res.data.createWebhook.userErrors, []);
   }
 

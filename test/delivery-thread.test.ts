@@ -33,7 +33,10 @@ test('the delivery thread bundle loads neither the Prisma client nor GraphQL', (
   // Built by scripts/build.mjs (npm test builds first); its source map lists every bundled file.
   const map = JSON.parse(readFileSync(join(ROOT, 'dist/delivery-thread.mjs.map'), 'utf8')) as { sources: string[] };
   const code = readFileSync(join(ROOT, 'dist/delivery-thread.mjs'), 'utf8');
-  assert.ok(map.sources.some((s) => s.endsWith('src/dispatch/worker.ts')), 'the bundle holds the worker loop');
+  assert.ok(
+    map.sources.some((s) => s.endsWith('src/dispatch/worker.ts')),
+    'the bundle holds the worker loop',
+  );
   for (const s of map.sources) assert.doesNotMatch(s, /@prisma|generated\/prisma|node_modules\/graphql|src\/(server|schema|live)\//, s);
   assert.doesNotMatch(code, /from ["'](@prisma\/[^"']+|graphql[^"']*|graphql-yoga)["']/);
 });
@@ -45,14 +48,24 @@ test('a delivery thread that dies is restarted and delivers again', async () => 
   await publish(gql, 'thread.test', { n: 1 });
   await receiver.waitFor(1);
   // Recorded before the thread dies, so nothing is left to retry after a lease.
-  await waitUntil(async () => (await webhookView(gql, webhookId)).deliveries[0]?.status === 'SUCCEEDED', 'the first delivery to be recorded');
+  await waitUntil(
+    async () => (await webhookView(gql, webhookId)).deliveries[0]?.status === 'SUCCEEDED',
+    'the first delivery to be recorded',
+  );
 
   await delivery.worker.terminate();
-  const restarted = await waitUntil(() => (delivery.worker && delivery.worker.threadId !== first ? delivery.worker : null), 'the thread to be restarted', 20_000);
+  const restarted = await waitUntil(
+    () => (delivery.worker && delivery.worker.threadId !== first ? delivery.worker : null),
+    'the thread to be restarted',
+    20_000,
+  );
   assert.equal(delivery.restarts, 1);
   assert.notEqual(restarted.threadId, first);
 
   await publish(gql, 'thread.test', { n: 2 });
   const got = await receiver.waitFor(2);
-  assert.deepEqual(got.map((r) => r.json.data.n), [1, 2]);
+  assert.deepEqual(
+    got.map((r) => r.json.data.n),
+    [1, 2],
+  );
 });

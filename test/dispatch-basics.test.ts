@@ -71,5 +71,8 @@ test('deliveries made by the fan-out have ids in the same form as every other id
   for (const { id } of rows) assert.match(id, /^[0-9A-Za-z]{24}$/);
   // Not the lower-case hex of the old generator: 24 base62 characters all
   // falling in [0-9a-f] has a chance of (16/62)^24, about 1e-14.
-  assert.ok(rows.some(({ id }) => /[^0-9a-f]/.test(id)), rows.map((r) => r.id).join(' '));
+  assert.ok(
+    rows.some(({ id }) => /[^0-9a-f]/.test(id)),
+    rows.map((r) => r.id).join(' '),
+  );
 });

@@ -39,7 +39,13 @@ test('a claim leases its deliveries: a second claim gets none of them', async ()
   const claimAt = new Date(Date.now() + 7200_000);
   await prisma.event.create({ data: { id: 'probeEvent', accountId: account.id, type: 'order.paid', payload: '{}' } });
   await prisma.delivery.createMany({
-    data: ['probeA', 'probeB', 'probeC'].map((id) => ({ id, accountId: account.id, eventId: 'probeEvent', webhookId: webhook.id, nextAttemptAt: later })),
+    data: ['probeA', 'probeB', 'probeC'].map((id) => ({
+      id,
+      accountId: account.id,
+      eventId: 'probeEvent',
+      webhookId: webhook.id,
+      nextAttemptAt: later,
+    })),
   });
   const req = { limit: 100, leaseMs: 60_000, perWebhook: 100, excludeWebhookIds: [] };
   const first = await claimDue({ ...req, owner: 'probe-1' }, claimAt);

@@ -125,7 +125,9 @@ test('pingWebhook sends webhook.ping to that webhook alone and returns the PING 
   await createEventType(gql, 'ping.target');
   const { id } = await createWebhook(gql, { name: 'ping me', targetUrl: r.url, events: ['ping.target'] });
   await createWebhook(gql, { name: 'bystander', targetUrl: bystander.url, events: ['*'] });
-  const res = await gql(`mutation($id: ID!) { pingWebhook(id: $id) { attempt { ${ATTEMPT_FIELDS} } userErrors { code message } } }`, { id });
+  const res = await gql(`mutation($id: ID!) { pingWebhook(id: $id) { attempt { ${ATTEMPT_FIELDS} } userErrors { code message } } }`, {
+    id,
+  });
   assert.deepEqual(res.errors, undefined);
   const { attempt, userErrors } = res.data.pingWebhook;
   assert.deepEqual(userErrors, []);
@@ -202,7 +204,10 @@ test('redeliver makes a MANUAL attempt of a SUCCEEDED and of a FAILED delivery; 
   assert.equal((await deliveryOf(id, bad.eventId))!.status, 'SUCCEEDED');
 
   const missing = await redeliver('no-such-delivery');
-  assert.deepEqual(missing.userErrors.map((e: { code: string }) => e.code), ['NOT_FOUND']);
+  assert.deepEqual(
+    missing.userErrors.map((e: { code: string }) => e.code),
+    ['NOT_FOUND'],
+  );
 });
 
 test('recoverWebhook requeues deliveries that failed for good since a time, and they are delivered', async () => {
@@ -238,10 +243,13 @@ test('recoverWebhook requeues deliveries that failed for good since a time, and 
   assert.equal(all.data.recoverWebhook.requeuedCount, 1);
   await waitForStatus(id, old.eventId, 'SUCCEEDED');
 
-  const future = await gql(`mutation($id: ID!, $since: DateTime!) { recoverWebhook(id: $id, since: $since) { requeuedCount userErrors { code field } } }`, {
-    id,
-    since: new Date(Date.now() + 3_600_000).toISOString(),
-  });
+  const future = await gql(
+    `mutation($id: ID!, $since: DateTime!) { recoverWebhook(id: $id, since: $since) { requeuedCount userErrors { code field } } }`,
+    {
+      id,
+      since: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+  );
   assert.deepEqual(future.data.recoverWebhook.userErrors, [{ code: 'INVALID', field: ['since'] }]);
 });
 
@@ -259,14 +267,22 @@ test('events, deliveries and attempts can be queried, filtered and paged; stats 
   await waitForStatus(id, c.eventId, 'FAILED');
 
   // events: newest first, filtered by type, paged with cursors.
-  const page1 = await gql(`query { events(first: 2, type: "query.me") { totalCount nodes { id type payload } pageInfo { hasNextPage endCursor } } }`);
+  const page1 = await gql(
+    `query { events(first: 2, type: "query.me") { totalCount nodes { id type payload } pageInfo { hasNextPage endCursor } } }`,
+  );
   assert.deepEqual(page1.errors, undefined);
   assert.equal(page1.data.events.totalCount, 3);
-  assert.deepEqual(page1.data.events.nodes.map((e: { id: string }) => e.id), [c.eventId, b.eventId]);
+  assert.deepEqual(
+    page1.data.events.nodes.map((e: { id: string }) => e.id),
+    [c.eventId, b.eventId],
+  );
   assert.equal(page1.data.events.pageInfo.hasNextPage, true);
-  const page2 = await gql(`query($after: String) { events(first: 2, type: "query.me", after: $after) { nodes { id payload } pageInfo { hasNextPage } } }`, {
-    after: page1.data.events.pageInfo.endCursor,
-  });
+  const page2 = await gql(
+    `query($after: String) { events(first: 2, type: "query.me", after: $after) { nodes { id payload } pageInfo { hasNextPage } } }`,
+    {
+      after: page1.data.events.pageInfo.endCursor,
+    },
+  );
   assert.deepEqual(page2.data.events.nodes, [{ id: a.eventId, payload: { n: 1 } }]);
   assert.equal(page2.data.events.pageInfo.hasNextPage, false);
 
@@ -304,10 +320,16 @@ test('events, deliveries and attempts can be queried, filtered and paged; stats 
   assert.equal(d.data.delivery.webhookId, id);
   assert.equal(d.data.delivery.event.id, c.eventId);
   assert.equal(d.data.delivery.attempts.totalCount, 3);
-  assert.deepEqual(d.data.delivery.attempts.nodes.map((x: any) => x.attemptNumber), [3, 2]);
+  assert.deepEqual(
+    d.data.delivery.attempts.nodes.map((x: any) => x.attemptNumber),
+    [3, 2],
+  );
   assert.equal(d.data.delivery.attempts.pageInfo.hasNextPage, true);
   const attemptId = d.data.delivery.attempts.nodes[0].id;
-  const at = await gql(`query($id: ID!) { deliveryAttempt(id: $id) { id attemptNumber status responseStatus requestUrl requestBody requestHeaders } }`, { id: attemptId });
+  const at = await gql(
+    `query($id: ID!) { deliveryAttempt(id: $id) { id attemptNumber status responseStatus requestUrl requestBody requestHeaders } }`,
+    { id: attemptId },
+  );
   assert.equal(at.data.deliveryAttempt.attemptNumber, 3);
   assert.equal(at.data.deliveryAttempt.responseStatus, 500);
   assert.equal(at.data.deliveryAttempt.requestUrl, r.url);
@@ -349,17 +371,30 @@ test('bad publish input is refused with typed userErrors, and nothing is created
     return res.data.publishEvent.userErrors as { code: string; field: string[]; message: string }[];
   };
   const unknown = await attempt({ type: 'no.such.type', payload: {} });
-  assert.deepEqual(unknown.map((e) => [e.code, e.field]), [['INVALID', ['input', 'type']]]);
+  assert.deepEqual(
+    unknown.map((e) => [e.code, e.field]),
+    [['INVALID', ['input', 'type']]],
+  );
   assert.match(unknown[0].message, /no\.such\.type/);
   for (const payload of [[1, 2], 'text', 42, true]) {
     const errs = await attempt({ type: 'valid.type', payload });
-    assert.deepEqual(errs.map((e) => [e.code, e.field]), [['INVALID', ['input', 'payload']]], `payload ${JSON.stringify(payload)}`);
+    assert.deepEqual(
+      errs.map((e) => [e.code, e.field]),
+      [['INVALID', ['input', 'payload']]],
+      `payload ${JSON.stringify(payload)}`,
+    );
   }
   const big = await attempt({ type: 'valid.type', payload: { blob: 'x'.repeat(2000) } });
-  assert.deepEqual(big.map((e) => [e.code, e.field]), [['INVALID', ['input', 'payload']]]);
+  assert.deepEqual(
+    big.map((e) => [e.code, e.field]),
+    [['INVALID', ['input', 'payload']]],
+  );
   assert.match(big[0].message, /1024/);
   const badKey = await attempt({ type: 'valid.type', payload: {}, idempotencyKey: '' });
-  assert.deepEqual(badKey.map((e) => [e.code, e.field]), [['INVALID', ['input', 'idempotencyKey']]]);
+  assert.deepEqual(
+    badKey.map((e) => [e.code, e.field]),
+    [['INVALID', ['input', 'idempotencyKey']]],
+  );
   // Just under the limit is fine.
   const fits = await publish(gql, 'valid.type', { blob: 'x'.repeat(1000) });
   assert.ok(fits.eventId);
@@ -372,9 +407,12 @@ test('a MEMBER can read the delivery log but cannot publish, ping, redeliver or 
     `mutation { createAssociate(input: { name: "Reader", email: "reader@example.com", role: MEMBER }) { associate { id } userErrors { message } } }`,
   );
   assert.deepEqual(assoc.data.createAssociate.userErrors, []);
-  const key = await gql(`mutation($a: ID!) { createApiKey(input: { name: "reader key", associateId: $a }) { key userErrors { message } } }`, {
-    a: assoc.data.createAssociate.associate.id,
-  });
+  const key = await gql(
+    `mutation($a: ID!) { createApiKey(input: { name: "reader key", associateId: $a }) { key userErrors { message } } }`,
+    {
+      a: assoc.data.createAssociate.associate.id,
+    },
+  );
   assert.deepEqual(key.data.createApiKey.userErrors, []);
   const member = client(app.url, key.data.createApiKey.key);
 
@@ -393,7 +431,7 @@ test('a MEMBER can read the delivery log but cannot publish, ping, redeliver or 
   assert.deepEqual(re.data.redeliver.userErrors, [{ code: 'FORBIDDEN' }]);
   const rec = await member(`mutation($id: ID!) { recoverWebhook(id: $id, since: "2020-01-01T00:00:00Z") { userErrors { code } } }`, { id });
   assert.deepEqual(rec.data.recoverWebhook.userErrors, [{ code: 'FORBIDDEN' }]);
-  assert.equal(r.received.length, 1, 'nothing was sent on a MEMBER\'s behalf');
+  assert.equal(r.received.length, 1, "nothing was sent on a MEMBER's behalf");
 
   const read = await member(`query($id: ID!) { event(id: $id) { id } delivery(id: "${delivery.id}") { status } }`, { id: ev.eventId });
   assert.deepEqual(read.data, { event: { id: ev.eventId }, delivery: { status: 'SUCCEEDED' } });

@@ -56,10 +56,22 @@ test('a receiver that fails twice and then answers 200 gets exactly 3 attempts',
   assert.equal(r.received.length, 3);
   assert.equal(final.attempts.length, 3);
   const attempts = [...final.attempts].sort(byNumber);
-  assert.deepEqual(attempts.map((a) => a.attemptNumber), [1, 2, 3]);
-  assert.deepEqual(attempts.map((a) => a.status), ['FAILED', 'FAILED', 'SUCCEEDED']);
-  assert.deepEqual(attempts.map((a) => a.trigger), ['SCHEDULED', 'SCHEDULED', 'SCHEDULED']);
-  assert.deepEqual(attempts.map((a) => a.responseStatus), [500, 500, 200]);
+  assert.deepEqual(
+    attempts.map((a) => a.attemptNumber),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    attempts.map((a) => a.status),
+    ['FAILED', 'FAILED', 'SUCCEEDED'],
+  );
+  assert.deepEqual(
+    attempts.map((a) => a.trigger),
+    ['SCHEDULED', 'SCHEDULED', 'SCHEDULED'],
+  );
+  assert.deepEqual(
+    attempts.map((a) => a.responseStatus),
+    [500, 500, 200],
+  );
   assert.equal(attempts[0].error, 'HTTP 500');
   assert.equal(attempts[2].error, null);
   assert.ok(attempts[0].nextAttemptAt && attempts[1].nextAttemptAt, 'failed attempts record when the next one is due');
@@ -93,7 +105,10 @@ test('when the schedule is used up the delivery is FAILED for good after 3 attem
   const v = await webhookView(gql, id);
   assert.equal(r.received.length, 3);
   const attempts = [...v.attempts].sort(byNumber);
-  assert.deepEqual(attempts.map((a) => a.attemptNumber), [1, 2, 3]);
+  assert.deepEqual(
+    attempts.map((a) => a.attemptNumber),
+    [1, 2, 3],
+  );
   assert.ok(attempts.every((a) => a.status === 'FAILED' && a.error === 'HTTP 503'));
   assert.equal(attempts[2].nextAttemptAt, null, 'the last attempt schedules nothing');
   const [d] = v.deliveries;
@@ -133,7 +148,10 @@ test('Retry-After is honoured, clamped between 1x and 2x the scheduled delay', a
     return w.deliveries[0]?.status === 'SUCCEEDED' ? w : null;
   }, 'the delivery to succeed after two Retry-After answers');
   const attempts = [...v.attempts].sort(byNumber);
-  assert.deepEqual(attempts.map((a) => a.responseStatus), [503, 429, 200]);
+  assert.deepEqual(
+    attempts.map((a) => a.responseStatus),
+    [503, 429, 200],
+  );
   const gap = (a: AttemptRow) => Date.parse(a.nextAttemptAt!) - Date.parse(a.createdAt);
   const scheduled = 1000;
   // Retry-After: 2 lies within [1 s, 2 s], so it is used as given.

@@ -75,17 +75,18 @@ test('a receiver that never answers times out while a healthy webhook keeps rece
   // allowed, a delivery stuck behind the slow receiver is not.
   assert.ok(hv.attempts.length >= EVENTS);
   assert.deepEqual(new Set(healthy.received.map((r) => r.headers['webhook-id'])), new Set(events.map((e) => e.eventId)));
-  assert.ok(
-    healthyWhileSlowHeld.some(Boolean),
-    'healthy deliveries arrived while the slow receiver was holding requests',
-  );
+  assert.ok(healthyWhileSlowHeld.some(Boolean), 'healthy deliveries arrived while the slow receiver was holding requests');
 
   // The slow webhook's attempts fail with TIMEOUT; with two retries, every
   // delivery ends FAILED after 3 timed-out attempts.
-  const sv = await waitUntil(async () => {
-    const v = await webhookView(gql, s.id);
-    return v.deliveries.length === EVENTS && v.deliveries.every((d) => d.status === 'FAILED') ? v : null;
-  }, 'every slow delivery to fail', 30_000);
+  const sv = await waitUntil(
+    async () => {
+      const v = await webhookView(gql, s.id);
+      return v.deliveries.length === EVENTS && v.deliveries.every((d) => d.status === 'FAILED') ? v : null;
+    },
+    'every slow delivery to fail',
+    30_000,
+  );
   assert.equal(sv.attempts.length, 3 * EVENTS);
   for (const a of sv.attempts) {
     assert.equal(a.status, 'FAILED');

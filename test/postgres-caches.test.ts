@@ -62,14 +62,23 @@ test('a key revoked on instance B is refused by instance A, which had it cached'
 
 test('an event type created on instance B can be published on instance A at once', async (t) => {
   // A caches the account's catalog when it checks a publish.
-  const before = await client(a.url, KEY)(`mutation { publishEvent(input: { type: "parcel.sent", payload: {} }) { userErrors { message } } }`);
+  const before = await client(
+    a.url,
+    KEY,
+  )(`mutation { publishEvent(input: { type: "parcel.sent", payload: {} }) { userErrors { message } } }`);
   assert.match(JSON.stringify(before.data.publishEvent.userErrors), /Unknown event type/);
-  const made = await client(b.url, KEY)(`mutation { createEventType(input: { name: "parcel.sent", group: "Parcels" }) { userErrors { message } } }`);
+  const made = await client(
+    b.url,
+    KEY,
+  )(`mutation { createEventType(input: { name: "parcel.sent", group: "Parcels" }) { userErrors { message } } }`);
   assert.deepEqual(made.data.createEventType.userErrors, []);
   let tries = 0;
   const ms = await within(100, async () => {
     tries++;
-    const res = await client(a.url, KEY)(`mutation { publishEvent(input: { type: "parcel.sent", payload: {} }) { userErrors { message } } }`);
+    const res = await client(
+      a.url,
+      KEY,
+    )(`mutation { publishEvent(input: { type: "parcel.sent", payload: {} }) { userErrors { message } } }`);
     return res.data.publishEvent.userErrors.length === 0;
   });
   t.diagnostic(`known on the other instance by publish ${tries} after it was created (${ms.toFixed(1)} ms)`);

@@ -75,14 +75,23 @@ test('either instance serves the API on the shared database', async () => {
     assert.deepEqual(res.data.createWebhook.userErrors, []);
   }
   // Case-insensitive uniqueness and search behave as on SQLite.
-  const dup = await viaB(`mutation { createWebhook(input: { name: "RECEIVER 0", targetUrl: "${receivers[0].url}", events: ["*"] }) { userErrors { code } } }`);
+  const dup = await viaB(
+    `mutation { createWebhook(input: { name: "RECEIVER 0", targetUrl: "${receivers[0].url}", events: ["*"] }) { userErrors { code } } }`,
+  );
   assert.deepEqual(dup.data.createWebhook.userErrors, [{ code: 'CONFLICT' }]);
-  const found = await viaA(`{ webhooks(filter: { search: "receiver 1" }, orderBy: { field: OWNER, direction: ASC }) { totalCount nodes { name } } }`);
+  const found = await viaA(
+    `{ webhooks(filter: { search: "receiver 1" }, orderBy: { field: OWNER, direction: ASC }) { totalCount nodes { name } } }`,
+  );
   assert.equal(found.data.webhooks.totalCount, 1);
 });
 
 test('a subscriber on instance A sees attempts made by the worker on instance B (Redis fan-out)', async () => {
-  const ws = createClient({ url: a.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { apiKey: KEY }, retryAttempts: 0 });
+  const ws = createClient({
+    url: a.url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { apiKey: KEY },
+    retryAttempts: 0,
+  });
   const seen: any[] = [];
   let resolveFirst!: () => void;
   const first = new Promise<void>((r) => (resolveFirst = r));
@@ -109,9 +118,17 @@ test('a subscriber on instance A sees attempts made by the worker on instance B 
 });
 
 test('revoking a key on instance B ends its live stream on instance A (Redis)', async () => {
-  const created = await client(b.url, KEY)(`mutation { createApiKey(input: { name: "watcher" }) { key apiKey { id } userErrors { message } } }`);
+  const created = await client(
+    b.url,
+    KEY,
+  )(`mutation { createApiKey(input: { name: "watcher" }) { key apiKey { id } userErrors { message } } }`);
   const { key, apiKey } = created.data.createApiKey;
-  const ws = createClient({ url: a.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { apiKey: key }, retryAttempts: 0 });
+  const ws = createClient({
+    url: a.url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { apiKey: key },
+    retryAttempts: 0,
+  });
   const got: any[] = [];
   let ended!: () => void;
   const done = new Promise<void>((r) => (ended = r));

@@ -27,7 +27,12 @@ before(async () => {
     ALLOW_PRIVATE_TARGETS: 'true',
     WORKER_POLL_MS: '60000',
   };
-  api = await spawnServer({ ...env, DATA_DIR: mkdtempSync(join(tmpdir(), 'hookline-notify-')), INSTANCE_ID: 'api', WORKER_ENABLED: 'false' });
+  api = await spawnServer({
+    ...env,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'hookline-notify-')),
+    INSTANCE_ID: 'api',
+    WORKER_ENABLED: 'false',
+  });
   worker = await spawnServer({ ...env, DATA_DIR: mkdtempSync(join(tmpdir(), 'hookline-notify-')), INSTANCE_ID: 'worker' });
   receiver = await startReceiver();
 });

@@ -91,12 +91,18 @@ function assertResolved(nodes: any[], n: number) {
 test('webhooks(first: 100) costs the same fixed number of SQL statements for 10 and for 100 webhooks', async (t) => {
   await growTo(10);
   const small = await measure(LIST, 100);
-  assertResolved(small.data.webhooks.edges.map((e: any) => e.node), 10);
+  assertResolved(
+    small.data.webhooks.edges.map((e: any) => e.node),
+    10,
+  );
   assert.equal(small.data.webhooks.totalCount, 10);
 
   await growTo(100);
   const large = await measure(LIST, 100);
-  assertResolved(large.data.webhooks.edges.map((e: any) => e.node), 100);
+  assertResolved(
+    large.data.webhooks.edges.map((e: any) => e.node),
+    100,
+  );
   assert.equal(large.data.webhooks.totalCount, 100);
 
   t.diagnostic(`webhooks: ${small.statements.length} statements for 10 webhooks, ${large.statements.length} for 100`);
@@ -132,7 +138,11 @@ const WITH_STATS = `query($n: Int) {
 test('stats for a page of webhooks load in a fixed number of SQL statements', async (t) => {
   await growTo(100);
   // Give every subscribed webhook pending deliveries (the worker is off, so they stay pending).
-  const pub = okData(await gql(`mutation { publishEvent(input: { type: "webhook.created", payload: { probe: true } }) { deliveryCount userErrors { message } } }`));
+  const pub = okData(
+    await gql(
+      `mutation { publishEvent(input: { type: "webhook.created", payload: { probe: true } }) { deliveryCount userErrors { message } } }`,
+    ),
+  );
   assert.equal(pub.publishEvent.deliveryCount, 100);
   const small = await measure(WITH_STATS, 10);
   const large = await measure(WITH_STATS, 100);
@@ -155,7 +165,12 @@ test('delivery-log pages (events, deliveryAttempts, deliveries with their event,
   await growTo(100);
   // At least 100 events (each also reaches the "*" subscribers; no worker, so no attempts yet).
   while (okData(await gql('{ events { totalCount } }')).events.totalCount < 101) {
-    payloadOk(await gql(`mutation { publishEvent(input: { type: "webhook.deleted", payload: { probe: true } }) { event { id } userErrors { message } } }`), 'publishEvent');
+    payloadOk(
+      await gql(
+        `mutation { publishEvent(input: { type: "webhook.deleted", payload: { probe: true } }) { event { id } userErrors { message } } }`,
+      ),
+      'publishEvent',
+    );
   }
   // 110 deliveries of one webhook, each with two attempts, written as fixtures.
   const { prisma } = (await import('./helpers/app.js')).testDb();
@@ -204,12 +219,17 @@ test('delivery-log pages (events, deliveryAttempts, deliveries with their event,
     assert.equal(rows(small.data).length, 10, name);
     assert.equal(rows(large.data).length, 100, name);
     t.diagnostic(`${name}: ${small.statements.length} statements for 10 rows, ${large.statements.length} for 100`);
-    assert.equal(large.statements.length, small.statements.length, `${name}\n10: ${small.statements.join('\n')}\n100: ${large.statements.join('\n')}`);
+    assert.equal(
+      large.statements.length,
+      small.statements.length,
+      `${name}\n10: ${small.statements.join('\n')}\n100: ${large.statements.join('\n')}`,
+    );
     assert.ok(large.statements.length <= most, `${name}: ${large.statements.join('\n')}`);
   }
   const attempts = await measure(LOG_ATTEMPTS.replace('$n: Int, $id: ID!', '$n: Int').replace('$id', `"${hook.id}"`), 100);
   assert.equal(attempts.data.webhook.deliveryAttempts.totalCount, 2 * deliveries.length);
-  const nested = (await measure(LOG_DELIVERIES.replace('$n: Int, $id: ID!', '$n: Int').replace('$id', `"${hook.id}"`), 100)).data.webhook.deliveries;
+  const nested = (await measure(LOG_DELIVERIES.replace('$n: Int, $id: ID!', '$n: Int').replace('$id', `"${hook.id}"`), 100)).data.webhook
+    .deliveries;
   for (const d of nested.nodes) {
     assert.equal(d.webhook.id, hook.id);
     assert.match(d.event.type, /^webhook\./, 'a built-in event of this webhook account');

@@ -55,7 +55,11 @@ test('every README GraphQL example is valid against the schema', () => {
   assert.ok(all.length > 0);
   for (const ex of all) {
     const errors = validate(schema, parse(ex.query));
-    assert.deepEqual(errors.map((e) => e.message), [], `README example ${ex.name} does not validate`);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+      `README example ${ex.name} does not validate`,
+    );
   }
 });
 
@@ -66,13 +70,30 @@ test('the README has an example of each main query and mutation', () => {
     for (const sel of op.selectionSet.selections) if (sel.kind === Kind.FIELD) documented.add(`${op.operation}.${sel.name.value}`);
   }
   const main = [
-    'query.viewer', 'query.webhooks', 'query.webhooksPage', 'query.webhook', 'query.webhookDefaults',
-    'query.eventTypes', 'query.associates', 'query.apiKeys',
-    'mutation.createWebhook', 'mutation.updateWebhook', 'mutation.setWebhookActive', 'mutation.deleteWebhook',
-    'mutation.deleteWebhooksByUrl', 'mutation.rotateWebhookSecret', 'mutation.createApiKey', 'mutation.revokeApiKey',
-    'mutation.createAssociate', 'mutation.createEventType',
+    'query.viewer',
+    'query.webhooks',
+    'query.webhooksPage',
+    'query.webhook',
+    'query.webhookDefaults',
+    'query.eventTypes',
+    'query.associates',
+    'query.apiKeys',
+    'mutation.createWebhook',
+    'mutation.updateWebhook',
+    'mutation.setWebhookActive',
+    'mutation.deleteWebhook',
+    'mutation.deleteWebhooksByUrl',
+    'mutation.rotateWebhookSecret',
+    'mutation.createApiKey',
+    'mutation.revokeApiKey',
+    'mutation.createAssociate',
+    'mutation.createEventType',
   ];
-  assert.deepEqual(main.filter((f) => !documented.has(f)), [], 'main operations without a README example');
+  assert.deepEqual(
+    main.filter((f) => !documented.has(f)),
+    [],
+    'main operations without a README example',
+  );
 });
 
 test('the README GraphQL examples run against a real server without errors', async () => {
@@ -142,7 +163,20 @@ test('the configuration table lists exactly the variables src/base/config.ts rea
 });
 
 test('the README keeps the sections users and other issues rely on', () => {
-  for (const heading of ['## Requirements', '## Install and start', '## Test', '## Create an account', '## Authenticate', '## Errors', '## Limits', '## Delivering webhooks', '## Configuration', '## Why Prisma 6', '## Architecture', '## Project layout']) {
+  for (const heading of [
+    '## Requirements',
+    '## Install and start',
+    '## Test',
+    '## Create an account',
+    '## Authenticate',
+    '## Errors',
+    '## Limits',
+    '## Delivering webhooks',
+    '## Configuration',
+    '## Why Prisma 6',
+    '## Architecture',
+    '## Project layout',
+  ]) {
     assert.ok(readme.includes(`\n${heading}\n`), `README lacks "${heading}"`);
   }
   assert.match(readme, /npm run --silent admin -- create-account/);

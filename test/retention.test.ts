@@ -28,11 +28,29 @@ test('pruning removes attempts and payloads past retention, but keeps payloads s
   await createEventType(gql, 'report.ready');
   await createWebhook(gql, { name: 'reports', targetUrl: receiver.url, events: ['report.ready'] });
   const delivered = await publish(gql, 'report.ready', { n: 1 });
-  await waitUntil(async () => (await prisma.delivery.count({ where: { eventId: delivered.eventId, status: 'SUCCEEDED' } })) === 1, 'delivery');
+  await waitUntil(
+    async () => (await prisma.delivery.count({ where: { eventId: delivered.eventId, status: 'SUCCEEDED' } })) === 1,
+    'delivery',
+  );
   // A second event whose delivery is still pending (its webhook is stopped).
   const stopped = await createWebhook(gql, { name: 'paused', targetUrl: receiver.url, events: ['report.ready'], isActive: false });
-  const pendingEvent = await prisma.event.create({ data: { id: 'pendingEvent1', accountId: (await prisma.webhook.findUniqueOrThrow({ where: { id: stopped.id } })).accountId, type: 'report.ready', payload: '{"n":2}' } });
-  await prisma.delivery.create({ data: { id: 'pendingDelivery1', accountId: pendingEvent.accountId, eventId: pendingEvent.id, webhookId: stopped.id, nextAttemptAt: new Date() } });
+  const pendingEvent = await prisma.event.create({
+    data: {
+      id: 'pendingEvent1',
+      accountId: (await prisma.webhook.findUniqueOrThrow({ where: { id: stopped.id } })).accountId,
+      type: 'report.ready',
+      payload: '{"n":2}',
+    },
+  });
+  await prisma.delivery.create({
+    data: {
+      id: 'pendingDelivery1',
+      accountId: pendingEvent.accountId,
+      eventId: pendingEvent.id,
+      webhookId: stopped.id,
+      nextAttemptAt: new Date(),
+    },
+  });
 
   const attemptsBefore = await prisma.deliveryAttempt.count();
   assert.ok(attemptsBefore >= 1);
@@ -49,7 +67,9 @@ test('pruning removes attempts and payloads past retention, but keeps payloads s
   const ev = await gql(`query($id: ID!) { event(id: $id) { payload } }`, { id: delivered.eventId });
   assert.equal(ev.data.event.payload, null);
   const deliveryId = (await prisma.delivery.findFirstOrThrow({ where: { eventId: delivered.eventId } })).id;
-  const re = await gql(`mutation($id: ID!) { redeliver(deliveryId: $id) { attempt { id } userErrors { code message } } }`, { id: deliveryId });
+  const re = await gql(`mutation($id: ID!) { redeliver(deliveryId: $id) { attempt { id } userErrors { code message } } }`, {
+    id: deliveryId,
+  });
   assert.equal(re.data.redeliver.userErrors[0].code, 'INVALID');
   assert.match(re.data.redeliver.userErrors[0].message, /retention/);
 });

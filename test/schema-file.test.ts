@@ -43,10 +43,7 @@ function firstDifference(expected: string, actual: string): string {
 test('schema.graphql is the printed, sorted live schema', () => {
   const live = printSchema(lexicographicSortSchema(schema)) + '\n';
   const file = read('schema.graphql');
-  assert.ok(
-    file === live,
-    `schema.graphql is stale: run \`npm run schema\` and commit the result.\n${firstDifference(live, file)}`,
-  );
+  assert.ok(file === live, `schema.graphql is stale: run \`npm run schema\` and commit the result.\n${firstDifference(live, file)}`);
 });
 
 /** What follows the last generator/datasource block: the models and enums. */

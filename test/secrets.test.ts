@@ -29,7 +29,10 @@ before(async () => {
   secrets.push(rotated.secret);
   const other = await createWebhook(gql, { name: 'Second secret' });
   secrets.push(other.secret);
-  ({ key: apiKey, apiKey: { id: apiKeyId } } = await createApiKey(gql, { name: 'hashed key', application: 'app' }));
+  ({
+    key: apiKey,
+    apiKey: { id: apiKeyId },
+  } = await createApiKey(gql, { name: 'hashed key', application: 'app' }));
 });
 after(() => app.stop());
 
@@ -68,7 +71,10 @@ test('no type in the schema exposes a secret, a key or a hash, except the two "s
   // And only createWebhook and rotateWebhookSecret return WebhookSecretPayload.
   const mutation = okData(await gql('{ __type(name: "Mutation") { fields { name type { ofType { name } } } } }')).__type.fields as any[];
   assert.deepEqual(
-    mutation.filter((f) => f.type.ofType?.name === 'WebhookSecretPayload').map((f) => f.name).sort(),
+    mutation
+      .filter((f) => f.type.ofType?.name === 'WebhookSecretPayload')
+      .map((f) => f.name)
+      .sort(),
     ['createWebhook', 'rotateWebhookSecret'],
   );
 });
@@ -76,7 +82,10 @@ test('no type in the schema exposes a secret, a key or a hash, except the two "s
 /** Selections for every field of `typeName` without required arguments, `depth` levels deep. */
 async function fieldSelections(typeName: string, depth: number): Promise<string[]> {
   const res = okData(
-    await gql(`query($n: String!) { __type(name: $n) { fields { name args { type { kind } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`, { n: typeName }),
+    await gql(
+      `query($n: String!) { __type(name: $n) { fields { name args { type { kind } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`,
+      { n: typeName },
+    ),
   );
   const parts: string[] = [];
   for (const f of res.__type.fields as IntrospectedField[]) {
@@ -151,8 +160,15 @@ test('no secret or key is in plain text anywhere in the database', async () => {
   const { prisma } = (await import('./helpers/app.js')).testDb();
   // Every row of every table, through Prisma (works on SQLite and PostgreSQL).
   const tables = [
-    prisma.account, prisma.associate, prisma.apiKey, prisma.eventType, prisma.webhook,
-    prisma.webhookEvent, prisma.event, prisma.delivery, prisma.deliveryAttempt,
+    prisma.account,
+    prisma.associate,
+    prisma.apiKey,
+    prisma.eventType,
+    prisma.webhook,
+    prisma.webhookEvent,
+    prisma.event,
+    prisma.delivery,
+    prisma.deliveryAttempt,
   ] as unknown as { findMany(): Promise<unknown[]> }[];
   let rows = 0;
   for (const table of tables) {

@@ -133,13 +133,30 @@ test('each subscriber on the frame path gets exactly what its own filter accepts
   await waitUntil(() => all1.results.length === 60 && all2.results.length === 60, 'sixty attempts on both unfiltered subscribers');
   await waitUntil(() => onlyB.results.length === want((a) => a.webhookId === 'wh_b').length, "webhook B's attempts");
   await settle(200);
-  assert.deepEqual(ids(all1), want(() => true));
-  assert.deepEqual(ids(all2), want(() => true));
-  assert.deepEqual(ids(onlyB), want((a) => a.webhookId === 'wh_b'));
-  assert.deepEqual(ids(failed), want((a) => a.status === 'FAILED'));
-  assert.deepEqual(ids(failedOnB), want((a) => a.status === 'FAILED' && a.webhookId === 'wh_b'));
+  assert.deepEqual(
+    ids(all1),
+    want(() => true),
+  );
+  assert.deepEqual(
+    ids(all2),
+    want(() => true),
+  );
+  assert.deepEqual(
+    ids(onlyB),
+    want((a) => a.webhookId === 'wh_b'),
+  );
+  assert.deepEqual(
+    ids(failed),
+    want((a) => a.status === 'FAILED'),
+  );
+  assert.deepEqual(
+    ids(failedOnB),
+    want((a) => a.status === 'FAILED' && a.webhookId === 'wh_b'),
+  );
   // The frames are plain graphql-ws `next` messages with the selected fields only.
-  assert.deepEqual(all1.results[0], { data: { deliveryAttempts: { id: sent[0].id, webhookId: sent[0].webhookId, status: sent[0].status } } });
+  assert.deepEqual(all1.results[0], {
+    data: { deliveryAttempts: { id: sent[0].id, webhookId: sent[0].webhookId, status: sent[0].status } },
+  });
   for (const l of [all1, all2, onlyB, failed, failedOnB]) {
     assert.deepEqual(l.errors, []);
     assert.equal(l.completed, false);
@@ -165,7 +182,9 @@ test("revoking a key ends its subscribers' shared stream and no one else's", asy
   emit(first);
   await waitUntil(() => [...keep, ...doomed].every((l) => l.results.length === 1), 'the first attempt everywhere');
 
-  const revoked = await gql(`mutation($id: ID!) { revokeApiKey(id: $id) { userErrors { message } } }`, { id: created.data.createApiKey.apiKey.id });
+  const revoked = await gql(`mutation($id: ID!) { revokeApiKey(id: $id) { userErrors { message } } }`, {
+    id: created.data.createApiKey.apiKey.id,
+  });
   assert.deepEqual(revoked.data.revokeApiKey.userErrors, []);
   await waitUntil(() => doomed.every((l) => l.completed), "the revoked key's streams to end");
   await registered(2, 'only the surviving subscribers');
@@ -198,13 +217,17 @@ test("revoking a key ends its subscribers' shared stream and no one else's", asy
 });
 
 /** A bare graphql-transport-ws socket, acknowledged. */
-async function rawSocket(apiKey = BOOTSTRAP_KEY): Promise<{ ws: WebSocket; frames: any[]; closed: Promise<{ code: number; reason: string }> }> {
+async function rawSocket(
+  apiKey = BOOTSTRAP_KEY,
+): Promise<{ ws: WebSocket; frames: any[]; closed: Promise<{ code: number; reason: string }> }> {
   const ws = new WebSocket(wsUrl, 'graphql-transport-ws');
   sockets.push(ws);
   const frames: any[] = [];
   let acked!: () => void;
   const ack = new Promise<void>((r) => (acked = r));
-  const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((r) =>
+    ws.on('close', (code, reason) => r({ code, reason: String(reason) })),
+  );
   ws.on('message', (d) => {
     const m = JSON.parse(String(d));
     if (m.type === 'connection_ack') acked();
@@ -243,7 +266,10 @@ test('the registry is empty after 1,000 subscribe/complete and 1,000 subscribe/c
   const a = attempt({ webhookId: 'wh_1' });
   emit(a);
   await waitUntil(() => frames.some((f) => f.id === 'last'), 'the attempt on the last subscription');
-  assert.deepEqual(frames.filter((f) => f.type === 'next').map((f) => [f.id, f.payload.data.deliveryAttempts.id]), [['last', a.id]]);
+  assert.deepEqual(
+    frames.filter((f) => f.type === 'next').map((f) => [f.id, f.payload.data.deliveryAttempts.id]),
+    [['last', a.id]],
+  );
   ws.close();
   await registered(0, 'none after the socket closed');
 
@@ -300,8 +326,14 @@ test('a socket that stops reading is dropped with 1013 once over the cap, and th
   // Everyone else got every attempt, in order.
   await waitUntil(() => fast.results.length === sent.length, `all ${sent.length} attempts on the graphql-ws client`);
   await waitUntil(() => fastRaw.frames.length === sent.length, `all ${sent.length} attempts on the raw fast socket`);
-  assert.deepEqual(fast.results.map((r) => r.data.deliveryAttempts.id), sent);
-  assert.deepEqual(fastRaw.frames.map((f) => f.payload.data.deliveryAttempts.id), sent);
+  assert.deepEqual(
+    fast.results.map((r) => r.data.deliveryAttempts.id),
+    sent,
+  );
+  assert.deepEqual(
+    fastRaw.frames.map((f) => f.payload.data.deliveryAttempts.id),
+    sent,
+  );
   assert.deepEqual(fast.errors, []);
   assert.ok(sent.length > 1, 'more than one attempt was needed to fill the buffers');
 
@@ -311,7 +343,10 @@ test('a socket that stops reading is dropped with 1013 once over the cap, and th
   assert.equal(code, 1013);
   assert.match(reason, /too slow/);
   assert.ok(slow.frames.length < sent.length);
-  assert.deepEqual(slow.frames.map((f) => f.payload.data.deliveryAttempts.id), sent.slice(0, slow.frames.length));
+  assert.deepEqual(
+    slow.frames.map((f) => f.payload.data.deliveryAttempts.id),
+    sent.slice(0, slow.frames.length),
+  );
   fast.stop();
   fastRaw.ws.close();
   await registered(0, 'none left');

@@ -26,7 +26,12 @@ after(async () => {
 const STATE = 'subscription { webhookStateChanged { id state stateReason } }';
 
 function subscribe(query: string): { results: any[] } {
-  const c = createClient({ url: app.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { apiKey: BOOTSTRAP_KEY }, retryAttempts: 0 });
+  const c = createClient({
+    url: app.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { apiKey: BOOTSTRAP_KEY },
+    retryAttempts: 0,
+  });
   clients.push(c);
   const live = { results: [] as any[] };
   c.subscribe({ query }, { next: (r) => live.results.push(r), error: (e) => live.results.push({ error: e }), complete: () => undefined });
@@ -37,12 +42,21 @@ function subscribe(query: string): { results: any[] } {
 async function queriesForOneToggle(id: string, lives: { results: any[] }[]): Promise<number> {
   const { onQuery } = await import('./helpers/app.js');
   let active = false;
-  const toggle = () => gql(`mutation($id: ID!, $a: Boolean!) { setWebhookActive(id: $id, active: $a) { userErrors { message } } }`, { id, a: (active = !active) });
-  await waitUntil(async () => {
-    if (lives.every((l) => l.results.length)) return true;
-    await toggle();
-    return false;
-  }, 'every subscriber to be live', 20_000, 200);
+  const toggle = () =>
+    gql(`mutation($id: ID!, $a: Boolean!) { setWebhookActive(id: $id, active: $a) { userErrors { message } } }`, {
+      id,
+      a: (active = !active),
+    });
+  await waitUntil(
+    async () => {
+      if (lives.every((l) => l.results.length)) return true;
+      await toggle();
+      return false;
+    },
+    'every subscriber to be live',
+    20_000,
+    200,
+  );
   // Let every in-flight message land before counting.
   await new Promise((r) => setTimeout(r, 300));
   const before = lives.map((l) => l.results.length);
@@ -58,7 +72,10 @@ async function queriesForOneToggle(id: string, lives: { results: any[] }[]): Pro
 test('SQL for one state change is the same for 1 subscriber and for 6', async () => {
   const w = await createWebhook(gql, { name: 'shared', targetUrl: 'https://hooks.example.com/shared', events: ['*'] });
   const one = await queriesForOneToggle(w.id, [subscribe(STATE)]);
-  const six = await queriesForOneToggle(w.id, Array.from({ length: 5 }, () => subscribe(STATE)));
+  const six = await queriesForOneToggle(
+    w.id,
+    Array.from({ length: 5 }, () => subscribe(STATE)),
+  );
   assert.equal(six, one, `one subscriber cost ${one} statements; six cost ${six}`);
 });
 

@@ -75,11 +75,16 @@ const ATTEMPTS = `subscription($webhookId: ID, $status: DeliveryAttemptStatus) {
  * then lets stragglers land and clears what was collected.
  */
 async function untilLive(lives: Live<unknown>[], trigger: () => Promise<unknown>, what: string) {
-  await waitUntil(async () => {
-    if (lives.every((l) => l.results.length)) return true;
-    await trigger();
-    return false;
-  }, what, 20_000, 200);
+  await waitUntil(
+    async () => {
+      if (lives.every((l) => l.results.length)) return true;
+      await trigger();
+      return false;
+    },
+    what,
+    20_000,
+    200,
+  );
   await settle(200);
   for (const l of lives) l.results.length = 0;
 }
@@ -104,7 +109,11 @@ test('a graphql-ws subscriber sees each attempt, and the webhookId and status fi
   const onlyFlaky = subscribe(c, ATTEMPTS, { webhookId: f.id });
   const onlyFailed = subscribe(c, ATTEMPTS, { status: 'FAILED' });
   // A failing ping of the flaky webhook matches all three filters.
-  await untilLive([all, onlyFlaky, onlyFailed], () => gql(`mutation($id: ID!) { pingWebhook(id: $id) { attempt { id } } }`, { id: f.id }), 'the three subscriptions to be live');
+  await untilLive(
+    [all, onlyFlaky, onlyFailed],
+    () => gql(`mutation($id: ID!) { pingWebhook(id: $id) { attempt { id } } }`, { id: f.id }),
+    'the three subscriptions to be live',
+  );
 
   const ev = await publish(gql, 'live.event', { n: 1 });
   assert.equal(ev.deliveryCount, 2);
@@ -117,18 +126,27 @@ test('a graphql-ws subscriber sees each attempt, and the webhookId and status fi
 
   for (const live of [all, onlyFlaky, onlyFailed]) {
     assert.deepEqual(live.errors, []);
-    assert.ok(live.results.every((r) => r.errors === undefined), JSON.stringify(live.results));
+    assert.ok(
+      live.results.every((r) => r.errors === undefined),
+      JSON.stringify(live.results),
+    );
   }
   const attempts = scheduled(all).map((r) => r.data!.deliveryAttempts);
   assert.equal(attempts.length, 4);
   const flakyAttempts = attempts.filter((a) => a.webhookId === f.id).sort((a, b) => a.attemptNumber - b.attemptNumber);
-  assert.deepEqual(flakyAttempts.map((a) => [a.attemptNumber, a.status, a.responseStatus]), [
-    [1, 'FAILED', 500],
-    [2, 'FAILED', 500],
-    [3, 'SUCCEEDED', 200],
-  ]);
+  assert.deepEqual(
+    flakyAttempts.map((a) => [a.attemptNumber, a.status, a.responseStatus]),
+    [
+      [1, 'FAILED', 500],
+      [2, 'FAILED', 500],
+      [3, 'SUCCEEDED', 200],
+    ],
+  );
   const steadyAttempts = attempts.filter((a) => a.webhookId === s.id);
-  assert.deepEqual(steadyAttempts.map((a) => [a.attemptNumber, a.status, a.trigger]), [[1, 'SUCCEEDED', 'SCHEDULED']]);
+  assert.deepEqual(
+    steadyAttempts.map((a) => [a.attemptNumber, a.status, a.trigger]),
+    [[1, 'SUCCEEDED', 'SCHEDULED']],
+  );
   // Each streamed attempt is the stored one.
   const stored = await gql(`query($id: ID!) { deliveryAttempt(id: $id) { id status webhookId } }`, { id: steadyAttempts[0].id });
   assert.deepEqual(stored.data.deliveryAttempt, { id: steadyAttempts[0].id, status: 'SUCCEEDED', webhookId: s.id });
@@ -210,7 +228,9 @@ test('webhookStateChanged fires on setWebhookActive', async () => {
   const w = await createWebhook(gql, { name: 'toggled', targetUrl: r.url, events: ['live.state'] });
   const other = await createWebhook(gql, { name: 'not watched', targetUrl: r.url, events: ['live.state'] });
   const c = wsClient(BOOTSTRAP_KEY);
-  const live = subscribe(c, `subscription($id: ID) { webhookStateChanged(webhookId: $id) { id state stateReason isActive } }`, { id: w.id });
+  const live = subscribe(c, `subscription($id: ID) { webhookStateChanged(webhookId: $id) { id state stateReason isActive } }`, {
+    id: w.id,
+  });
   const toggle = (id: string, active: boolean) =>
     gql(`mutation($id: ID!, $active: Boolean!) { setWebhookActive(id: $id, active: $active) { userErrors { message } } }`, { id, active });
   let active = true;
@@ -263,7 +283,11 @@ test('subscriptions also stream over SSE', async () => {
         while ((cut = text.indexOf('\n\n')) >= 0) {
           const block = text.slice(0, cut);
           text = text.slice(cut + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trim())
+            .join('\n');
           if (data) events.push(JSON.parse(data));
         }
       }
@@ -273,10 +297,15 @@ test('subscriptions also stream over SSE', async () => {
   })();
   // The stream is open; keep publishing until the first event arrives (the
   // subscription registers a moment after the response starts).
-  await waitUntil(async () => {
-    if (!events.length) await gql(`mutation($id: ID!) { pingWebhook(id: $id) { attempt { id } } }`, { id: w.id });
-    return events.length > 0;
-  }, 'the first SSE event', 20_000, 200);
+  await waitUntil(
+    async () => {
+      if (!events.length) await gql(`mutation($id: ID!) { pingWebhook(id: $id) { attempt { id } } }`, { id: w.id });
+      return events.length > 0;
+    },
+    'the first SSE event',
+    20_000,
+    200,
+  );
   const first = events[0];
   assert.equal(first.errors, undefined);
   assert.equal(first.data.deliveryAttempts.webhookId, w.id);
@@ -314,7 +343,7 @@ test('a syntax error in one operation fails that operation only, not the socket'
   good.stop();
 });
 
-test("a live stream ends once its API key is revoked", async () => {
+test('a live stream ends once its API key is revoked', async () => {
   const r = await receiver();
   await createEventType(gql, 'live.revoke');
   const w = await createWebhook(gql, { name: 'revoke', targetUrl: r.url, events: ['live.revoke'] });
@@ -324,7 +353,9 @@ test("a live stream ends once its API key is revoked", async () => {
   const ping = () => gql(`mutation($id: ID!) { pingWebhook(id: $id) { attempt { id } } }`, { id: w.id });
   await untilLive([live], ping, 'the stream to be live');
 
-  const revoked = await gql(`mutation($id: ID!) { revokeApiKey(id: $id) { userErrors { message } } }`, { id: created.data.createApiKey.apiKey.id });
+  const revoked = await gql(`mutation($id: ID!) { revokeApiKey(id: $id) { userErrors { message } } }`, {
+    id: created.data.createApiKey.apiKey.id,
+  });
   assert.deepEqual(revoked.data.revokeApiKey.userErrors, []);
   // The next attempt is not sent to the stream: an UNAUTHENTICATED error is, and the stream ends.
   await ping();

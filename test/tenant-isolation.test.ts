@@ -47,7 +47,10 @@ before(async () => {
     events: ['contact.created'],
     ownerId: firstAssociate.id,
   }));
-  ({ key: firstKey, apiKey: { id: firstKeyId } } = await createApiKey(first, { name: 'first account key', application: 'billing' }));
+  ({
+    key: firstKey,
+    apiKey: { id: firstKeyId },
+  } = await createApiKey(first, { name: 'first account key', application: 'billing' }));
 });
 after(() => app.stop());
 
@@ -61,7 +64,7 @@ test('the second account cannot read the webhook by id', async () => {
   assert.equal(okData(await second(GET_WEBHOOK, { id: firstWebhook.id })).webhook, null);
 });
 
-test('the second account sees none of the first account\'s webhooks in any listing', async () => {
+test("the second account sees none of the first account's webhooks in any listing", async () => {
   const data = okData(
     await second(`{
       all: webhooks(first: 100) { totalCount edges { node { id } } }
@@ -102,17 +105,20 @@ test('the second account cannot update, toggle, delete or rotate it: NOT_FOUND, 
   assert.deepEqual(signingSecrets(row), [firstSecret]);
 });
 
-test('deleteWebhooksByUrl only reaches the caller\'s own account', async () => {
+test("deleteWebhooksByUrl only reaches the caller's own account", async () => {
   const own = (await createWebhook(second, { name: 'Tenant B same URL', targetUrl: URL_A })).webhook;
   const payload = payloadOk(await second(DELETE_BY_URL, { url: URL_A }), 'deleteWebhooksByUrl');
   assert.deepEqual(payload.deletedWebhookIds, [own.id]);
   await assertFirstWebhookUntouched();
 });
 
-test('the second account sees none of the first account\'s API keys or associates', async () => {
+test("the second account sees none of the first account's API keys or associates", async () => {
   const data = okData(await second('{ apiKeys { id name associate { id } } associates { id name email } viewer { id } }'));
   assert.deepEqual(data.viewer, { id: secondAssociateId });
-  assert.deepEqual(data.associates.map((a: any) => a.id), [secondAssociateId]);
+  assert.deepEqual(
+    data.associates.map((a: any) => a.id),
+    [secondAssociateId],
+  );
   assert.ok(data.apiKeys.length >= 1);
   for (const k of data.apiKeys) assert.equal(k.associate.id, secondAssociateId);
   assert.ok(!data.apiKeys.some((k: any) => k.id === firstKeyId));
@@ -121,25 +127,21 @@ test('the second account sees none of the first account\'s API keys or associate
   assert.ok(own.associates.some((a: any) => a.id === firstAssociate.id));
 });
 
-test('the second account cannot revoke the first account\'s key', async () => {
+test("the second account cannot revoke the first account's key", async () => {
   assertUserError(await second(REVOKE_API_KEY, { id: firstKeyId }), 'revokeApiKey', 'NOT_FOUND', ['id']);
   assert.equal(okData(await client(app.url, firstKey)('{ viewer { id } }')).viewer.id, okData(await first('{ viewer { id } }')).viewer.id);
 });
 
-test('the first account\'s associates cannot be used as owner or key holder in the second', async () => {
-  assertUserError(
-    await second(CREATE_WEBHOOK, { input: webhookInput({ ownerId: firstAssociate.id }) }),
-    'createWebhook',
-    'NOT_FOUND',
-    ['input', 'ownerId'],
-  );
+test("the first account's associates cannot be used as owner or key holder in the second", async () => {
+  assertUserError(await second(CREATE_WEBHOOK, { input: webhookInput({ ownerId: firstAssociate.id }) }), 'createWebhook', 'NOT_FOUND', [
+    'input',
+    'ownerId',
+  ]);
   const own = (await createWebhook(second, {})).webhook;
-  assertUserError(
-    await second(UPDATE_WEBHOOK, { id: own.id, input: { ownerId: firstAssociate.id } }),
-    'updateWebhook',
-    'NOT_FOUND',
-    ['input', 'ownerId'],
-  );
+  assertUserError(await second(UPDATE_WEBHOOK, { id: own.id, input: { ownerId: firstAssociate.id } }), 'updateWebhook', 'NOT_FOUND', [
+    'input',
+    'ownerId',
+  ]);
   assertUserError(
     await second('mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key userErrors { field message code } } }', {
       input: { name: 'borrowed', associateId: firstAssociate.id },
@@ -153,12 +155,10 @@ test('the first account\'s associates cannot be used as owner or key holder in t
 test('custom event types belong to one account', async () => {
   const names = okData(await second('{ eventTypes { name } }')).eventTypes.map((t: any) => t.name);
   assert.ok(!names.includes('contact.created'));
-  assertUserError(
-    await second(CREATE_WEBHOOK, { input: webhookInput({ events: ['contact.created'] }) }),
-    'createWebhook',
-    'INVALID',
-    ['input', 'events'],
-  );
+  assertUserError(await second(CREATE_WEBHOOK, { input: webhookInput({ events: ['contact.created'] }) }), 'createWebhook', 'INVALID', [
+    'input',
+    'events',
+  ]);
   // The second account may define the same name for itself.
   payloadOk(await second(CREATE_EVENT_TYPE, { input: { name: 'contact.created', group: 'Mine' } }), 'createEventType');
 });
@@ -168,9 +168,9 @@ test('webhook names are unique per account, not across accounts', async () => {
   assert.equal(webhook.name, 'tenant a HOOK');
 });
 
-test('the second account sees none of the first account\'s built-in events', async () => {
+test("the second account sees none of the first account's built-in events", async () => {
   const data = okData(await second('{ events(first: 100) { edges { node { id type payload } } } }'));
-  assert.ok(!JSON.stringify(data).includes(firstWebhook.id), 'an event about the first account\'s webhook leaked');
+  assert.ok(!JSON.stringify(data).includes(firstWebhook.id), "an event about the first account's webhook leaked");
   assert.ok(!JSON.stringify(data).includes('first account key'));
   assert.ok(data.events.edges.length > 0, 'the second account has events of its own');
   const own = okData(await first('{ events(first: 100) { edges { node { payload } } } }'));
@@ -179,10 +179,13 @@ test('the second account sees none of the first account\'s built-in events', asy
 
 test("the delivery log (events, deliveries, attempts) is scoped to the caller's account, whatever the cursor", async () => {
   const publish = (gql: Gql, type: string, n: number) =>
-    gql('mutation($type: String!, $p: JSON!) { publishEvent(input: { type: $type, payload: $p }) { event { id } deliveryCount userErrors { message } } }', {
-      type,
-      p: { n },
-    });
+    gql(
+      'mutation($type: String!, $p: JSON!) { publishEvent(input: { type: $type, payload: $p }) { event { id } deliveryCount userErrors { message } } }',
+      {
+        type,
+        p: { n },
+      },
+    );
   // The first account's event reaches its webhook (no worker: the delivery stays pending) ...
   const published = payloadOk(await publish(first, 'contact.created', 1), 'publishEvent');
   assert.equal(published.deliveryCount, 1);
@@ -220,8 +223,14 @@ test("the delivery log (events, deliveries, attempts) is scoped to the caller's 
       { d: delivery.id, w: firstWebhook.id },
     ),
   );
-  assert.deepEqual(own.events.edges.map((e: any) => e.node.id), [firstEventId]);
-  assert.deepEqual(own.delivery.attempts.edges.map((e: any) => e.node.id), [attempt.id]);
+  assert.deepEqual(
+    own.events.edges.map((e: any) => e.node.id),
+    [firstEventId],
+  );
+  assert.deepEqual(
+    own.delivery.attempts.edges.map((e: any) => e.node.id),
+    [attempt.id],
+  );
   assert.equal(own.webhook.deliveries.totalCount, 1);
   assert.equal(own.webhook.deliveryAttempts.totalCount, 1);
 
@@ -260,7 +269,10 @@ test("the delivery log (events, deliveries, attempts) is scoped to the caller's 
         ),
       );
       const text = JSON.stringify(page);
-      assert.ok(!text.includes(firstEventId) && !text.includes(delivery.id) && !text.includes(attempt.id), `${dir}: the first account's rows leaked: ${text}`);
+      assert.ok(
+        !text.includes(firstEventId) && !text.includes(delivery.id) && !text.includes(attempt.id),
+        `${dir}: the first account's rows leaked: ${text}`,
+      );
       for (const e of page.events.edges) assert.ok(secondEventIds.has(e.node.id), `${dir}: ${e.node.id} is not the second account's`);
       for (const e of page.webhook.deliveries.edges) {
         assert.equal(e.node.webhookId, secondHook.id);

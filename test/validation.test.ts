@@ -139,16 +139,20 @@ describe('name', () => {
   test('duplicates, ignoring case and surrounding spaces', async () => {
     for (const name of ['Existing Hook', 'existing hook', 'EXISTING HOOK', '  Existing Hook  ']) {
       const before = await webhookCount();
-      assertUserError(await gql(CREATE_WEBHOOK, { input: webhookInput({ name }) }), 'createWebhook', 'CONFLICT', ['input', 'name'], /already exists/);
+      assertUserError(
+        await gql(CREATE_WEBHOOK, { input: webhookInput({ name }) }),
+        'createWebhook',
+        'CONFLICT',
+        ['input', 'name'],
+        /already exists/,
+      );
       assert.equal(await webhookCount(), before);
     }
     const other = (await createWebhook(gql, { name: 'Another Hook' })).webhook;
-    assertUserError(
-      await gql(UPDATE_WEBHOOK, { id: other.id, input: { name: 'existing HOOK' } }),
-      'updateWebhook',
-      'CONFLICT',
-      ['input', 'name'],
-    );
+    assertUserError(await gql(UPDATE_WEBHOOK, { id: other.id, input: { name: 'existing HOOK' } }), 'updateWebhook', 'CONFLICT', [
+      'input',
+      'name',
+    ]);
   });
 
   test('concurrent creates with one name: one wins, the rest get CONFLICT', async () => {
@@ -162,7 +166,11 @@ describe('name', () => {
     const won = results.filter((r) => r.data.createWebhook.webhook);
     const lost = results.filter((r) => !r.data.createWebhook.webhook);
     assert.equal(won.length, 1);
-    for (const r of lost) assert.deepEqual(r.data.createWebhook.userErrors.map((e: any) => [e.code, e.field]), [['CONFLICT', ['input', 'name']]]);
+    for (const r of lost)
+      assert.deepEqual(
+        r.data.createWebhook.userErrors.map((e: any) => [e.code, e.field]),
+        [['CONFLICT', ['input', 'name']]],
+      );
   });
 
   test('surrounding spaces are trimmed', async () => {
@@ -193,7 +201,10 @@ describe('properties', () => {
       }).then(async (r) => ({ status: r.status, ...((await r.json()) as any) }));
     for (const depth of [40, 50_000]) {
       const before = await webhookCount();
-      const created = await post(CREATE_WEBHOOK, `{"name":"Deep ${depth}","targetUrl":"https://hooks.example.com/deep","events":["*"],"properties":${nested(depth)}}`);
+      const created = await post(
+        CREATE_WEBHOOK,
+        `{"name":"Deep ${depth}","targetUrl":"https://hooks.example.com/deep","events":["*"],"properties":${nested(depth)}}`,
+      );
       assertUserError(created, 'createWebhook', 'INVALID', ['input', 'properties'], /deep/);
       assert.equal(await webhookCount(), before);
       const updated = await post(UPDATE_WEBHOOK, `{"properties":${nested(depth)}}`);
@@ -206,7 +217,18 @@ describe('properties', () => {
 });
 
 describe('headers', () => {
-  const reserved = ['content-type', 'Content-Type', 'content-length', 'host', 'HOST', 'user-agent', 'webhook-id', 'Webhook-Signature', 'webhook-timestamp', 'webhook-anything'];
+  const reserved = [
+    'content-type',
+    'Content-Type',
+    'content-length',
+    'host',
+    'HOST',
+    'user-agent',
+    'webhook-id',
+    'Webhook-Signature',
+    'webhook-timestamp',
+    'webhook-anything',
+  ];
   for (const name of reserved) {
     test(`refuses the reserved header ${name}`, async () => {
       await refusedOnCreateAndUpdate({ headers: { [name]: 'x' } }, 'INVALID', ['input', 'headers', name], /reserved/);
@@ -217,7 +239,12 @@ describe('headers', () => {
     await refusedOnCreateAndUpdate({ headers: ['X-A', 'b'] }, 'INVALID', ['input', 'headers'], /object/);
     await refusedOnCreateAndUpdate({ headers: 'X-A: b' }, 'INVALID', ['input', 'headers'], /object/);
     await refusedOnCreateAndUpdate({ headers: { 'X-Num': 1 } }, 'INVALID', ['input', 'headers', 'X-Num'], /string/);
-    await refusedOnCreateAndUpdate({ headers: { 'Bad Name': 'x' } }, 'INVALID', ['input', 'headers', 'Bad Name'], /not a valid header name/);
+    await refusedOnCreateAndUpdate(
+      { headers: { 'Bad Name': 'x' } },
+      'INVALID',
+      ['input', 'headers', 'Bad Name'],
+      /not a valid header name/,
+    );
     await refusedOnCreateAndUpdate({ headers: { 'X-Inject': 'a\r\nHost: evil' } }, 'INVALID', ['input', 'headers', 'X-Inject']);
   });
 
@@ -232,7 +259,9 @@ describe('several bad fields at once', () => {
     const res = await gql(CREATE_WEBHOOK, {
       input: { name: '', targetUrl: 'http://x.example.com', events: [], properties: 3, headers: { host: 'x' } },
     });
-    const fields = refused(res, 'createWebhook').map((e) => e.field!.slice(0, 2).join('.')).sort();
+    const fields = refused(res, 'createWebhook')
+      .map((e) => e.field!.slice(0, 2).join('.'))
+      .sort();
     assert.deepEqual(fields, ['input.events', 'input.headers', 'input.name', 'input.properties', 'input.targetUrl']);
   });
 });
@@ -252,9 +281,15 @@ describe('unknown ids are NOT_FOUND', () => {
       const before = await webhookCount();
       assertUserError(await gql(CREATE_WEBHOOK, { input: webhookInput({ ownerId }) }), 'createWebhook', 'NOT_FOUND', ['input', 'ownerId']);
       assert.equal(await webhookCount(), before);
-      assertUserError(await gql(UPDATE_WEBHOOK, { id: existing.id, input: { ownerId } }), 'updateWebhook', 'NOT_FOUND', ['input', 'ownerId']);
+      assertUserError(await gql(UPDATE_WEBHOOK, { id: existing.id, input: { ownerId } }), 'updateWebhook', 'NOT_FOUND', [
+        'input',
+        'ownerId',
+      ]);
     }
-    assertUserError(await gql(CREATE_API_KEY, { input: { name: 'k', associateId: missing } }), 'createApiKey', 'NOT_FOUND', ['input', 'associateId']);
+    assertUserError(await gql(CREATE_API_KEY, { input: { name: 'k', associateId: missing } }), 'createApiKey', 'NOT_FOUND', [
+      'input',
+      'associateId',
+    ]);
     assertUserError(await gql(REVOKE_API_KEY, { id: missing }), 'revokeApiKey', 'NOT_FOUND', ['id']);
   });
 });
@@ -269,7 +304,11 @@ describe('concurrent duplicates elsewhere', () => {
     }
     const errors = results.map((r) => r.data[mutation].userErrors);
     assert.equal(errors.filter((e) => e.length === 0).length, 1, JSON.stringify(errors));
-    for (const e of errors.filter((x) => x.length)) assert.deepEqual(e.map((x: any) => [x.code, x.field]), [['CONFLICT', field]]);
+    for (const e of errors.filter((x) => x.length))
+      assert.deepEqual(
+        e.map((x: any) => [x.code, x.field]),
+        [['CONFLICT', field]],
+      );
   }
 
   test('createAssociate with one email', async () => {
@@ -294,14 +333,20 @@ describe('other inputs', () => {
   test('createApiKey with a blank or over-long name or application', async () => {
     assertUserError(await gql(CREATE_API_KEY, { input: { name: '  ' } }), 'createApiKey', 'INVALID', ['input', 'name']);
     assertUserError(await gql(CREATE_API_KEY, { input: { name: 'k'.repeat(201) } }), 'createApiKey', 'INVALID', ['input', 'name']);
-    assertUserError(await gql(CREATE_API_KEY, { input: { name: 'k', application: 'a'.repeat(201) } }), 'createApiKey', 'INVALID', ['input', 'application']);
+    assertUserError(await gql(CREATE_API_KEY, { input: { name: 'k', application: 'a'.repeat(201) } }), 'createApiKey', 'INVALID', [
+      'input',
+      'application',
+    ]);
   });
 
   test('createEventType with a bad name, group or description', async () => {
     for (const name of ['', 'nodot', 'Upper.Case', 'has space.x', '.leading', `a.${'b'.repeat(100)}`]) {
       assertUserError(await gql(CREATE_EVENT_TYPE, { input: { name, group: 'G' } }), 'createEventType', 'INVALID', ['input', 'name']);
     }
-    assertUserError(await gql(CREATE_EVENT_TYPE, { input: { name: 'ok.name', group: ' ' } }), 'createEventType', 'INVALID', ['input', 'group']);
+    assertUserError(await gql(CREATE_EVENT_TYPE, { input: { name: 'ok.name', group: ' ' } }), 'createEventType', 'INVALID', [
+      'input',
+      'group',
+    ]);
     assertUserError(
       await gql(CREATE_EVENT_TYPE, { input: { name: 'ok.name', group: 'G', description: 'd'.repeat(501) } }),
       'createEventType',

@@ -68,7 +68,11 @@ describe('authentication', () => {
 
 describe('createWebhook and webhook(id)', () => {
   test('creates a webhook with every field and the documented defaults', async () => {
-    const input = webhookInput({ name: 'CRM sync', targetUrl: 'https://hooks.example.com/crm', events: ['webhook.updated', 'webhook.created'] });
+    const input = webhookInput({
+      name: 'CRM sync',
+      targetUrl: 'https://hooks.example.com/crm',
+      events: ['webhook.updated', 'webhook.created'],
+    });
     const payload = payloadOk(await gql(CREATE_WEBHOOK, { input }), 'createWebhook');
     const w = payload.webhook;
     assert.match(w.id, /^[A-Za-z0-9]{20,}$/, 'ids are unguessable and alphanumeric');
@@ -268,13 +272,19 @@ describe('webhookDefaults and the event catalog', () => {
       ['Webhooks', 'webhook.updated'],
     ]);
     const keys = types.map((t) => `${t.group}\u0000${t.name}`);
-    assert.deepEqual(keys, [...keys].sort((a, b) => a.localeCompare(b)));
+    assert.deepEqual(
+      keys,
+      [...keys].sort((a, b) => a.localeCompare(b)),
+    );
     for (const t of types) assert.ok(t.description.length > 0);
   });
 
   test('eventTypes(group) filters by group', async () => {
     const users = okData(await gql('{ eventTypes(group: "Users") { name group } }')).eventTypes;
-    assert.deepEqual(users.map((t: any) => t.name), ['associate.created', 'associate.deleted', 'associate.updated']);
+    assert.deepEqual(
+      users.map((t: any) => t.name),
+      ['associate.created', 'associate.deleted', 'associate.updated'],
+    );
   });
 
   test('createEventType adds a custom type that webhooks can subscribe to', async () => {
@@ -282,13 +292,16 @@ describe('webhookDefaults and the event catalog', () => {
       await gql(CREATE_EVENT_TYPE, { input: { name: 'contact.created', group: 'Contacts', description: 'A contact was added' } }),
       'createEventType',
     );
-    assert.deepEqual({ ...payload.eventType, id: undefined }, {
-      id: undefined,
-      name: 'contact.created',
-      group: 'Contacts',
-      description: 'A contact was added',
-      builtIn: false,
-    });
+    assert.deepEqual(
+      { ...payload.eventType, id: undefined },
+      {
+        id: undefined,
+        name: 'contact.created',
+        group: 'Contacts',
+        description: 'A contact was added',
+        builtIn: false,
+      },
+    );
     const contacts = okData(await gql('{ eventTypes(group: "Contacts") { name builtIn } }')).eventTypes;
     assert.deepEqual(contacts, [{ name: 'contact.created', builtIn: false }]);
     const { webhook } = await createWebhook(gql, { events: ['contact.created'] });
@@ -299,18 +312,14 @@ describe('webhookDefaults and the event catalog', () => {
       'CONFLICT',
       ['input', 'name'],
     );
-    assertUserError(
-      await gql(CREATE_EVENT_TYPE, { input: { name: 'webhook.created', group: 'Mine' } }),
-      'createEventType',
-      'CONFLICT',
-      ['input', 'name'],
-    );
-    assertUserError(
-      await gql(CREATE_EVENT_TYPE, { input: { name: 'Not An Event', group: 'Contacts' } }),
-      'createEventType',
-      'INVALID',
-      ['input', 'name'],
-    );
+    assertUserError(await gql(CREATE_EVENT_TYPE, { input: { name: 'webhook.created', group: 'Mine' } }), 'createEventType', 'CONFLICT', [
+      'input',
+      'name',
+    ]);
+    assertUserError(await gql(CREATE_EVENT_TYPE, { input: { name: 'Not An Event', group: 'Contacts' } }), 'createEventType', 'INVALID', [
+      'input',
+      'name',
+    ]);
   });
 });
 
@@ -322,7 +331,10 @@ describe('associates', () => {
     const amy = await createAssociate(gql, { name: 'Amy Adams', email: 'amy@example.com', role: 'ADMIN' });
     const list = okData(await gql('{ associates { id name email role } }')).associates as any[];
     const names = list.map((a) => a.name);
-    assert.deepEqual(names, [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    assert.deepEqual(
+      names,
+      [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
     assert.ok(list.some((a) => a.id === zed.id && a.role === 'MEMBER'));
     assert.ok(list.some((a) => a.id === amy.id && a.role === 'ADMIN'));
     assert.ok(list.some((a) => a.id === viewer.id));
@@ -362,7 +374,8 @@ describe('API keys', () => {
     assert.equal(apiKey.createdBy.id, viewer.id);
     assert.equal(apiKey.associate.id, viewer.id, 'the key acts for its creator by default');
     assert.equal(apiKey.revoked, false);
-    const list = okData(await gql('{ apiKeys { id name application prefix lastFour createdAt createdBy { id } revoked } }')).apiKeys as any[];
+    const list = okData(await gql('{ apiKeys { id name application prefix lastFour createdAt createdBy { id } revoked } }'))
+      .apiKeys as any[];
     const listed = list.find((k) => k.id === apiKey.id);
     assert.deepEqual(listed, {
       id: apiKey.id,

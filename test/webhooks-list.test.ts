@@ -99,7 +99,10 @@ describe('sorting', () => {
     for (const direction of ['ASC', 'DESC'] as const) {
       test(`orderBy ${field} ${direction}`, async () => {
         const conn = await list({ first: 100, orderBy: { field, direction } });
-        assert.deepEqual(conn.edges.map((e: any) => e.node.id), expectedIds(field, direction));
+        assert.deepEqual(
+          conn.edges.map((e: any) => e.node.id),
+          expectedIds(field, direction),
+        );
         assert.equal(conn.totalCount, rows.length);
       });
 
@@ -146,7 +149,10 @@ describe('sorting', () => {
 
   test('the default order is newest first', async () => {
     const conn = await list({ first: 100 });
-    assert.deepEqual(conn.edges.map((e: any) => e.node.id), expectedIds('REGISTERED', 'DESC'));
+    assert.deepEqual(
+      conn.edges.map((e: any) => e.node.id),
+      expectedIds('REGISTERED', 'DESC'),
+    );
   });
 });
 
@@ -156,24 +162,39 @@ describe('filters', () => {
       const conn = await list({ first: 100, filter: { state }, orderBy: { field: 'NAME', direction: 'ASC' } });
       const want = rows.filter((r) => r.state === state);
       assert.ok(want.length > 0);
-      assert.deepEqual(conn.edges.map((e: any) => e.node.id), expectedIds('NAME', 'ASC', want));
+      assert.deepEqual(
+        conn.edges.map((e: any) => e.node.id),
+        expectedIds('NAME', 'ASC', want),
+      );
       assert.equal(conn.totalCount, want.length);
     }
   });
 
   test('event: subscribers of that type, including "*" subscribers', async () => {
     const conn = await list({ first: 100, filter: { event: 'webhook.deleted' }, orderBy: { field: 'NAME', direction: 'ASC' } });
-    assert.deepEqual(conn.edges.map((e: any) => e.node.name), ['Bravo', 'charlie', 'Delta']);
+    assert.deepEqual(
+      conn.edges.map((e: any) => e.node.name),
+      ['Bravo', 'charlie', 'Delta'],
+    );
     assert.equal(conn.totalCount, 3);
     const none = await list({ first: 100, filter: { event: 'associate.deleted' }, orderBy: { field: 'NAME', direction: 'ASC' } });
-    assert.deepEqual(none.edges.map((e: any) => e.node.name), ['Delta']);
+    assert.deepEqual(
+      none.edges.map((e: any) => e.node.name),
+      ['Delta'],
+    );
   });
 
   test('search: a substring of the name (any case) or of the URL', async () => {
     const byName = await list({ first: 100, filter: { search: 'HARL' } });
-    assert.deepEqual(byName.edges.map((e: any) => e.node.name), ['charlie']);
+    assert.deepEqual(
+      byName.edges.map((e: any) => e.node.name),
+      ['charlie'],
+    );
     const byUrl = await list({ first: 100, filter: { search: 'example.com/q' } });
-    assert.deepEqual(byUrl.edges.map((e: any) => e.node.name), ['echo']);
+    assert.deepEqual(
+      byUrl.edges.map((e: any) => e.node.name),
+      ['echo'],
+    );
     const all = await list({ first: 100, filter: { search: 'hooks.example' } });
     assert.equal(all.totalCount, rows.length);
     const nothing = await list({ first: 100, filter: { search: 'no-such-thing' } });
@@ -191,7 +212,11 @@ describe('filters', () => {
     try {
       for (const search of ['_SCORE', 'e 100%', '%20q_', 'P%20Q']) {
         const conn = await list({ first: 100, filter: { search } });
-        assert.deepEqual(conn.edges.map((e: any) => e.node.id), [webhook.id], `search ${JSON.stringify(search)}`);
+        assert.deepEqual(
+          conn.edges.map((e: any) => e.node.id),
+          [webhook.id],
+          `search ${JSON.stringify(search)}`,
+        );
         assert.equal(conn.totalCount, 1);
       }
     } finally {
@@ -221,7 +246,10 @@ describe('Relay pagination', () => {
     const want = expectedIds('TARGET_URL', 'ASC');
     const p1 = await list({ first: 5, orderBy });
     assert.equal(p1.totalCount, 8);
-    assert.deepEqual(p1.edges.map((e: any) => e.node.id), want.slice(0, 5));
+    assert.deepEqual(
+      p1.edges.map((e: any) => e.node.id),
+      want.slice(0, 5),
+    );
     assert.deepEqual(p1.pageInfo, {
       hasNextPage: true,
       hasPreviousPage: false,
@@ -229,30 +257,45 @@ describe('Relay pagination', () => {
       endCursor: p1.edges[4].cursor,
     });
     const p2 = await list({ first: 5, after: p1.pageInfo.endCursor, orderBy });
-    assert.deepEqual(p2.edges.map((e: any) => e.node.id), want.slice(5));
+    assert.deepEqual(
+      p2.edges.map((e: any) => e.node.id),
+      want.slice(5),
+    );
     assert.equal(p2.pageInfo.hasNextPage, false);
     assert.equal(p2.pageInfo.hasPreviousPage, true);
     assert.equal(p2.totalCount, 8);
     // Any edge's cursor resumes right after that edge.
     const p3 = await list({ first: 2, after: p1.edges[1].cursor, orderBy });
-    assert.deepEqual(p3.edges.map((e: any) => e.node.id), want.slice(2, 4));
+    assert.deepEqual(
+      p3.edges.map((e: any) => e.node.id),
+      want.slice(2, 4),
+    );
   });
 
   test('last/before: pageInfo and cursors', async () => {
     const orderBy = { field: 'NAME', direction: 'ASC' };
     const want = expectedIds('NAME', 'ASC');
     const tail = await list({ last: 3, orderBy });
-    assert.deepEqual(tail.edges.map((e: any) => e.node.id), want.slice(5));
+    assert.deepEqual(
+      tail.edges.map((e: any) => e.node.id),
+      want.slice(5),
+    );
     assert.equal(tail.pageInfo.hasPreviousPage, true);
     assert.equal(tail.pageInfo.hasNextPage, false);
     assert.equal(tail.pageInfo.startCursor, tail.edges[0].cursor);
     assert.equal(tail.pageInfo.endCursor, tail.edges[2].cursor);
     const mid = await list({ last: 3, before: tail.pageInfo.startCursor, orderBy });
-    assert.deepEqual(mid.edges.map((e: any) => e.node.id), want.slice(2, 5));
+    assert.deepEqual(
+      mid.edges.map((e: any) => e.node.id),
+      want.slice(2, 5),
+    );
     assert.equal(mid.pageInfo.hasPreviousPage, true);
     assert.equal(mid.pageInfo.hasNextPage, true);
     const head = await list({ last: 3, before: mid.pageInfo.startCursor, orderBy });
-    assert.deepEqual(head.edges.map((e: any) => e.node.id), want.slice(0, 2));
+    assert.deepEqual(
+      head.edges.map((e: any) => e.node.id),
+      want.slice(0, 2),
+    );
     assert.equal(head.pageInfo.hasPreviousPage, false);
     assert.equal(head.totalCount, 8);
   });
@@ -288,7 +331,11 @@ describe('Relay pagination', () => {
     assert.match(garbage.errors![0].message, /before is not a cursor/);
     // Well-formed cursors with values of the wrong kind are refused too, not a 500.
     const forge = (c: unknown) => Buffer.from(JSON.stringify(c)).toString('base64url');
-    for (const [field, v] of [['STATE', 'NOT_A_STATE'], ['REGISTERED', 'yesterday'], ['NAME', 42]] as const) {
+    for (const [field, v] of [
+      ['STATE', 'NOT_A_STATE'],
+      ['REGISTERED', 'yesterday'],
+      ['NAME', 42],
+    ] as const) {
       const res = await gql(LIST, { first: 1, after: forge({ f: field, v, i: 'x' }), orderBy: { field, direction: 'ASC' } });
       assert.equal(res.status, 200);
       assert.match(res.errors?.[0]?.message ?? '', /after is not a cursor/, `${field} cursor with ${v}`);
@@ -318,9 +365,19 @@ describe('webhooksPage (limit/page)', () => {
     const p = okData(await gql(PAGE, {})).webhooksPage;
     assert.equal(p.page, 1);
     assert.ok(p.limit >= 8);
-    assert.deepEqual(p.items.map((i: any) => i.id), expectedIds('REGISTERED', 'DESC'));
+    assert.deepEqual(
+      p.items.map((i: any) => i.id),
+      expectedIds('REGISTERED', 'DESC'),
+    );
     const stopped = okData(await gql(PAGE, { filter: { state: 'STOPPED' }, orderBy: { field: 'NAME', direction: 'ASC' } })).webhooksPage;
-    assert.deepEqual(stopped.items.map((i: any) => i.id), expectedIds('NAME', 'ASC', rows.filter((r) => r.state === 'STOPPED')));
+    assert.deepEqual(
+      stopped.items.map((i: any) => i.id),
+      expectedIds(
+        'NAME',
+        'ASC',
+        rows.filter((r) => r.state === 'STOPPED'),
+      ),
+    );
     assert.equal(stopped.totalCount, 2);
   });
 

@@ -33,9 +33,20 @@ before(async () => {
 after(() => app.stop());
 
 const MUTATIONS = [
-  'createWebhook', 'updateWebhook', 'setWebhookActive', 'deleteWebhook', 'deleteWebhooksByUrl', 'rotateWebhookSecret',
-  'createApiKey', 'revokeApiKey', 'createAssociate', 'createEventType',
-  'publishEvent', 'pingWebhook', 'redeliver', 'recoverWebhook',
+  'createWebhook',
+  'updateWebhook',
+  'setWebhookActive',
+  'deleteWebhook',
+  'deleteWebhooksByUrl',
+  'rotateWebhookSecret',
+  'createApiKey',
+  'revokeApiKey',
+  'createAssociate',
+  'createEventType',
+  'publishEvent',
+  'pingWebhook',
+  'redeliver',
+  'recoverWebhook',
 ];
 
 describe('role rules', () => {
@@ -79,7 +90,10 @@ describe('role rules', () => {
       { input: { type: 'webhook.created', payload: { x: 1 } } },
     ],
     pingWebhook: ['mutation($id: ID!) { pingWebhook(id: $id) { userErrors { field message code } } }', { id: webhook.id }],
-    redeliver: ['mutation($id: ID!) { redeliver(deliveryId: $id) { userErrors { field message code } } }', { id: 'someDelivery000000000000' }],
+    redeliver: [
+      'mutation($id: ID!) { redeliver(deliveryId: $id) { userErrors { field message code } } }',
+      { id: 'someDelivery000000000000' },
+    ],
     recoverWebhook: [
       'mutation($id: ID!) { recoverWebhook(id: $id, since: "2020-01-01T00:00:00Z") { userErrors { field message code } } }',
       { id: webhook.id },
@@ -110,7 +124,9 @@ describe('role rules', () => {
     assert.equal(w.name, 'Admin made');
     assert.equal(w.state, 'ACTIVE');
     assert.deepEqual(w.updatedAssociate.id, adminId);
-    const data = okData(await admin('{ webhooks(first: 100) { totalCount } apiKeys { id revoked } associates { email } eventTypes { name } }'));
+    const data = okData(
+      await admin('{ webhooks(first: 100) { totalCount } apiKeys { id revoked } associates { email } eventTypes { name } }'),
+    );
     assert.equal(data.webhooks.totalCount, 1);
     assert.equal(data.apiKeys.find((k: any) => k.id === apiKeyId).revoked, false);
     assert.ok(!data.associates.some((a: any) => a.email === 'newadmin@example.com'));
@@ -121,7 +137,8 @@ describe('role rules', () => {
 
   test('a MEMBER can read everything in the account', async () => {
     const data = okData(
-      await member(`query($id: ID!) {
+      await member(
+        `query($id: ID!) {
         viewer { id role }
         webhook(id: $id) { id name owner { id } }
         webhooks(first: 10) { totalCount edges { node { id } } }
@@ -130,12 +147,20 @@ describe('role rules', () => {
         eventTypes { name }
         associates { id }
         apiKeys { id }
-      }`, { id: webhook.id }),
+      }`,
+        { id: webhook.id },
+      ),
     );
     assert.deepEqual(data.viewer, { id: memberId, role: 'MEMBER' });
     assert.equal(data.webhook.id, webhook.id);
-    assert.deepEqual(data.webhooks.edges.map((e: any) => e.node.id), [webhook.id]);
-    assert.deepEqual(data.webhooksPage.items.map((i: any) => i.id), [webhook.id]);
+    assert.deepEqual(
+      data.webhooks.edges.map((e: any) => e.node.id),
+      [webhook.id],
+    );
+    assert.deepEqual(
+      data.webhooksPage.items.map((i: any) => i.id),
+      [webhook.id],
+    );
     assert.equal(data.webhookDefaults.state, 'ACTIVE');
     assert.ok(data.eventTypes.length >= 9);
     assert.ok(data.associates.some((a: any) => a.id === adminId));
@@ -219,7 +244,10 @@ describe('application-managed webhooks', () => {
 
   test('any key of the managing application may update, toggle, rotate and delete', async () => {
     const { webhook, secret } = await createWebhook(billing, { isApplicationManaged: true });
-    const updated = payloadOk(await billing2(UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Billing renamed' } }), 'updateWebhook').webhook;
+    const updated = payloadOk(
+      await billing2(UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Billing renamed' } }),
+      'updateWebhook',
+    ).webhook;
     assert.equal(updated.name, 'Billing renamed');
     assert.equal(updated.managingApplication, 'billing', 'updates keep the webhook managed');
     const off = payloadOk(await billing2(SET_ACTIVE, { id: webhook.id, active: false }), 'setWebhookActive').webhook;

@@ -83,7 +83,14 @@ export async function deliver(job: DeliveryJob, hooks: Map<string, BaselineWebho
   const hook = hooks.get(job.webhookId);
   if (!hook) throw new Error(`unknown webhook ${job.webhookId}`);
   const e = job.event;
-  const body = JSON.stringify({ id: e.id, type: e.type, timestamp: e.timestamp, webhook: { id: hook.id, name: hook.name }, data: e.data, ...hook.properties });
+  const body = JSON.stringify({
+    id: e.id,
+    type: e.type,
+    timestamp: e.timestamp,
+    webhook: { id: hook.id, name: hook.name },
+    data: e.data,
+    ...hook.properties,
+  });
   const timestamp = Math.floor(Date.now() / 1000);
   const signature = `v1,${createHmac('sha256', hook.key).update(`${e.id}.${timestamp}.${body}`).digest('base64')}`;
   const t = performance.now();
@@ -121,7 +128,11 @@ export interface PublishResult {
  * next event (one enqueue call of 10 jobs) as soon as the previous one is
  * acknowledged, like the load generator's closed loop against Hookline.
  */
-export async function publishLoops(events: number, publishers: number, publish: (event: BaselineEvent) => Promise<void>): Promise<PublishResult> {
+export async function publishLoops(
+  events: number,
+  publishers: number,
+  publish: (event: BaselineEvent) => Promise<void>,
+): Promise<PublishResult> {
   let next = 0;
   let ok = 0;
   let failed = 0;

@@ -32,7 +32,12 @@ export async function mutate<T = any>(url: string, query: string, field: string,
 }
 
 export async function createEventType(url: string, name: string): Promise<void> {
-  await mutate(url, `mutation($n: String!) { createEventType(input: { name: $n, group: "Bench" }) { userErrors { message } } }`, 'createEventType', { n: name });
+  await mutate(
+    url,
+    `mutation($n: String!) { createEventType(input: { name: $n, group: "Bench" }) { userErrors { message } } }`,
+    'createEventType',
+    { n: name },
+  );
 }
 
 /** Creates `count` webhooks subscribed to `event`, `parallel` at a time; returns their IDs in creation order. */

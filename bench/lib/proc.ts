@@ -28,7 +28,7 @@ interface Response {
  */
 export function serve(handlers: Record<string, Handler>, opts: { cleanup?: () => Promise<unknown> } = {}): void {
   const all: Record<string, Handler> = { clock: () => now(), ...handlers };
-  process.on('message', async (msg: Request) => {
+  const answer = async (msg: Request) => {
     let reply: Response;
     try {
       const h = all[msg.method];
@@ -38,7 +38,8 @@ export function serve(handlers: Record<string, Handler>, opts: { cleanup?: () =>
       reply = { id: msg.id, error: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) };
     }
     process.send!(reply);
-  });
+  };
+  process.on('message', (msg: Request) => void answer(msg));
   // The parent going away (crash, Ctrl-C) must not leave orphans behind.
   process.on('disconnect', () => {
     if (!opts.cleanup) process.exit(0);

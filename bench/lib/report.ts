@@ -48,11 +48,9 @@ export function markdownTable(rows: Row[]): string {
   const head = ['Scenario', 'Hookline', 'Baseline', 'Ratio / gap', 'Target', 'Met?'];
   const cells = rows.map((r) => [r.scenario, r.hookline, r.baseline, r.ratio, r.target, r.met]);
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  return [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...cells.map((c) => `| ${c.map(esc).join(' | ')} |`),
-  ].join('\n');
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...cells.map((c) => `| ${c.map(esc).join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 /** A fixed-width rendering of the same table for the terminal. */
@@ -60,6 +58,10 @@ export function textTable(rows: Row[]): string {
   const head = ['Scenario', 'Hookline', 'Baseline', 'Ratio / gap', 'Target', 'Met?'];
   const cells = [head, ...rows.map((r) => [r.scenario, r.hookline, r.baseline, r.ratio, r.target, r.met])];
   const widths = head.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((s, i) => s.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }

@@ -76,7 +76,10 @@ export class HooklineServer {
   threadProfilePaths(): string[] {
     const dir = join(ROOT, 'bench/results');
     return readdirSync(dir)
-      .filter((f) => f.startsWith('CPU.') && f.includes(`.${this.child.pid}.`) && !f.includes(`.${this.child.pid}.0.`) && f.endsWith('.cpuprofile'))
+      .filter(
+        (f) =>
+          f.startsWith('CPU.') && f.includes(`.${this.child.pid}.`) && !f.includes(`.${this.child.pid}.0.`) && f.endsWith('.cpuprofile'),
+      )
       .sort()
       .map((f) => join(dir, f));
   }

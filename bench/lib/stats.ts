@@ -24,7 +24,12 @@ export interface LatencySummary {
 
 export function summarize(samples: number[]): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1] : NaN };
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+  };
 }
 
 export const round = (x: number, digits = 0) => {

@@ -7,7 +7,16 @@
 // close() (or the parent going away) obliterates.
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { baselineWebhooks, BASELINE_CONCURRENCY, deliver, jobsFor, publishLoops, waitUntil, type BaselineWebhook, type DeliveryJob } from '../lib/baseline-delivery.js';
+import {
+  baselineWebhooks,
+  BASELINE_CONCURRENCY,
+  deliver,
+  jobsFor,
+  publishLoops,
+  waitUntil,
+  type BaselineWebhook,
+  type DeliveryJob,
+} from '../lib/baseline-delivery.js';
 import { serve } from '../lib/proc.js';
 
 const PREFIX = 'hookline-bench';
@@ -78,9 +87,18 @@ serve(
         prefix: PREFIX,
         // Production-style job options: retries with backoff, and finished
         // jobs trimmed rather than kept forever.
-        defaultJobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } },
+        defaultJobOptions: {
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: { count: 1_000 },
+          removeOnFail: { count: 5_000 },
+        },
       });
-      worker = new Worker<DeliveryJob>(name, (job) => deliver(job.data, hooks), { connection, prefix: PREFIX, concurrency: BASELINE_CONCURRENCY });
+      worker = new Worker<DeliveryJob>(name, (job) => deliver(job.data, hooks), {
+        connection,
+        prefix: PREFIX,
+        concurrency: BASELINE_CONCURRENCY,
+      });
       worker.on('completed', () => delivered++);
       worker.on('failed', (_job, err) => {
         failedAttempts++;

@@ -11,7 +11,16 @@
 // with completeJobBatchDelay/failJobBatchDelay 0, a pool of concurrency + 2
 // connections); everything else at its defaults.
 import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
-import { baselineWebhooks, BASELINE_CONCURRENCY, deliver, jobsFor, publishLoops, waitUntil, type BaselineWebhook, type DeliveryJob } from '../lib/baseline-delivery.js';
+import {
+  baselineWebhooks,
+  BASELINE_CONCURRENCY,
+  deliver,
+  jobsFor,
+  publishLoops,
+  waitUntil,
+  type BaselineWebhook,
+  type DeliveryJob,
+} from '../lib/baseline-delivery.js';
 import { serve } from '../lib/proc.js';
 
 let runner: Runner | null = null;
@@ -67,7 +76,9 @@ serve(
           },
         },
       });
-      const version = await utils.withPgClient(async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v);
+      const version = await utils.withPgClient(
+        async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v,
+      );
       return { postgresVersion: version };
     },
     /** Processes whose CPU time counts as this baseline's store: the PostgreSQL backends serving this database. */
@@ -86,7 +97,10 @@ serve(
     drain: async ({ timeoutMs }: { timeoutMs: number }) => {
       const u = utils!;
       const empty = await waitUntil(
-        () => u.withPgClient(async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM graphile_worker.jobs')).rows[0].n === 0),
+        () =>
+          u.withPgClient(
+            async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM graphile_worker.jobs')).rows[0].n === 0,
+          ),
         timeoutMs,
       );
       return { empty, delivered, failedAttempts, lastFailure };

@@ -102,19 +102,23 @@ function sqliteStore(file: string): Store {
 
 function pgStore(url: string): Store {
   // Timestamps come back as text and are converted below, whatever the process's time zone.
-  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 1114 ? (v: string) => v : pg.types.getTypeParser(oid, format)) };
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 1114 ? (v: string) => v : pg.types.getTypeParser(oid, format)),
+  };
   // Hookline's pool size on PostgreSQL (src/db/client.ts), in read-only transactions.
   const pool = new pg.Pool({ connectionString: url, max: 20, options: '-c default_transaction_read_only=on', types } as pg.PoolConfig);
   pool.on('error', () => undefined);
   const ids = (sql: string) => sql.replace('IN (IDS)', '= ANY($1::text[])');
-  const q = async <T>(name: string, text: string, values: unknown[]) => (await pool.query<T & pg.QueryResultRow>({ name, text: ids(text), values })).rows;
+  const q = async <T>(name: string, text: string, values: unknown[]) =>
+    (await pool.query<T & pg.QueryResultRow>({ name, text: ids(text), values })).rows;
   return {
     statements: 6,
     account: async (h) => (await q<{ accountId: string }>('account', SQL.account, [h]))[0]?.accountId ?? null,
     page: (a, n) => q<PageRow>('page', SQL.page, [a, n]),
     total: async (a) => Number((await q<{ n: string }>('total', SQL.total, [a]))[0].n),
     events: (list) => q('events', SQL.events, [list]),
-    counts: async (list) => (await q<{ webhookId: string; status: string; n: string }>('counts', SQL.counts, [list])).map((r) => ({ ...r, n: Number(r.n) })),
+    counts: async (list) =>
+      (await q<{ webhookId: string; status: string; n: string }>('counts', SQL.counts, [list])).map((r) => ({ ...r, n: Number(r.n) })),
     latest: (list) => q('latest', SQL.latest, [list]),
     close: () => pool.end(),
   };
@@ -144,7 +148,13 @@ async function listPage(store: Store, accountId: string, first: number): Promise
     if (list) list.push(e.eventType);
     else eventsOf.set(e.webhookId, [e.eventType]);
   }
-  type Stats = { succeededCount: number; failedCount: number; pendingCount: number; lastAttemptAt: number | null; lastSuccessAt: number | null };
+  type Stats = {
+    succeededCount: number;
+    failedCount: number;
+    pendingCount: number;
+    lastAttemptAt: number | null;
+    lastSuccessAt: number | null;
+  };
   const stats = new Map<string, Stats>();
   const statsOf = (id: string) => {
     let s = stats.get(id);

@@ -84,7 +84,8 @@ serve({
               lastError = JSON.stringify(r.errors ?? r).slice(0, 300);
               return;
             }
-            if (sampleMessage === null) sampleMessage = JSON.stringify({ id: '0b0c3a54-4a5b-4a1f-9d40-6f0f3f1b8c11', type: 'next', payload: r });
+            if (sampleMessage === null)
+              sampleMessage = JSON.stringify({ id: '0b0c3a54-4a5b-4a1f-9d40-6f0f3f1b8c11', type: 'next', payload: r });
             arrived(i, Date.parse(a.createdAt));
           },
           error: (e) => {

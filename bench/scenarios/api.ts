@@ -49,7 +49,14 @@ export interface ApiComparison {
   detail: string[];
 }
 
-async function cannon(b: Bench, url: string, body: string, durationS: number, withKey = true, connections = b.settings.httpConnections): Promise<CannonResult> {
+async function cannon(
+  b: Bench,
+  url: string,
+  body: string,
+  durationS: number,
+  withKey = true,
+  connections = b.settings.httpConnections,
+): Promise<CannonResult> {
   const h = headers();
   if (!withKey) delete h['x-api-key'];
   const r = await b.agent.call<CannonResult>('autocannon', { url, headers: h, body, connections, durationS }, durationS * 1000 + 30_000);
@@ -109,7 +116,12 @@ export async function prepareApi(b: Bench, server: HooklineServer, receiverBase:
   const started = Date.now();
   await createEventType(server.url, 'bench.publish');
   await createEventType(server.url, 'bench.read');
-  await createWebhooks(server.url, { count: 10, event: 'bench.publish', namePrefix: 'publish', targetUrl: (i) => `${receiverBase}/hook/${i}` });
+  await createWebhooks(server.url, {
+    count: 10,
+    event: 'bench.publish',
+    namePrefix: 'publish',
+    targetUrl: (i) => `${receiverBase}/hook/${i}`,
+  });
   await createWebhooks(server.url, {
     count: s.s4Webhooks - 10,
     event: 'bench.read',
@@ -139,7 +151,11 @@ export interface RawApi {
 export async function startRawApi(server: HooklineServer): Promise<RawApi> {
   const role = await startRole('rawapi');
   try {
-    const { port, statements } = await role.call<{ port: number; statements: number }>('start', { databaseUrl: server.databaseUrl }, 30_000);
+    const { port, statements } = await role.call<{ port: number; statements: number }>(
+      'start',
+      { databaseUrl: server.databaseUrl },
+      30_000,
+    );
     return {
       role,
       url: `http://127.0.0.1:${port}/graphql`,
@@ -168,7 +184,9 @@ async function checkSamePage(hooklineUrl: string, rawUrl: string, first: number)
   if (h !== r) {
     let i = 0;
     while (i < h.length && h[i] === r[i]) i++;
-    throw new Error(`the raw handler's page (first: ${first}) differs from Hookline's at byte ${i}: Hookline …${h.slice(Math.max(0, i - 60), i + 60)}… raw …${r.slice(Math.max(0, i - 60), i + 60)}…`);
+    throw new Error(
+      `the raw handler's page (first: ${first}) differs from Hookline's at byte ${i}: Hookline …${h.slice(Math.max(0, i - 60), i + 60)}… raw …${r.slice(Math.max(0, i - 60), i + 60)}…`,
+    );
   }
   return h.length;
 }
@@ -215,7 +233,16 @@ export async function measureRead(b: Bench, server: HooklineServer, raw: RawApi,
   await cannon(b, raw.url, body, s.httpWarmupS, true, c16);
   if (floor) await cannon(b, server.url, TYPENAME, s.httpWarmupS);
   if (anonymous) await cannon(b, server.url, TYPENAME, s.httpWarmupS, false);
-  const res: ReadComparison = { hookline: [], raw: [], hooklineLatency: [], rawLatency: [], typename: [], anonymous: [], pageBytes, detail: [] };
+  const res: ReadComparison = {
+    hookline: [],
+    raw: [],
+    hooklineLatency: [],
+    rawLatency: [],
+    typename: [],
+    anonymous: [],
+    pageBytes,
+    detail: [],
+  };
   const fmt = (x: CannonResult) => `${x.rps.toFixed(0)} req/s (p50 ${x.p50} ms, p99 ${x.p99} ms)`;
   for (let r = 0; r < s.reps; r++) {
     const h = await timed(`${label}: Hookline runs only`, () => cannon(b, server.url, body, s.httpDurationS, true, c16));
@@ -288,7 +315,11 @@ export async function countSql(
     const counts = await counter.call<SqlCount[]>('count', { query: READ_QUERY, sizes: [1, 10, 50, 100], apiKey: API_KEY }, 120_000);
     if (!profile) return { counts, timing: null, publishTiming: null };
     const timing = await counter.call<SqlTiming>('time', { query: READ_QUERY, first: 50, runs: 100, apiKey: API_KEY }, 120_000);
-    const publishTiming = await counter.call<SqlTiming>('timePublish', { body: publishBody('bench.publish'), runs: 100, apiKey: API_KEY }, 120_000);
+    const publishTiming = await counter.call<SqlTiming>(
+      'timePublish',
+      { body: publishBody('bench.publish'), runs: 100, apiKey: API_KEY },
+      120_000,
+    );
     return { counts, timing, publishTiming };
   } finally {
     await counter.stop();
@@ -297,11 +328,16 @@ export async function countSql(
 
 export async function measurePublish(b: Bench, server: HooklineServer): Promise<ApiComparison & { stored: number }> {
   const body = publishBody('bench.publish');
-  const check = await gql(server.url, 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { deliveryCount userErrors { message } } }', {
-    input: { type: 'bench.publish', payload: { check: true } },
-  });
+  const check = await gql(
+    server.url,
+    'mutation($input: PublishEventInput!) { publishEvent(input: $input) { deliveryCount userErrors { message } } }',
+    {
+      input: { type: 'bench.publish', payload: { check: true } },
+    },
+  );
   if (check.publishEvent.deliveryCount !== 10) throw new Error(`publishEvent fanned out to ${check.publishEvent.deliveryCount}, not 10`);
-  const count = async () => (await gql(server.url, `{ events(first: 1, type: "bench.publish") { totalCount } }`)).events.totalCount as number;
+  const count = async () =>
+    (await gql(server.url, `{ events(first: 1, type: "bench.publish") { totalCount } }`)).events.totalCount as number;
   const before = await count();
   const res = await compare(b, server, body, 'scenario 3, publishEvent');
   // Every 2xx must be a stored event, or the rate would count failures.

@@ -41,7 +41,8 @@ export async function prepareDeliveries(b: Bench, server: Pick<HooklineServer, '
   if (!got.reached) throw new Error(`warm-up: the receiver got ${got.count} of ${warm * FANOUT} deliveries in 60 s`);
   const raw = await b.receiver.call<Sample | null>('sample');
   if (!raw) throw new Error('no delivery captured from the receiver');
-  if (!raw.headers['user-agent']?.startsWith('Hookline/')) throw new Error(`the captured delivery is not Hookline's (user-agent ${raw.headers['user-agent']})`);
+  if (!raw.headers['user-agent']?.startsWith('Hookline/'))
+    throw new Error(`the captured delivery is not Hookline's (user-agent ${raw.headers['user-agent']})`);
   const sample: Sample = { headers: { ...raw.headers }, body: raw.body };
   for (const h of ['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive']) delete sample.headers[h];
   // The raw path needs its own warm-up: measured cold, the first few thousand
@@ -120,7 +121,13 @@ async function rawThroughputOnce(b: Bench, setup: DeliverySetup, n: number) {
   const [post, got] = await Promise.all([
     b.agent.call(
       'closedLoop',
-      { url: `${setup.receiverBase}/hook/0`, headers: setup.sample.headers, body: setup.sample.body, total: n, concurrency: DELIVERY_CONCURRENCY },
+      {
+        url: `${setup.receiverBase}/hook/0`,
+        headers: setup.sample.headers,
+        body: setup.sample.body,
+        total: n,
+        concurrency: DELIVERY_CONCURRENCY,
+      },
       limit + 10_000,
     ),
     b.receiver.call('expect', { n, timeoutMs: limit }, limit + 10_000),
@@ -144,7 +151,13 @@ export interface ThroughputResult {
  * alike. A queue baseline that fails is reported and left out of later
  * repetitions; Hookline or the raw loop failing fails the scenario.
  */
-export async function measureThroughput(b: Bench, server: HooklineServer, setup: DeliverySetup, label: string, queues: QueueBaseline[] = []): Promise<ThroughputResult> {
+export async function measureThroughput(
+  b: Bench,
+  server: HooklineServer,
+  setup: DeliverySetup,
+  label: string,
+  queues: QueueBaseline[] = [],
+): Promise<ThroughputResult> {
   const events = b.settings.s1Events;
   const res: ThroughputResult = { hookline: [], baseline: [], queues: new Map(), detail: [] };
   for (let r = 0; r < b.settings.reps; r++) {
@@ -153,7 +166,9 @@ export async function measureThroughput(b: Bench, server: HooklineServer, setup:
     await sleep(500);
     const raw = await rawThroughputOnce(b, setup, events * FANOUT);
     res.baseline.push(raw.rate);
-    const cpu = `server CPU ${Math.round(h.serverCpuUs)} µs/delivery` + (Number.isFinite(h.databaseCpuUs) ? ` + PostgreSQL backends ${Math.round(h.databaseCpuUs)} µs` : '');
+    const cpu =
+      `server CPU ${Math.round(h.serverCpuUs)} µs/delivery` +
+      (Number.isFinite(h.databaseCpuUs) ? ` + PostgreSQL backends ${Math.round(h.databaseCpuUs)} µs` : '');
     const parts = [
       `${label} rep ${r + 1}: Hookline ${Math.round(h.rate)}/s (${events * FANOUT} deliveries in ${h.seconds.toFixed(2)} s; publishing took ${h.publishSeconds.toFixed(2)} s; ` +
         `body ${Math.round(h.avgBody)} B; ${cpu}), raw undici ${Math.round(raw.rate)}/s`,
@@ -166,7 +181,9 @@ export async function measureThroughput(b: Bench, server: HooklineServer, setup:
         const runs = res.queues.get(q.key) ?? [];
         runs.push(run);
         res.queues.set(q.key, runs);
-        parts.push(`${q.label} ${Math.round(run.rate)}/s (publishing ${run.publishSeconds.toFixed(2)} s; CPU ${Math.round(run.workerCpuUs)} µs + ${q.storeName} ${Math.round(run.storeCpuUs)} µs per delivery)`);
+        parts.push(
+          `${q.label} ${Math.round(run.rate)}/s (publishing ${run.publishSeconds.toFixed(2)} s; CPU ${Math.round(run.workerCpuUs)} µs + ${q.storeName} ${Math.round(run.storeCpuUs)} µs per delivery)`,
+        );
       } catch (err) {
         q.error = `failed in ${label} rep ${r + 1}: ${(err as Error).message.split('\n')[0].slice(0, 200)}`;
         b.log(`${q.label} baseline: ${q.error}`);
@@ -196,7 +213,12 @@ export interface LatencyResult {
  * time stamped into the payload (clocks of the two processes calibrated).
  * Baseline: raw POSTs at the same rate and in the same bursts of ten.
  */
-export async function measureLatency(b: Bench, server: HooklineServer, setup: DeliverySetup, deliveriesPerSecond: number): Promise<LatencyResult> {
+export async function measureLatency(
+  b: Bench,
+  server: HooklineServer,
+  setup: DeliverySetup,
+  deliveriesPerSecond: number,
+): Promise<LatencyResult> {
   const res: LatencyResult = { hookline: [], baseline: [], publishRtt: [], deliveriesPerSecond, detail: [] };
   const clockSkew = b.receiver.offset - b.agent.offset;
   const durationMs = b.settings.s2DurationMs;
@@ -204,7 +226,14 @@ export async function measureLatency(b: Bench, server: HooklineServer, setup: De
     await b.receiver.call('reset');
     const pub = await b.agent.call(
       'paced',
-      { url: server.url, headers: headers(), body: publishBody(EVENT, { sentAt: '__SENT_AT__' }), mustContain: `"deliveryCount":${FANOUT}`, rate: deliveriesPerSecond / FANOUT, durationMs },
+      {
+        url: server.url,
+        headers: headers(),
+        body: publishBody(EVENT, { sentAt: '__SENT_AT__' }),
+        mustContain: `"deliveryCount":${FANOUT}`,
+        rate: deliveriesPerSecond / FANOUT,
+        durationMs,
+      },
       durationMs + 30_000,
     );
     if (pub.failed) throw new Error(`${pub.failed} of ${pub.sent} paced publishes failed`);
@@ -218,7 +247,14 @@ export async function measureLatency(b: Bench, server: HooklineServer, setup: De
     await b.receiver.call('reset');
     const raw = await b.agent.call(
       'paced',
-      { url: `${setup.receiverBase}/hook/0`, headers: setup.sample.headers, body: setup.sample.body, rate: deliveriesPerSecond, burst: FANOUT, durationMs },
+      {
+        url: `${setup.receiverBase}/hook/0`,
+        headers: setup.sample.headers,
+        body: setup.sample.body,
+        rate: deliveriesPerSecond,
+        burst: FANOUT,
+        durationMs,
+      },
       durationMs + 30_000,
     );
     if (raw.failed) throw new Error(`${raw.failed} of ${raw.sent} raw paced POSTs failed`);

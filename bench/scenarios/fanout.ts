@@ -42,7 +42,15 @@ export interface FanoutResult {
 function publishReq(server: HooklineServer, total: number, concurrency: number) {
   // A server busy pushing to 1,000 sockets can take many seconds to answer a
   // publish; a client-side timeout would turn that slowness into lost events.
-  return { url: server.url, headers: headers(), body: publishBody(EVENT), mustContain: `"deliveryCount":${FANOUT}`, total, concurrency, timeoutMs: 120_000 };
+  return {
+    url: server.url,
+    headers: headers(),
+    body: publishBody(EVENT),
+    mustContain: `"deliveryCount":${FANOUT}`,
+    total,
+    concurrency,
+    timeoutMs: 120_000,
+  };
 }
 
 async function expectAll(subs: Role, perClient: number, timeoutMs: number, what: string): Promise<ExpectResult> {
@@ -61,14 +69,27 @@ export async function measureFanout(b: Bench, server: HooklineServer): Promise<F
   const events = b.settings.s5Events;
   const A = events * FANOUT;
   const limit = b.settings.quick ? 60_000 : 180_000;
-  const res: FanoutResult = { subscribers: S, attemptsPerRep: A, hookline: [], baseline: [], hooklineLatency: null, baselineLatency: null, pacedRate: 0, detail: [] };
+  const res: FanoutResult = {
+    subscribers: S,
+    attemptsPerRep: A,
+    hookline: [],
+    baseline: [],
+    hooklineLatency: null,
+    baselineLatency: null,
+    pacedRate: 0,
+    detail: [],
+  };
   const [subs, bc] = await Promise.all([startRole('subscribers'), startRole('broadcaster')]);
   try {
     await subs.calibrate();
     await bc.calibrate();
 
     // --- Hookline: graphql-ws subscribers on the delivery server.
-    const conn = await subs.call('connectGraphql', { url: server.wsUrl, apiKey: API_KEY, count: S, query: SUBSCRIPTION, timeoutMs: 60_000 }, 120_000);
+    const conn = await subs.call(
+      'connectGraphql',
+      { url: server.wsUrl, apiKey: API_KEY, count: S, query: SUBSCRIPTION, timeoutMs: 60_000 },
+      120_000,
+    );
     if (!conn.ok) throw new Error(`only ${conn.connected} of ${S} graphql-ws subscribers connected (${conn.lastError})`);
     b.log(`${S} graphql-ws subscribers connected`);
     // graphql-ws does not acknowledge a subscribe, so a probe event proves every subscription is live.
@@ -104,11 +125,7 @@ export async function measureFanout(b: Bench, server: HooklineServer): Promise<F
     const hLat: LatencySummary[] = [];
     for (let r = 0; r < b.settings.reps; r++) {
       await subs.call('reset');
-      const pub = await b.agent.call(
-        'paced',
-        { ...publishReq(server, 0, 0), rate: eventsPerS, durationMs: pacedMs },
-        pacedMs + 30_000,
-      );
+      const pub = await b.agent.call('paced', { ...publishReq(server, 0, 0), rate: eventsPerS, durationMs: pacedMs }, pacedMs + 30_000);
       if (pub.failed) throw new Error(`${pub.failed} paced publishes failed`);
       const got = await expectAll(subs, pub.sent * FANOUT, limit, 'Hookline paced fan-out');
       hLat.push(got.latency);
@@ -124,7 +141,9 @@ export async function measureFanout(b: Bench, server: HooklineServer): Promise<F
       const [sent, got] = await Promise.all([bc.call('burst', { count: A, template }, limit), expectAll(subs, A, limit, 'raw broadcast')]);
       const seconds = (subs.toLocal(got.lastAt) - bc.toLocal(sent.startAt)) / 1000;
       res.baseline.push(A / seconds);
-      res.detail.push(`raw ws rep ${r + 1}: ${A} messages × ${S} sockets in ${seconds.toFixed(2)} s = ${(A / seconds).toFixed(1)} broadcasts/s (${Math.round((A * S) / seconds)} messages/s)`);
+      res.detail.push(
+        `raw ws rep ${r + 1}: ${A} messages × ${S} sockets in ${seconds.toFixed(2)} s = ${(A / seconds).toFixed(1)} broadcasts/s (${Math.round((A * S) / seconds)} messages/s)`,
+      );
       b.log(res.detail[res.detail.length - 1]);
       await sleep(300);
     }

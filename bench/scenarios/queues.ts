@@ -120,7 +120,11 @@ async function startGraphile(b: Bench, receiverBase: string): Promise<QueueBasel
     if (dropped) return;
     dropped = true;
     try {
-      execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { timeout: 10_000, stdio: 'ignore' });
+      execFileSync(
+        'psql',
+        ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`],
+        { timeout: 10_000, stdio: 'ignore' },
+      );
     } catch {
       // best effort
     }
@@ -178,5 +182,11 @@ export async function queueThroughputOnce(b: Bench, q: QueueBaseline, events: nu
   const cpu1 = processCpuMicros(pid);
   // Backends that appeared during the run count from zero.
   const storeUs = store.since([...storePids, ...(await role.call<number[]>('storePids', {}, 10_000))]);
-  return { rate: n / seconds, seconds, publishSeconds: (pub.endAt - pub.startAt) / 1000, workerCpuUs: (cpu1 - cpu0) / n, storeCpuUs: storeUs / n };
+  return {
+    rate: n / seconds,
+    seconds,
+    publishSeconds: (pub.endAt - pub.startAt) / 1000,
+    workerCpuUs: (cpu1 - cpu0) / n,
+    storeCpuUs: storeUs / n,
+  };
 }

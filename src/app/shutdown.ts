@@ -4,7 +4,14 @@ export function stopOnSignals(stop: () => Promise<void>): void {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ level: 30, time: new Date().toISOString(), signal, msg: 'shutting down: finishing in-flight requests and deliveries' }));
+    console.log(
+      JSON.stringify({
+        level: 30,
+        time: new Date().toISOString(),
+        signal,
+        msg: 'shutting down: finishing in-flight requests and deliveries',
+      }),
+    );
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
     stop().then(

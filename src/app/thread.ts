@@ -121,7 +121,10 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
         failed(lastError ?? new Error(`delivery thread exited with code ${code} during start-up`));
         if (stopping) return;
         if (Date.now() - startedAt > STABLE_MS) restartMs = MIN_RESTART_MS;
-        logger.error({ code, restartInMs: restartMs }, 'delivery thread stopped unexpectedly; restarting it (claimed deliveries are retried when their leases expire)');
+        logger.error(
+          { code, restartInMs: restartMs },
+          'delivery thread stopped unexpectedly; restarting it (claimed deliveries are retried when their leases expire)',
+        );
         restartTimer = setTimeout(() => {
           restartTimer = null;
           restarts++;

@@ -81,12 +81,13 @@ export async function checkTargetUrl(raw: string, allowPrivate: boolean): Promis
   }
   if (url.protocol !== 'https:') return { ok: false, message: 'targetUrl must use https' };
   // "localhost." and "localhost" are the same host: drop the root label's dot.
-  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase();
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.+$/, '')
+    .toLowerCase();
   if (!host) return { ok: false, message: 'targetUrl has no host name' };
   if (isIP(host)) {
-    return isPrivateAddress(host)
-      ? { ok: false, message: `targetUrl points to a private or reserved address (${host})` }
-      : { ok: true };
+    return isPrivateAddress(host) ? { ok: false, message: `targetUrl points to a private or reserved address (${host})` } : { ok: true };
   }
   if (host === 'localhost' || host.endsWith('.localhost')) {
     return { ok: false, message: 'targetUrl points to localhost' };

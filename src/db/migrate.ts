@@ -42,7 +42,8 @@ function pending(all: Migration[], done: { name: string; checksum: string }[]): 
   const applied = new Map(done.map((r) => [r.name, r.checksum]));
   for (const m of all) {
     const sum = applied.get(m.name);
-    if (sum !== undefined && sum !== m.checksum) throw new Error(`Migration ${m.name} was changed after it was applied (checksum mismatch)`);
+    if (sum !== undefined && sum !== m.checksum)
+      throw new Error(`Migration ${m.name} was changed after it was applied (checksum mismatch)`);
   }
   return all.filter((m) => !applied.has(m.name));
 }
@@ -79,7 +80,11 @@ export async function migratePostgres(conn: PgSql): Promise<string[]> {
     const todo = pending(all, done.rows);
     for (const m of todo) {
       await client.query(m.sql);
-      await client.query(`INSERT INTO ${LEDGER} (name, checksum, applied_at) VALUES ($1, $2, $3)`, [m.name, m.checksum, new Date().toISOString()]);
+      await client.query(`INSERT INTO ${LEDGER} (name, checksum, applied_at) VALUES ($1, $2, $3)`, [
+        m.name,
+        m.checksum,
+        new Date().toISOString(),
+      ]);
     }
     await client.query('COMMIT');
     return todo.map((m) => m.name);

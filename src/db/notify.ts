@@ -77,12 +77,7 @@ export interface DueListener {
  * LISTENs on a dedicated connection and calls `onDue` for notifications from
  * other instances. Reconnects with backoff when the connection drops.
  */
-export function listenForDue(
-  connectionString: string,
-  instanceId: string,
-  onDue: () => void,
-  logger: Logger,
-): DueListener {
+export function listenForDue(connectionString: string, instanceId: string, onDue: () => void, logger: Logger): DueListener {
   let client: pg.Client | null = null;
   let closed = false;
   let retryMs = 250;

@@ -18,7 +18,10 @@ export function createPrismaClient(cfg: Config, onQuery: ((sql: string) => void)
   const client =
     cfg.provider === 'sqlite'
       ? // unixepoch-ms keeps timestamps as integers: compact, cheap to compare, and what the stores write.
-        new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: cfg.sqlitePath!, timeout: 10_000 }, { timestampFormat: 'unixepoch-ms' }), log })
+        new SqliteClient({
+          adapter: new PrismaBetterSQLite3({ url: cfg.sqlitePath!, timeout: 10_000 }, { timestampFormat: 'unixepoch-ms' }),
+          log,
+        })
       : (new PgClient({ adapter: new PrismaPg({ connectionString: cfg.databaseUrl, max: 5 }), log }) as unknown as PrismaDb);
   if (onQuery) (client as unknown as { $on(e: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onQuery(e.query));
   return client;

@@ -97,7 +97,13 @@ export class DeliveryClient {
       // Literal IPs skip DNS, so the lookup guard never sees them.
       const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
       if (isIP(host) && isPrivateAddress(host)) {
-        return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: { code: 'PRIVATE_TARGET', message: `${host} is a private address` } });
+        return done({
+          status: null,
+          headers: {},
+          body: null,
+          retryAfterMs: null,
+          error: { code: 'PRIVATE_TARGET', message: `${host} is a private address` },
+        });
       }
     }
     try {

@@ -63,7 +63,12 @@ export class Recorder {
     // Rows are locked in id order in every instance, so two writers cannot deadlock.
     const byDelivery = [...outcomes].sort((x, y) => (x.job.deliveryId < y.job.deliveryId ? -1 : 1));
     const batchStreaks = streaks(
-      outcomes.map((o) => ({ webhookId: o.job.webhookId, succeeded: o.attempt.status === 'SUCCEEDED', label: o.failureLabel, gone: o.gone })),
+      outcomes.map((o) => ({
+        webhookId: o.job.webhookId,
+        succeeded: o.attempt.status === 'SUCCEEDED',
+        label: o.failureLabel,
+        gone: o.gone,
+      })),
     ).sort((x, y) => (x.webhookId < y.webhookId ? -1 : 1));
     const cleared = batchStreaks.filter((s) => s.failures === 0).map((s) => s.webhookId);
     const failing = batchStreaks.filter((s) => s.failures > 0);
@@ -71,7 +76,10 @@ export class Recorder {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.opts.sql.tx(async (tx) => {
-          await insertAttempts(tx, outcomes.map((o) => o.attempt));
+          await insertAttempts(
+            tx,
+            outcomes.map((o) => o.attempt),
+          );
           await applyOutcomes(
             tx,
             byDelivery.map((o) => ({

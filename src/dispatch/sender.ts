@@ -14,7 +14,16 @@ import { githubSignature, standardSignature } from './signing.js';
 
 export type WebhookForDelivery = Pick<
   Webhook,
-  'id' | 'accountId' | 'name' | 'targetUrl' | 'headers' | 'properties' | 'secretCiphertext' | 'previousSecretCiphertext' | 'previousSecretExpiresAt' | 'state'
+  | 'id'
+  | 'accountId'
+  | 'name'
+  | 'targetUrl'
+  | 'headers'
+  | 'properties'
+  | 'secretCiphertext'
+  | 'previousSecretCiphertext'
+  | 'previousSecretExpiresAt'
+  | 'state'
 >;
 
 export type EventForDelivery = Pick<StoredEvent, 'id' | 'type' | 'payload' | 'createdAt'>;

@@ -115,7 +115,14 @@ export function startWorker(deps: WorkerDeps): Worker {
         orphaned.push(c.id);
         continue;
       }
-      const job: Job = { deliveryId: c.id, accountId: c.accountId, webhookId: c.webhookId, eventId: c.eventId, attemptCount: c.attemptCount, trigger: 'SCHEDULED' };
+      const job: Job = {
+        deliveryId: c.id,
+        accountId: c.accountId,
+        webhookId: c.webhookId,
+        eventId: c.eventId,
+        attemptCount: c.attemptCount,
+        trigger: 'SCHEDULED',
+      };
       if ((inflightByWebhook.get(c.webhookId) ?? 0) < cfg.webhookConcurrency) send(job, webhook, event);
       else {
         const queue = waiting.get(c.webhookId);
@@ -160,7 +167,11 @@ export function startWorker(deps: WorkerDeps): Worker {
       const limit = Math.min(capacity, cfg.workerBatchSize);
       let claimed: ClaimedDelivery[] = [];
       try {
-        claimed = await claimDue(sql, { owner, limit, leaseMs, perWebhook: cfg.webhookConcurrency, excludeWebhookIds: saturated }, new Date());
+        claimed = await claimDue(
+          sql,
+          { owner, limit, leaseMs, perWebhook: cfg.webhookConcurrency, excludeWebhookIds: saturated },
+          new Date(),
+        );
         if (claimed.length) await dispatchClaimed(claimed);
       } catch (err) {
         logger.error({ err }, 'claiming deliveries failed; retrying');

@@ -44,8 +44,7 @@ export const PING_EVENT_TYPE = 'webhook.ping';
 const builtInNames = new Set(BUILT_IN_EVENT_TYPES.map((e) => e.name));
 const EVENT_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/;
 
-const byGroupThenName = (a: EventTypeInfo, b: EventTypeInfo) =>
-  a.group.localeCompare(b.group) || a.name.localeCompare(b.name);
+const byGroupThenName = (a: EventTypeInfo, b: EventTypeInfo) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name);
 
 /** The account's whole catalog, built-in and custom, by group then name. */
 export async function catalogOf(deps: Pick<Deps, 'sql'>, accountId: string): Promise<EventTypeInfo[]> {
@@ -72,14 +71,17 @@ async function customNames(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string
   return names;
 }
 
-export async function checkEventNames(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string, events: string[], field: string[]): Promise<UserError[]> {
+export async function checkEventNames(
+  deps: Pick<Deps, 'sql' | 'caches'>,
+  accountId: string,
+  events: string[],
+  field: string[],
+): Promise<UserError[]> {
   if (events.length === 0) return [invalid(field, 'events must list at least one event type, or "*"')];
   const unknown = events.filter((e) => e !== ALL_EVENTS && !builtInNames.has(e));
   if (unknown.length === 0) return [];
   const known = await customNames(deps, accountId);
-  return unknown
-    .filter((e) => !known.has(e))
-    .map((e) => invalid(field, `Unknown event type "${e}"; add it to the event catalog first`));
+  return unknown.filter((e) => !known.has(e)).map((e) => invalid(field, `Unknown event type "${e}"; add it to the event catalog first`));
 }
 
 export async function isKnownEventType(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string, name: string): Promise<boolean> {
@@ -99,7 +101,9 @@ export async function createEventType(deps: Deps, caller: Caller, input: CreateE
   const group = input.group.trim();
   const errors: UserError[] = [];
   if (!EVENT_NAME.test(name) || name.length > 100) {
-    errors.push(invalid(['input', 'name'], 'name must look like "resource.action": lower-case words joined by dots, at most 100 characters'));
+    errors.push(
+      invalid(['input', 'name'], 'name must look like "resource.action": lower-case words joined by dots, at most 100 characters'),
+    );
   }
   if (group.length === 0 || group.length > 100) errors.push(invalid(['input', 'group'], 'group must be 1 to 100 characters'));
   if ((input.description ?? '').length > 500) errors.push(invalid(['input', 'description'], 'description must be at most 500 characters'));

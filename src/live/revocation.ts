@@ -8,7 +8,11 @@ import type { LivePubSub } from './pubsub.js';
 export const KEY_REVOKED = Symbol('API key revoked');
 
 /** Passes events on until the key is revoked; then yields KEY_REVOKED once and ends (unsubscribing from the source). */
-export async function* whileKeyValid<T>(pubsub: LivePubSub, source: AsyncIterable<T>, apiKeyId: string): AsyncGenerator<T | typeof KEY_REVOKED> {
+export async function* whileKeyValid<T>(
+  pubsub: LivePubSub,
+  source: AsyncIterable<T>,
+  apiKeyId: string,
+): AsyncGenerator<T | typeof KEY_REVOKED> {
   const events = source[Symbol.asyncIterator]();
   const revocations = pubsub.subscribe('api-key-revoked')[Symbol.asyncIterator]();
   let revoked = false;

@@ -11,14 +11,7 @@
 // the serialised result and writes pre-built frames. SSE (and anything else
 // without a WsSink in its context) iterates the source here.
 import type { Plugin } from 'graphql-yoga';
-import {
-  createSourceEventStream,
-  execute,
-  print,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from 'graphql';
+import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Fanout, WsSink } from './fanout.js';
 import { liveSpecOf } from './source.js';
 

@@ -25,7 +25,11 @@ export async function changeStateInTx(tx: Tx, webhook: Webhook, change: StateCha
   const row = (await setWebhookState(tx, webhook.accountId, webhook.id, change))!;
   await publishInTx(
     tx,
-    { accountId: webhook.accountId, type: 'webhook.state_changed', payload: { webhook: webhookSummary(row), previousState: webhook.state } },
+    {
+      accountId: webhook.accountId,
+      type: 'webhook.state_changed',
+      payload: { webhook: webhookSummary(row), previousState: webhook.state },
+    },
     change.at,
   );
   tx.afterCommit('webhook.stateChanged', row);

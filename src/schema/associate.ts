@@ -45,14 +45,12 @@ const CreateAssociateInput = builder.inputType('CreateAssociateInput', {
   }),
 });
 
-const CreateAssociatePayload = builder
-  .objectRef<Payload<{ associate: Associate }>>('CreateAssociatePayload')
-  .implement({
-    fields: (t) => ({
-      associate: t.field({ type: AssociateRef, nullable: true, resolve: (p) => p.associate ?? null }),
-      userErrors: userErrorsField(t),
-    }),
-  });
+const CreateAssociatePayload = builder.objectRef<Payload<{ associate: Associate }>>('CreateAssociatePayload').implement({
+  fields: (t) => ({
+    associate: t.field({ type: AssociateRef, nullable: true, resolve: (p) => p.associate ?? null }),
+    userErrors: userErrorsField(t),
+  }),
+});
 
 builder.mutationFields((t) => ({
   createAssociate: t.field({

@@ -73,7 +73,8 @@ export const builder = new SchemaBuilder<{
  */
 const DateTime = new GraphQLScalarType({
   ...DateTimeResolver.toConfig(),
-  description: 'An RFC 3339 date-time with a time zone, such as 2026-01-31T12:00:00Z; always returned in UTC with milliseconds, such as 2026-01-31T12:00:00.000Z',
+  description:
+    'An RFC 3339 date-time with a time zone, such as 2026-01-31T12:00:00Z; always returned in UTC with milliseconds, such as 2026-01-31T12:00:00.000Z',
   parseValue: badUserInput(DateTimeResolver.parseValue),
   parseLiteral: badUserInput(DateTimeResolver.parseLiteral),
 });

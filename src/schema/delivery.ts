@@ -136,7 +136,8 @@ builder.prismaObjectFields('Webhook', (t) => ({
       ...pageOptions,
       type: DeliveryRef,
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
-      resolve: (query, w, a, ctx) => ctx.app.db.prisma.delivery.findMany({ ...query, where: deliveriesOf(w, a.status), orderBy: NEWEST_FIRST }),
+      resolve: (query, w, a, ctx) =>
+        ctx.app.db.prisma.delivery.findMany({ ...query, where: deliveriesOf(w, a.status), orderBy: NEWEST_FIRST }),
       totalCount: (w, a, ctx) => ctx.app.db.prisma.delivery.count({ where: deliveriesOf(w, a.status) }),
     },
     DeliveryConnection,
@@ -146,7 +147,8 @@ builder.prismaObjectFields('Webhook', (t) => ({
       ...pageOptions,
       type: DeliveryAttemptRef,
       args: { status: t.arg({ type: AttemptStatusEnum }) },
-      resolve: (query, w, a, ctx) => ctx.app.db.prisma.deliveryAttempt.findMany({ ...query, where: attemptsOf(w, a.status), orderBy: NEWEST_FIRST }),
+      resolve: (query, w, a, ctx) =>
+        ctx.app.db.prisma.deliveryAttempt.findMany({ ...query, where: attemptsOf(w, a.status), orderBy: NEWEST_FIRST }),
       totalCount: (w, a, ctx) => ctx.app.db.prisma.deliveryAttempt.count({ where: attemptsOf(w, a.status) }),
     },
     DeliveryAttemptConnection,
@@ -189,7 +191,8 @@ builder.queryFields((t) => ({
     type: DeliveryRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _r, { id }, ctx) => ctx.app.db.prisma.delivery.findFirst({ ...query, where: { id, accountId: callerOf(ctx).accountId } }),
+    resolve: (query, _r, { id }, ctx) =>
+      ctx.app.db.prisma.delivery.findFirst({ ...query, where: { id, accountId: callerOf(ctx).accountId } }),
   }),
   deliveryAttempt: t.prismaField({
     type: DeliveryAttemptRef,
@@ -208,16 +211,14 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
   }),
 });
 
-const PublishEventPayload = builder
-  .objectRef<Payload<Published>>('PublishEventPayload')
-  .implement({
-    fields: (t) => ({
-      event: t.field({ type: EventRef, nullable: true, resolve: (p) => p.event ?? null }),
-      deliveryCount: t.int({ description: 'Webhooks the event fans out to', resolve: (p) => p.deliveryCount ?? 0 }),
-      duplicate: t.boolean({ description: 'True when the idempotency key returned an earlier event', resolve: (p) => p.duplicate ?? false }),
-      userErrors: userErrorsField(t),
-    }),
-  });
+const PublishEventPayload = builder.objectRef<Payload<Published>>('PublishEventPayload').implement({
+  fields: (t) => ({
+    event: t.field({ type: EventRef, nullable: true, resolve: (p) => p.event ?? null }),
+    deliveryCount: t.int({ description: 'Webhooks the event fans out to', resolve: (p) => p.deliveryCount ?? 0 }),
+    duplicate: t.boolean({ description: 'True when the idempotency key returned an earlier event', resolve: (p) => p.duplicate ?? false }),
+    userErrors: userErrorsField(t),
+  }),
+});
 
 const DeliveryAttemptPayload = builder.objectRef<Payload<{ attempt: LiveAttempt }>>('DeliveryAttemptPayload').implement({
   fields: (t) => ({
@@ -239,7 +240,9 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: PublishEventInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
       const caller = callerOf(ctx);
-      const result = await publishAs(ctx.app, caller, input.type, input.payload as Record<string, unknown>, { idempotencyKey: input.idempotencyKey });
+      const result = await publishAs(ctx.app, caller, input.type, input.payload as Record<string, unknown>, {
+        idempotencyKey: input.idempotencyKey,
+      });
       return toPayload(result, (v) => v);
     },
   }),
@@ -287,7 +290,12 @@ builder.subscriptionType({
       args: { webhookId: t.arg.id() },
       subscribe: (_r, { webhookId }, ctx) => {
         const { accountId, apiKeyId } = callerOf(ctx);
-        return liveSource(ctx.app.pubsub, { topic: 'webhook-state:account', accountId, apiKeyId, accept: (w) => !webhookId || w.id === webhookId });
+        return liveSource(ctx.app.pubsub, {
+          topic: 'webhook-state:account',
+          accountId,
+          apiKeyId,
+          accept: (w) => !webhookId || w.id === webhookId,
+        });
       },
       resolve: async (event: { id: string; accountId: string } | typeof KEY_REVOKED, _a, ctx) => {
         const w = unlessRevoked(event);

@@ -14,11 +14,7 @@ import {
   updateWebhook,
   webhookDefaults,
 } from '../domain/webhooks/service.js';
-import {
-  listWebhookConnection,
-  listWebhookPage,
-  type WebhookPageResult,
-} from '../domain/webhooks/list.js';
+import { listWebhookConnection, listWebhookPage, type WebhookPageResult } from '../domain/webhooks/list.js';
 import { connectionType } from './connection.js';
 
 export const WebhookStateEnum = builder.enumType(WebhookState, {
@@ -41,8 +37,16 @@ export const WebhookRef = builder.prismaObject('Webhook', {
     stateReason: t.exposeString('stateReason', { nullable: true, description: 'Why the state last changed' }),
     stateChangedAt: t.expose('stateChangedAt', { type: 'DateTime' }),
     type: t.exposeString('type'),
-    headers: t.field({ type: 'JSONObject', description: 'Custom HTTP headers sent with every delivery', resolve: (w) => w.headers as object }),
-    properties: t.field({ type: 'JSONObject', description: 'Values merged into every delivery body', resolve: (w) => w.properties as object }),
+    headers: t.field({
+      type: 'JSONObject',
+      description: 'Custom HTTP headers sent with every delivery',
+      resolve: (w) => w.headers as object,
+    }),
+    properties: t.field({
+      type: 'JSONObject',
+      description: 'Values merged into every delivery body',
+      resolve: (w) => w.properties as object,
+    }),
     isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
     managingApplication: t.exposeString('managingApplication', { nullable: true }),
     owner: t.field({ type: AssociateRef, resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.ownerId))! }),
@@ -179,16 +183,14 @@ const WebhookPayload = builder.objectRef<Payload<{ webhook: Webhook }>>('Webhook
   }),
 });
 
-const WebhookSecretPayload = builder
-  .objectRef<Payload<{ webhook: Webhook; secret: string }>>('WebhookSecretPayload')
-  .implement({
-    description: 'A webhook and its signing secret, which is shown only here',
-    fields: (t) => ({
-      webhook: t.field({ type: WebhookRef, nullable: true, resolve: (p) => p.webhook ?? null }),
-      secret: t.string({ nullable: true, resolve: (p) => p.secret ?? null }),
-      userErrors: userErrorsField(t),
-    }),
-  });
+const WebhookSecretPayload = builder.objectRef<Payload<{ webhook: Webhook; secret: string }>>('WebhookSecretPayload').implement({
+  description: 'A webhook and its signing secret, which is shown only here',
+  fields: (t) => ({
+    webhook: t.field({ type: WebhookRef, nullable: true, resolve: (p) => p.webhook ?? null }),
+    secret: t.string({ nullable: true, resolve: (p) => p.secret ?? null }),
+    userErrors: userErrorsField(t),
+  }),
+});
 
 const DeleteWebhookPayload = builder.objectRef<Payload<{ deletedWebhookId: string }>>('DeleteWebhookPayload').implement({
   fields: (t) => ({
@@ -197,14 +199,12 @@ const DeleteWebhookPayload = builder.objectRef<Payload<{ deletedWebhookId: strin
   }),
 });
 
-const DeleteWebhooksByUrlPayload = builder
-  .objectRef<Payload<{ deletedWebhookIds: string[] }>>('DeleteWebhooksByUrlPayload')
-  .implement({
-    fields: (t) => ({
-      deletedWebhookIds: t.idList({ resolve: (p) => p.deletedWebhookIds ?? [] }),
-      userErrors: userErrorsField(t),
-    }),
-  });
+const DeleteWebhooksByUrlPayload = builder.objectRef<Payload<{ deletedWebhookIds: string[] }>>('DeleteWebhooksByUrlPayload').implement({
+  fields: (t) => ({
+    deletedWebhookIds: t.idList({ resolve: (p) => p.deletedWebhookIds ?? [] }),
+    userErrors: userErrorsField(t),
+  }),
+});
 
 builder.mutationFields((t) => ({
   createWebhook: t.field({

@@ -29,9 +29,9 @@ export async function startHttpServer(app: AppState): Promise<HttpServer> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      void app.db.ping().then((up) =>
-        json(res, up && !draining ? 200 : 503, { status: up && !draining ? 'ready' : 'unavailable', database: up }),
-      );
+      void app.db
+        .ping()
+        .then((up) => json(res, up && !draining ? 200 : 503, { status: up && !draining ? 'ready' : 'unavailable', database: up }));
       return;
     }
     const length = Number(req.headers['content-length'] ?? 0);
@@ -50,7 +50,8 @@ export async function startHttpServer(app: AppState): Promise<HttpServer> {
     {
       // Same envelope as HTTP: context, auth, armor and masking all apply.
       execute: (args) => (args as unknown as { rootValue: { execute: (a: ExecutionArgs) => unknown } }).rootValue.execute(args) as never,
-      subscribe: (args) => (args as unknown as { rootValue: { subscribe: (a: ExecutionArgs) => unknown } }).rootValue.subscribe(args) as never,
+      subscribe: (args) =>
+        (args as unknown as { rootValue: { subscribe: (a: ExecutionArgs) => unknown } }).rootValue.subscribe(args) as never,
       onSubscribe: async (ctx, id, payload) => {
         const initial: Record<string, unknown> = {
           ...ctx,

@@ -90,7 +90,10 @@ export async function webhookView(gql: Gql, id: string): Promise<WebhookView> {
         stats { succeededCount failedCount pendingCount consecutiveFailures lastAttemptAt lastSuccessAt } } }`,
       { id },
     ),
-    gql(`query($id: ID!) { webhook(id: $id) { deliveries(first: 100) { nodes { id status attemptCount nextAttemptAt lastAttemptAt event { id type } } } } }`, { id }),
+    gql(
+      `query($id: ID!) { webhook(id: $id) { deliveries(first: 100) { nodes { id status attemptCount nextAttemptAt lastAttemptAt event { id type } } } } }`,
+      { id },
+    ),
     gql(`query($id: ID!) { webhook(id: $id) { deliveryAttempts(first: 100) { nodes { ${ATTEMPT_FIELDS} } } } }`, { id }),
   ]);
   for (const r of [head, deliveries, attempts]) assert.deepEqual(r.errors, undefined);

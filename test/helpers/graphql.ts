@@ -6,7 +6,11 @@ export interface GqlResponse<T = any> {
 }
 
 export function client(url: string, apiKey: string | null) {
-  return async function gql<T = any>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
+  return async function gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<GqlResponse<T>> {
     const res = await fetch(url, {
       method: 'POST',
       headers: {

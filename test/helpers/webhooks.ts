@@ -80,7 +80,13 @@ export function refused(res: GqlResponse, field: string): UserErrorShape[] {
 }
 
 /** Asserts exactly one user error with this code and field path. */
-export function assertUserError(res: GqlResponse, mutation: string, code: string, field: string[] | null, message?: RegExp): UserErrorShape {
+export function assertUserError(
+  res: GqlResponse,
+  mutation: string,
+  code: string,
+  field: string[] | null,
+  message?: RegExp,
+): UserErrorShape {
   const errors = refused(res, mutation);
   const match = errors.find((e) => e.code === code && JSON.stringify(e.field) === JSON.stringify(field));
   assert.ok(match, `expected ${code} on ${JSON.stringify(field)}, got ${JSON.stringify(errors)}`);

@@ -144,24 +144,48 @@ test('loadConfig returns a frozen object and reads nothing but its argument', ()
   assert.ok(Object.isFrozen(loadConfig({})));
 });
 
-
 // ---- beyond the original cases ---------------------------------------------
 
 /** Asserts the exact ConfigError message, which always starts "Invalid <VARIABLE>: ". */
 function rejectsWith(env: Record<string, string>, message: string) {
-  assert.throws(() => loadConfig(env), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, String(err));
-    assert.equal(err.name, 'ConfigError');
-    assert.equal(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.name, 'ConfigError');
+      assert.equal(err.message, message);
+      return true;
+    },
+  );
 }
 
 const VARIABLES = [
-  'PORT', 'HOST', 'DATABASE_URL', 'DATA_DIR', 'LOG_LEVEL', 'SECRET_ENCRYPTION_KEY', 'BOOTSTRAP_API_KEY', 'SECRET_ROTATION_GRACE',
-  'GRAPHIQL', 'MAX_QUERY_DEPTH', 'MAX_QUERY_COST', 'MAX_BODY_BYTES', 'WORKER_ENABLED', 'DELIVERY_CONCURRENCY', 'WEBHOOK_CONCURRENCY',
-  'DELIVERY_TIMEOUT_MS', 'RETRY_SCHEDULE', 'AUTO_DISABLE_AFTER', 'ALLOW_PRIVATE_TARGETS', 'MAX_PAYLOAD_BYTES', 'ATTEMPT_RETENTION_DAYS',
-  'DELIVERY_LEASE', 'WORKER_POLL_MS', 'WORKER_BATCH_SIZE', 'REDIS_URL', 'INSTANCE_ID',
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'LOG_LEVEL',
+  'SECRET_ENCRYPTION_KEY',
+  'BOOTSTRAP_API_KEY',
+  'SECRET_ROTATION_GRACE',
+  'GRAPHIQL',
+  'MAX_QUERY_DEPTH',
+  'MAX_QUERY_COST',
+  'MAX_BODY_BYTES',
+  'WORKER_ENABLED',
+  'DELIVERY_CONCURRENCY',
+  'WEBHOOK_CONCURRENCY',
+  'DELIVERY_TIMEOUT_MS',
+  'RETRY_SCHEDULE',
+  'AUTO_DISABLE_AFTER',
+  'ALLOW_PRIVATE_TARGETS',
+  'MAX_PAYLOAD_BYTES',
+  'ATTEMPT_RETENTION_DAYS',
+  'DELIVERY_LEASE',
+  'WORKER_POLL_MS',
+  'WORKER_BATCH_SIZE',
+  'REDIS_URL',
+  'INSTANCE_ID',
 ];
 
 describe('loadConfig: defaults', () => {
@@ -230,13 +254,15 @@ describe('loadConfig: numbers and switches', () => {
   });
 
   test('every spelling of true and false', () => {
-    for (const v of ['true', '1', 'yes', 'on', 'TRUE', ' On ', 'Yes']) assert.equal(loadConfig({ WORKER_ENABLED: v }).workerEnabled, true, v);
+    for (const v of ['true', '1', 'yes', 'on', 'TRUE', ' On ', 'Yes'])
+      assert.equal(loadConfig({ WORKER_ENABLED: v }).workerEnabled, true, v);
     for (const v of ['false', '0', 'no', 'off', 'FALSE', ' Off ', 'No']) assert.equal(loadConfig({ GRAPHIQL: v }).graphiql, false, v);
     for (const v of ['2', 'y', 'enabled', ' ']) rejects({ ALLOW_PRIVATE_TARGETS: v }, 'ALLOW_PRIVATE_TARGETS');
   });
 
   test('every log level', () => {
-    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) assert.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level);
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      assert.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level);
   });
 });
 
@@ -263,11 +289,15 @@ describe('loadConfig: durations', () => {
 
   test('anything else is refused, naming the variable', () => {
     for (const raw of ['', '-5', '1h30m', '30M', '1w', 'h', '.5s', '1.s', '1e3', '1 h', 'PT1H']) {
-      assert.throws(() => parseDuration('SOME_DURATION', raw), (err: unknown) => {
-        assert.ok(err instanceof ConfigError);
-        assert.equal(err.message, `Invalid SOME_DURATION: expected a duration such as 86400, 30m or 24h, got "${raw}"`);
-        return true;
-      }, JSON.stringify(raw));
+      assert.throws(
+        () => parseDuration('SOME_DURATION', raw),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.message, `Invalid SOME_DURATION: expected a duration such as 86400, 30m or 24h, got "${raw}"`);
+          return true;
+        },
+        JSON.stringify(raw),
+      );
     }
     rejects({ DELIVERY_LEASE: '1h30m' }, 'DELIVERY_LEASE');
     rejects({ SECRET_ROTATION_GRACE: '1w' }, 'SECRET_ROTATION_GRACE');
@@ -304,7 +334,11 @@ describe('loadConfig: DATABASE_URL', () => {
   });
 
   test('postgresql:// and postgres:// are PostgreSQL, kept as given', () => {
-    for (const url of ['postgresql://postgres@127.0.0.1:5432/test', 'postgres://u:p%40ss@db.example.com:5433/hookline?sslmode=require', 'postgresql:///hookline?host=/var/run/postgresql']) {
+    for (const url of [
+      'postgresql://postgres@127.0.0.1:5432/test',
+      'postgres://u:p%40ss@db.example.com:5433/hookline?sslmode=require',
+      'postgresql:///hookline?host=/var/run/postgresql',
+    ]) {
       const cfg = loadConfig({ DATABASE_URL: url });
       assert.equal(cfg.provider, 'postgresql', url);
       assert.equal(cfg.sqlitePath, null);
@@ -324,12 +358,16 @@ describe('loadConfig: DATABASE_URL', () => {
 
 describe('loadConfig: hosts, Redis and keys', () => {
   test('HOST: names and IPv4/IPv6 addresses', () => {
-    for (const host of ['localhost', '127.0.0.1', '::', '::1', '[::1]', 'api-1.internal']) assert.equal(loadConfig({ HOST: host }).host, host);
+    for (const host of ['localhost', '127.0.0.1', '::', '::1', '[::1]', 'api-1.internal'])
+      assert.equal(loadConfig({ HOST: host }).host, host);
     for (const host of ['bad host!', 'a_b', 'http://x', 'x/y']) rejects({ HOST: host }, 'HOST');
   });
 
   test('REDIS_URL: redis:// or rediss://, trimmed', () => {
-    assert.equal(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example.com:6380/0' }).redisUrl, 'rediss://user:pw@cache.example.com:6380/0');
+    assert.equal(
+      loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example.com:6380/0' }).redisUrl,
+      'rediss://user:pw@cache.example.com:6380/0',
+    );
     assert.equal(loadConfig({ REDIS_URL: ' redis://127.0.0.1:6379 ' }).redisUrl, 'redis://127.0.0.1:6379');
     for (const url of ['127.0.0.1:6379', 'tcp://127.0.0.1:6379', 'REDIS://x']) rejects({ REDIS_URL: url }, 'REDIS_URL');
   });
@@ -347,6 +385,9 @@ describe('loadConfig: hosts, Redis and keys', () => {
     rejects({ SECRET_ENCRYPTION_KEY: randomBytes(33).toString('hex') }, 'SECRET_ENCRYPTION_KEY');
     rejects({ SECRET_ENCRYPTION_KEY: randomBytes(48).toString('base64') }, 'SECRET_ENCRYPTION_KEY');
     rejects({ SECRET_ENCRYPTION_KEY: `${key.toString('hex').slice(0, 63)}g` }, 'SECRET_ENCRYPTION_KEY');
-    rejectsWith({ SECRET_ENCRYPTION_KEY: 'short' }, 'Invalid SECRET_ENCRYPTION_KEY: must be 32 bytes, given as 64 hex characters or as base64');
+    rejectsWith(
+      { SECRET_ENCRYPTION_KEY: 'short' },
+      'Invalid SECRET_ENCRYPTION_KEY: must be 32 bytes, given as 64 hex characters or as base64',
+    );
   });
 });

@@ -73,22 +73,57 @@ describe('webhook list cursor', () => {
       for (const to of FIELDS.filter((f) => f !== from)) {
         const raw = encodeWebhookCursor(sample[from][0]);
         for (const arg of ['after', 'before']) {
-          refused(() => decodeWebhookCursor(raw, to, arg), arg, `${arg} is not a cursor from this list and sort order`, `${from} cursor used for ${to}`);
+          refused(
+            () => decodeWebhookCursor(raw, to, arg),
+            arg,
+            `${arg} is not a cursor from this list and sort order`,
+            `${from} cursor used for ${to}`,
+          );
         }
       }
     }
   });
 
   test('garbage is refused', () => {
-    const garbage = ['', 'not a cursor!', '%%%', 'e30', b64('null'), b64('42'), b64('"NAME"'), b64('[]'), b64('{'), b64('{"f":"NAME","v":"a","i":"x"'), '🙂'];
+    const garbage = [
+      '',
+      'not a cursor!',
+      '%%%',
+      'e30',
+      b64('null'),
+      b64('42'),
+      b64('"NAME"'),
+      b64('[]'),
+      b64('{'),
+      b64('{"f":"NAME","v":"a","i":"x"'),
+      '🙂',
+    ];
     for (const raw of garbage) {
-      for (const field of FIELDS) refused(() => decodeWebhookCursor(raw, field, 'before'), 'before', 'before is not a cursor from this list and sort order', `${JSON.stringify(raw)} for ${field}`);
+      for (const field of FIELDS)
+        refused(
+          () => decodeWebhookCursor(raw, field, 'before'),
+          'before',
+          'before is not a cursor from this list and sort order',
+          `${JSON.stringify(raw)} for ${field}`,
+        );
     }
   });
 
   test('forged cursors with a missing or mistyped id are refused', () => {
-    for (const c of [{ f: 'NAME', v: 'a' }, { f: 'NAME', v: 'a', i: 7 }, { f: 'NAME', v: 'a', i: null }, { f: 'NAME', v: 'a', i: ['x'] }, { v: 'a', i: 'x' }, { f: 'name', v: 'a', i: 'x' }]) {
-      refused(() => decodeWebhookCursor(forge(c), 'NAME', 'after'), 'after', 'after is not a cursor from this list and sort order', JSON.stringify(c));
+    for (const c of [
+      { f: 'NAME', v: 'a' },
+      { f: 'NAME', v: 'a', i: 7 },
+      { f: 'NAME', v: 'a', i: null },
+      { f: 'NAME', v: 'a', i: ['x'] },
+      { v: 'a', i: 'x' },
+      { f: 'name', v: 'a', i: 'x' },
+    ]) {
+      refused(
+        () => decodeWebhookCursor(forge(c), 'NAME', 'after'),
+        'after',
+        'after is not a cursor from this list and sort order',
+        JSON.stringify(c),
+      );
     }
   });
 
@@ -109,7 +144,12 @@ describe('webhook list cursor', () => {
       ['OWNER', false],
     ];
     for (const [f, v] of cases) {
-      refused(() => decodeWebhookCursor(forge({ f, v, i: 'x' }), f, 'after'), 'after', 'after is not a cursor from this list and sort order', `${f} with ${JSON.stringify(v)}`);
+      refused(
+        () => decodeWebhookCursor(forge({ f, v, i: 'x' }), f, 'after'),
+        'after',
+        'after is not a cursor from this list and sort order',
+        `${f} with ${JSON.stringify(v)}`,
+      );
     }
   });
 
@@ -117,17 +157,28 @@ describe('webhook list cursor', () => {
     // JSON.stringify cannot write these, but JSON.parse reads 1e400 as Infinity.
     for (const v of ['1e400', '-1e400']) {
       const raw = b64(`{"f":"REGISTERED","v":${v},"i":"x"}`);
-      refused(() => decodeWebhookCursor(raw, 'REGISTERED', 'after'), 'after', 'after is not a cursor from this list and sort order', `v=${v}`);
+      refused(
+        () => decodeWebhookCursor(raw, 'REGISTERED', 'after'),
+        'after',
+        'after is not a cursor from this list and sort order',
+        `v=${v}`,
+      );
     }
   });
 
   test('REGISTERED cursors a Date cannot hold are refused, not passed on as Invalid Date', () => {
     for (const v of [MAX_DATE_MS + 1, -MAX_DATE_MS - 1, 1e300, Number.MAX_SAFE_INTEGER, 1.5]) {
       assert.ok(Number.isFinite(v));
-      refused(() => decodeWebhookCursor(forge({ f: 'REGISTERED', v, i: 'x' }), 'REGISTERED', 'after'), 'after', 'after is not a cursor from this list and sort order', `v=${v}`);
+      refused(
+        () => decodeWebhookCursor(forge({ f: 'REGISTERED', v, i: 'x' }), 'REGISTERED', 'after'),
+        'after',
+        'after is not a cursor from this list and sort order',
+        `v=${v}`,
+      );
     }
     // The extremes a Date can hold still decode.
-    for (const v of [MAX_DATE_MS, -MAX_DATE_MS]) assert.equal(decodeWebhookCursor(forge({ f: 'REGISTERED', v, i: 'x' }), 'REGISTERED', 'after').v, v);
+    for (const v of [MAX_DATE_MS, -MAX_DATE_MS])
+      assert.equal(decodeWebhookCursor(forge({ f: 'REGISTERED', v, i: 'x' }), 'REGISTERED', 'after').v, v);
   });
 });
 
@@ -185,7 +236,17 @@ describe('delivery log connection arguments', () => {
     const c = cursorOf('abc');
     refused(() => checkConnectionArgs({ first: 1, last: 1 }, MAX), 'last', 'Pass either first or last, not both', 'first and last');
     refused(() => checkConnectionArgs({ after: c, before: c }, MAX), 'before', 'Pass either after or before, not both', 'after and before');
-    refused(() => checkConnectionArgs({ first: 1, before: c }, MAX), 'first', 'Page backward from before with last, not first', 'first and before');
-    refused(() => checkConnectionArgs({ last: 1, after: c }, MAX), 'last', 'Page forward from after with first, not last', 'last and after');
+    refused(
+      () => checkConnectionArgs({ first: 1, before: c }, MAX),
+      'first',
+      'Page backward from before with last, not first',
+      'first and before',
+    );
+    refused(
+      () => checkConnectionArgs({ last: 1, after: c }, MAX),
+      'last',
+      'Page forward from after with first, not last',
+      'last and after',
+    );
   });
 });

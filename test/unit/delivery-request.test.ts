@@ -11,7 +11,12 @@ import { githubSignature, standardSignature } from '../../src/dispatch/signing.j
 import type { DeliveryClient } from '../../src/dispatch/http.js';
 
 const AT = new Date('2024-05-01T12:00:00.123Z');
-const event = (payload: string | null = '{"orderId":42,"total":"9.99"}'): EventForDelivery => ({ id: 'evt_abc123', type: 'order.created', payload, createdAt: AT });
+const event = (payload: string | null = '{"orderId":42,"total":"9.99"}'): EventForDelivery => ({
+  id: 'evt_abc123',
+  type: 'order.created',
+  payload,
+  createdAt: AT,
+});
 const hook = (properties: unknown = null) => ({ id: 'wh_1', name: 'Orders', properties: properties as WebhookForDelivery['properties'] });
 
 describe('buildBody', () => {
@@ -30,7 +35,8 @@ describe('buildBody', () => {
   });
 
   test('non-object payloads and a null payload', () => {
-    for (const payload of ['[1,2]', '"text"', '0', 'true', 'null']) assert.deepEqual(JSON.parse(buildBody(event(payload), hook())).data, JSON.parse(payload), payload);
+    for (const payload of ['[1,2]', '"text"', '0', 'true', 'null'])
+      assert.deepEqual(JSON.parse(buildBody(event(payload), hook())).data, JSON.parse(payload), payload);
     const body = buildBody(event(null), hook());
     assert.ok(body.endsWith('"data":null}'), body);
     assert.equal(JSON.parse(body).data, null);
@@ -64,7 +70,11 @@ describe('buildBody', () => {
   });
 
   test('undefined property values are left out; odd keys and names are escaped', () => {
-    const body = buildBody(event(), { id: 'wh_"1"', name: 'Ünïcode "quoted" \\ \n ☕', properties: { skip: undefined, 'we"ird\nkey': '</script>' } as never });
+    const body = buildBody(event(), {
+      id: 'wh_"1"',
+      name: 'Ünïcode "quoted" \\ \n ☕',
+      properties: { skip: undefined, 'we"ird\nkey': '</script>' } as never,
+    });
     const parsed = JSON.parse(body);
     assert.equal('skip' in parsed, false);
     assert.equal(parsed['we"ird\nkey'], '</script>');
@@ -83,7 +93,11 @@ describe('standardSignature', () => {
   const secret = generateWebhookSecret();
   const now = Math.floor(Date.now() / 1000);
   const verify = (s: string, id: string, ts: number, body: string, signature: string) =>
-    new StandardWebhook(s).verify(body, { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signature }, { jsonParse: false });
+    new StandardWebhook(s).verify(
+      body,
+      { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signature },
+      { jsonParse: false },
+    );
 
   test('matches the reference implementation, byte for byte', () => {
     for (const body of ['', '{}', buildBody(event(), hook({ tier: 2 })), '{"text":"héllo ☕ 😀 \\u0000"}', 'x'.repeat(100_000)]) {
@@ -124,11 +138,17 @@ describe('standardSignature', () => {
 describe('githubSignature', () => {
   test("GitHub's documented example", () => {
     // docs.github.com, "Validating webhook deliveries": testing the signature.
-    assert.equal(githubSignature("It's a Secret to Everybody", 'Hello, World!'), 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
+    assert.equal(
+      githubSignature("It's a Secret to Everybody", 'Hello, World!'),
+      'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
   });
 
   test('RFC 4231 HMAC-SHA256 test case 2', () => {
-    assert.equal(githubSignature('Jefe', 'what do ya want for nothing?'), 'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    assert.equal(
+      githubSignature('Jefe', 'what do ya want for nothing?'),
+      'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
 
   test('keyed with the whole secret string, "whsec_" included', () => {

@@ -1,7 +1,16 @@
 // Delivery policy: pure decisions about retries, failures and streaks.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, failureLabel, isSuccess, nextRetryDelay, streaks, tooManyFailures, type AttemptResult, type StreakInput } from '../../src/dispatch/policy.js';
+import {
+  decide,
+  failureLabel,
+  isSuccess,
+  nextRetryDelay,
+  streaks,
+  tooManyFailures,
+  type AttemptResult,
+  type StreakInput,
+} from '../../src/dispatch/policy.js';
 
 const SCHEDULE = [1_000, 60_000, 3_600_000] as const;
 /** The largest double below 1, as Math.random() can return. */
@@ -10,7 +19,11 @@ const AT = new Date('2024-05-01T12:00:00.000Z');
 
 const ok = (status = 200): AttemptResult => ({ status, error: null, retryAfterMs: null });
 const http = (status: number, retryAfterMs: number | null = null): AttemptResult => ({ status, error: null, retryAfterMs });
-const network: AttemptResult = { status: null, error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 192.0.2.1:443' }, retryAfterMs: null };
+const network: AttemptResult = {
+  status: null,
+  error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 192.0.2.1:443' },
+  retryAfterMs: null,
+};
 
 describe('isSuccess', () => {
   test('2xx only', () => {
@@ -69,7 +82,11 @@ describe('decide', () => {
   test('a success settles the delivery, whatever the trigger', () => {
     for (const trigger of ['SCHEDULED', 'MANUAL', 'PING'] as const) {
       for (const status of [200, 204, 299]) {
-        assert.deepEqual(decide(ok(status), trigger, 1, SCHEDULE, AT, 0.5), { deliveryStatus: 'SUCCEEDED', nextAttemptAt: null, gone: false }, `${trigger} ${status}`);
+        assert.deepEqual(
+          decide(ok(status), trigger, 1, SCHEDULE, AT, 0.5),
+          { deliveryStatus: 'SUCCEEDED', nextAttemptAt: null, gone: false },
+          `${trigger} ${status}`,
+        );
       }
     }
     // Even after the schedule is used up.
@@ -92,7 +109,11 @@ describe('decide', () => {
 
   test('a failed scheduled attempt past the schedule fails the delivery', () => {
     assert.equal(decide(http(500), 'SCHEDULED', SCHEDULE.length, SCHEDULE, AT, 0.5).deliveryStatus, 'PENDING');
-    assert.deepEqual(decide(http(500), 'SCHEDULED', SCHEDULE.length + 1, SCHEDULE, AT, 0.5), { deliveryStatus: 'FAILED', nextAttemptAt: null, gone: false });
+    assert.deepEqual(decide(http(500), 'SCHEDULED', SCHEDULE.length + 1, SCHEDULE, AT, 0.5), {
+      deliveryStatus: 'FAILED',
+      nextAttemptAt: null,
+      gone: false,
+    });
     assert.deepEqual(decide(network, 'SCHEDULED', 1, [], AT, 0.5), { deliveryStatus: 'FAILED', nextAttemptAt: null, gone: false });
   });
 
@@ -156,7 +177,10 @@ describe('streaks', () => {
 
   test('one entry per webhook, in order of first appearance', () => {
     const out = streaks([fail('b', 'HTTP 500'), win('a'), fail('b', 'HTTP 502'), fail('c', 'HTTP 404'), win('a')]);
-    assert.deepEqual(out.map((s) => s.webhookId), ['b', 'a', 'c']);
+    assert.deepEqual(
+      out.map((s) => s.webhookId),
+      ['b', 'a', 'c'],
+    );
   });
 
   test('failures add up; the last failure is the last error', () => {

@@ -71,13 +71,36 @@ describe('isPrivateAddress: IPv4', () => {
   }
 
   test('well-known internal addresses', () => {
-    for (const ip of ['127.0.0.1', '0.0.0.0', '169.254.169.254', '10.0.0.1', '192.168.1.1', '172.17.0.1', '100.100.100.200', '255.255.255.255', '224.0.0.251']) {
+    for (const ip of [
+      '127.0.0.1',
+      '0.0.0.0',
+      '169.254.169.254',
+      '10.0.0.1',
+      '192.168.1.1',
+      '172.17.0.1',
+      '100.100.100.200',
+      '255.255.255.255',
+      '224.0.0.251',
+    ]) {
       assert.equal(isPrivateAddress(ip), true, ip);
     }
   });
 
   test('public addresses pass', () => {
-    for (const ip of ['8.8.8.8', '1.1.1.1', '93.184.216.34', '140.82.112.3', '1.0.0.0', '223.255.255.255', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '198.17.255.255', '198.20.0.0']) {
+    for (const ip of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '93.184.216.34',
+      '140.82.112.3',
+      '1.0.0.0',
+      '223.255.255.255',
+      '100.63.255.255',
+      '100.128.0.0',
+      '172.15.255.255',
+      '172.32.0.0',
+      '198.17.255.255',
+      '198.20.0.0',
+    ]) {
       assert.equal(isPrivateAddress(ip), false, ip);
     }
   });
@@ -192,7 +215,12 @@ describe('checkTargetUrl', () => {
 
   test('credentials in the URL are refused in both modes', async () => {
     for (const allowPrivate of [false, true]) {
-      for (const url of ['https://user:pass@hooks.invalid/', 'https://user@hooks.invalid/', 'https://:pw@hooks.invalid/', 'http://u:p@127.0.0.1/']) {
+      for (const url of [
+        'https://user:pass@hooks.invalid/',
+        'https://user@hooks.invalid/',
+        'https://:pw@hooks.invalid/',
+        'http://u:p@127.0.0.1/',
+      ]) {
         await refused(url, allowPrivate, 'targetUrl must not contain credentials');
       }
     }
@@ -200,7 +228,15 @@ describe('checkTargetUrl', () => {
   });
 
   test('only https by default', async () => {
-    for (const url of ['http://hooks.invalid/', 'http://8.8.8.8/', 'ftp://hooks.invalid/', 'ws://hooks.invalid/', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/plain,x']) {
+    for (const url of [
+      'http://hooks.invalid/',
+      'http://8.8.8.8/',
+      'ftp://hooks.invalid/',
+      'ws://hooks.invalid/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'data:text/plain,x',
+    ]) {
       await refused(url, false, 'targetUrl must use https');
     }
   });
@@ -212,7 +248,15 @@ describe('checkTargetUrl', () => {
   });
 
   test('private targets allowed: loopback, private and link-local pass without a lookup', async () => {
-    for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost:3000/', 'https://localhost/', 'http://[::1]/', 'http://10.0.0.5/', 'http://169.254.169.254/', 'https://hooks.invalid/']) {
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://localhost:3000/',
+      'https://localhost/',
+      'http://[::1]/',
+      'http://10.0.0.5/',
+      'http://169.254.169.254/',
+      'https://hooks.invalid/',
+    ]) {
       await accepted(url, true);
     }
     assert.equal(lookup.mock.callCount(), 0);
@@ -253,7 +297,14 @@ describe('checkTargetUrl', () => {
   });
 
   test('localhost and its subdomains, with or without trailing dots, in any case', async () => {
-    for (const url of ['https://localhost/', 'https://LOCALHOST:8443/', 'https://localhost./', 'https://localhost../', 'https://api.localhost/', 'https://a.b.Localhost./']) {
+    for (const url of [
+      'https://localhost/',
+      'https://LOCALHOST:8443/',
+      'https://localhost./',
+      'https://localhost../',
+      'https://api.localhost/',
+      'https://a.b.Localhost./',
+    ]) {
       await refused(url, false, 'targetUrl points to localhost');
     }
     assert.equal(lookup.mock.callCount(), 0);

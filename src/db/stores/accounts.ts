@@ -50,12 +50,16 @@ export async function associatesByIds(sql: Sql, accountId: string, ids: readonly
 }
 
 export async function associateIdByEmail(sql: Sql, accountId: string, email: string): Promise<string | null> {
-  return (await sql.get<{ id: string }>(`SELECT "id" FROM "Associate" WHERE "accountId" = ? AND "email" = ?`, [accountId, email]))?.id ?? null;
+  return (
+    (await sql.get<{ id: string }>(`SELECT "id" FROM "Associate" WHERE "accountId" = ? AND "email" = ?`, [accountId, email]))?.id ?? null
+  );
 }
 
 /** The account's oldest admin. */
 export async function firstAdmin(sql: Sql, accountId: string): Promise<Associate | null> {
-  const r = await sql.get(`SELECT * FROM "Associate" WHERE "accountId" = ? AND "role" = 'ADMIN' ORDER BY "createdAt", "id" LIMIT 1`, [accountId]);
+  const r = await sql.get(`SELECT * FROM "Associate" WHERE "accountId" = ? AND "role" = 'ADMIN' ORDER BY "createdAt", "id" LIMIT 1`, [
+    accountId,
+  ]);
   return r ? associateFromRow(sql.dialect, r) : null;
 }
 
@@ -78,7 +82,20 @@ export function apiKeyFromRow(d: Dialect, r: Row): ApiKey {
   };
 }
 
-const API_KEY_COLUMNS = ['id', 'accountId', 'associateId', 'createdById', 'name', 'application', 'prefix', 'lastFour', 'keyHash', 'createdAt', 'revokedAt', 'lastUsedAt'] as const;
+const API_KEY_COLUMNS = [
+  'id',
+  'accountId',
+  'associateId',
+  'createdById',
+  'name',
+  'application',
+  'prefix',
+  'lastFour',
+  'keyHash',
+  'createdAt',
+  'revokedAt',
+  'lastUsedAt',
+] as const;
 
 export async function insertApiKey(sql: Sql, k: ApiKey): Promise<void> {
   await sql.run(

@@ -7,8 +7,23 @@ import type { Row, Sql } from '../sql.js';
 export type AttemptRecord = DeliveryAttempt;
 
 export const ATTEMPT_COLUMNS = [
-  'id', 'accountId', 'deliveryId', 'webhookId', 'attemptNumber', 'trigger', 'status', 'requestUrl', 'requestHeaders',
-  'requestBody', 'responseStatus', 'responseHeaders', 'responseBody', 'durationMs', 'error', 'nextAttemptAt', 'createdAt',
+  'id',
+  'accountId',
+  'deliveryId',
+  'webhookId',
+  'attemptNumber',
+  'trigger',
+  'status',
+  'requestUrl',
+  'requestHeaders',
+  'requestBody',
+  'responseStatus',
+  'responseHeaders',
+  'responseBody',
+  'durationMs',
+  'error',
+  'nextAttemptAt',
+  'createdAt',
 ] as const;
 
 const INSERT_ONE = `INSERT INTO "DeliveryAttempt" (${ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ')})
@@ -53,7 +68,25 @@ export async function insertAttempts(sql: Sql, attempts: AttemptRecord[]): Promi
   await sql.run(INSERT_MANY_PG, [JSON.stringify(attempts)]);
 }
 
-const PG_TYPES = ['text', 'text', 'text', 'text', 'int', '"AttemptTrigger"', '"AttemptStatus"', 'text', 'text', 'text', 'int', 'text', 'text', 'int', 'text', 'timestamp(3)', 'timestamp(3)'];
+const PG_TYPES = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'int',
+  '"AttemptTrigger"',
+  '"AttemptStatus"',
+  'text',
+  'text',
+  'text',
+  'int',
+  'text',
+  'text',
+  'int',
+  'text',
+  'timestamp(3)',
+  'timestamp(3)',
+];
 const PG_COLUMNS = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
 // Dates arrive as ISO strings in UTC; timestamp(3) columns ignore the zone, as the drivers' bound dates do.
 const INSERT_MANY_PG = `INSERT INTO "DeliveryAttempt" (${PG_COLUMNS})

@@ -38,7 +38,8 @@ const candidateWindow = (req: ClaimRequest) => Math.min(4000, req.limit * Math.m
  * without waiting on, or double-claiming, each other's rows. SQLite has one
  * writer at a time, so the statement alone is atomic.
  */
-const claimSql = perDialect((d) => `
+const claimSql = perDialect(
+  (d) => `
   WITH candidates AS (
     SELECT d."id", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
     WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
@@ -54,7 +55,8 @@ const claimSql = perDialect((d) => `
   )
   UPDATE "Delivery" SET "leaseOwner" = ?, "leaseUntil" = ?
   WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${d.cast('?', 'int')} ORDER BY "nextAttemptAt" LIMIT ${d.cast('?', 'int')})
-  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`);
+  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`,
+);
 
 export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<ClaimedDelivery[]> {
   if (req.limit <= 0) return [];
@@ -72,7 +74,9 @@ export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<
   return rows;
 }
 
-const releaseSql = perDialect((d) => `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ? AND ${d.inList('"id"')}`);
+const releaseSql = perDialect(
+  (d) => `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ? AND ${d.inList('"id"')}`,
+);
 
 /** Gives unstarted claims back, so another worker need not wait for the lease. */
 export async function releaseClaims(sql: Sql, ids: string[], owner: string): Promise<void> {
@@ -164,7 +168,14 @@ export async function insertUnscheduledDelivery(
 }
 
 /** Requeues a webhook's deliveries that failed for good since `since` (pings excluded). */
-export function requeueFailed(sql: Sql, accountId: string, webhookId: string, since: Date, now: Date, excludeType: string): Promise<number> {
+export function requeueFailed(
+  sql: Sql,
+  accountId: string,
+  webhookId: string,
+  since: Date,
+  now: Date,
+  excludeType: string,
+): Promise<number> {
   return sql.run(
     `UPDATE "Delivery" SET "status" = 'PENDING', "nextAttemptAt" = ?, "updatedAt" = ?, "leaseOwner" = NULL, "leaseUntil" = NULL
      WHERE "accountId" = ? AND "webhookId" = ? AND "status" = 'FAILED' AND "lastAttemptAt" >= ?
@@ -175,8 +186,9 @@ export function requeueFailed(sql: Sql, accountId: string, webhookId: string, si
 
 /** Paused deliveries of a re-activated webhook are due now rather than at their old retry time. */
 export function resumePaused(sql: Sql, webhookId: string, now: Date): Promise<number> {
-  return sql.run(
-    `UPDATE "Delivery" SET "nextAttemptAt" = ? WHERE "webhookId" = ? AND "status" = 'PENDING' AND "nextAttemptAt" > ?`,
-    [now, webhookId, now],
-  );
+  return sql.run(`UPDATE "Delivery" SET "nextAttemptAt" = ? WHERE "webhookId" = ? AND "status" = 'PENDING' AND "nextAttemptAt" > ?`, [
+    now,
+    webhookId,
+    now,
+  ]);
 }

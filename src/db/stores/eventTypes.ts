@@ -26,8 +26,12 @@ export async function eventTypeExists(sql: Sql, accountId: string, name: string)
 }
 
 export async function insertEventType(sql: Sql, e: EventType): Promise<void> {
-  await sql.run(
-    `INSERT INTO "EventType" ("id", "accountId", "name", "group", "description", "createdAt") VALUES (?, ?, ?, ?, ?, ?)`,
-    [e.id, e.accountId, e.name, e.group, e.description, e.createdAt],
-  );
+  await sql.run(`INSERT INTO "EventType" ("id", "accountId", "name", "group", "description", "createdAt") VALUES (?, ?, ?, ?, ?, ?)`, [
+    e.id,
+    e.accountId,
+    e.name,
+    e.group,
+    e.description,
+    e.createdAt,
+  ]);
 }

@@ -23,10 +23,14 @@ export function eventFromRow(d: Dialect, r: Row): StoredEvent {
 }
 
 export async function insertEvent(sql: Sql, e: StoredEvent): Promise<void> {
-  await sql.run(
-    `INSERT INTO "Event" ("id", "accountId", "type", "payload", "idempotencyKey", "createdAt") VALUES (?, ?, ?, ?, ?, ?)`,
-    [e.id, e.accountId, e.type, e.payload, e.idempotencyKey, e.createdAt],
-  );
+  await sql.run(`INSERT INTO "Event" ("id", "accountId", "type", "payload", "idempotencyKey", "createdAt") VALUES (?, ?, ?, ?, ?, ?)`, [
+    e.id,
+    e.accountId,
+    e.type,
+    e.payload,
+    e.idempotencyKey,
+    e.createdAt,
+  ]);
 }
 
 /** One delivery per active webhook subscribed to the event's type (or to "*"); returns how many. */
@@ -46,7 +50,11 @@ export function fanOut(sql: Sql, e: StoredEvent): Promise<number> {
 }
 
 /** The event stored under an idempotency key, with its delivery count. */
-export async function findByIdempotencyKey(sql: Sql, accountId: string, key: string): Promise<{ event: StoredEvent; deliveryCount: number } | null> {
+export async function findByIdempotencyKey(
+  sql: Sql,
+  accountId: string,
+  key: string,
+): Promise<{ event: StoredEvent; deliveryCount: number } | null> {
   const r = await sql.get(
     `SELECT e.*, (SELECT COUNT(*) FROM "Delivery" d WHERE d."eventId" = e."id") AS "deliveryCount"
      FROM "Event" e WHERE e."accountId" = ? AND e."idempotencyKey" = ?`,

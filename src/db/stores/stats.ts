@@ -40,6 +40,14 @@ export async function webhookStats(sql: Sql, accountId: string, ids: readonly st
     ]),
   );
   return ids.map(
-    (id) => byId.get(id) ?? { succeededCount: 0, failedCount: 0, pendingCount: 0, consecutiveFailures: 0, lastAttemptAt: null, lastSuccessAt: null },
+    (id) =>
+      byId.get(id) ?? {
+        succeededCount: 0,
+        failedCount: 0,
+        pendingCount: 0,
+        consecutiveFailures: 0,
+        lastAttemptAt: null,
+        lastSuccessAt: null,
+      },
   );
 }

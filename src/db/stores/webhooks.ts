@@ -55,9 +55,29 @@ export async function findWebhooksByUrl(sql: Sql, accountId: string, url: string
 }
 
 const COLUMNS = [
-  'id', 'accountId', 'name', 'nameKey', 'targetUrl', 'state', 'stateReason', 'stateChangedAt', 'type', 'headers', 'properties',
-  'isApplicationManaged', 'managingApplication', 'ownerId', 'registeredAt', 'registeredById', 'updatedAt', 'updatedById',
-  'secretCiphertext', 'previousSecretCiphertext', 'previousSecretExpiresAt', 'consecutiveFailures', 'lastError',
+  'id',
+  'accountId',
+  'name',
+  'nameKey',
+  'targetUrl',
+  'state',
+  'stateReason',
+  'stateChangedAt',
+  'type',
+  'headers',
+  'properties',
+  'isApplicationManaged',
+  'managingApplication',
+  'ownerId',
+  'registeredAt',
+  'registeredById',
+  'updatedAt',
+  'updatedById',
+  'secretCiphertext',
+  'previousSecretCiphertext',
+  'previousSecretExpiresAt',
+  'consecutiveFailures',
+  'lastError',
 ] as const satisfies readonly (keyof Webhook)[];
 
 const INSERT = `INSERT INTO "Webhook" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;

@@ -3,14 +3,7 @@
 import { newId } from '../../base/ids.js';
 import { apiKeyHints, generateApiKey, hashApiKey } from '../../base/secrets.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import {
-  accountIdByName,
-  apiKeyExists,
-  firstAdmin,
-  insertAccount,
-  insertApiKey,
-  insertAssociate,
-} from '../../db/stores/accounts.js';
+import { accountIdByName, apiKeyExists, firstAdmin, insertAccount, insertApiKey, insertAssociate } from '../../db/stores/accounts.js';
 import type { Sql } from '../../db/sql.js';
 import type { Deps } from '../deps.js';
 
@@ -44,7 +37,15 @@ async function insertAccountWithAdmin(deps: Deps, name: string, apiKey: string, 
   const at = deps.clock.now();
   await deps.sql.tx(async (tx) => {
     await insertAccount(tx, { id: accountId, name, createdAt: at });
-    await insertAssociate(tx, { id: associateId, accountId, name: 'Admin', email: `admin@${name}.invalid`, role: 'ADMIN', createdAt: at, updatedAt: at });
+    await insertAssociate(tx, {
+      id: associateId,
+      accountId,
+      name: 'Admin',
+      email: `admin@${name}.invalid`,
+      role: 'ADMIN',
+      createdAt: at,
+      updatedAt: at,
+    });
     await insertApiKey(tx, keyRow(accountId, associateId, keyName, apiKey, at));
   });
   return { accountId, associateId, apiKey };
@@ -88,7 +89,15 @@ export async function ensureBootstrapAccount(deps: Deps, apiKey: string): Promis
       const admin = await firstAdmin(tx, accountId);
       const associateId = admin?.id ?? newId();
       if (!admin) {
-        await insertAssociate(tx, { id: associateId, accountId, name: 'Admin', email: 'admin@default.invalid', role: 'ADMIN', createdAt: at, updatedAt: at });
+        await insertAssociate(tx, {
+          id: associateId,
+          accountId,
+          name: 'Admin',
+          email: 'admin@default.invalid',
+          role: 'ADMIN',
+          createdAt: at,
+          updatedAt: at,
+        });
       }
       await insertApiKey(tx, keyRow(accountId, associateId, 'Bootstrap key', apiKey, at));
     });

@@ -81,7 +81,11 @@ export async function createApiKey(deps: Deps, caller: Caller, input: CreateApiK
     await insertApiKey(tx, apiKey);
     await publishInTx(
       tx,
-      { accountId: caller.accountId, type: 'api_key.created', payload: { apiKey: { id: apiKey.id, name, application, associateId, prefix: apiKey.prefix } } },
+      {
+        accountId: caller.accountId,
+        type: 'api_key.created',
+        payload: { apiKey: { id: apiKey.id, name, application, associateId, prefix: apiKey.prefix } },
+      },
       now,
     );
   });
@@ -97,7 +101,11 @@ export async function revokeApiKey(deps: Deps, caller: Caller, id: string): Prom
   const now = deps.clock.now();
   const revoked = await deps.sql.tx(async (tx) => {
     const row = (await revokeApiKeyRow(tx, caller.accountId, id, now))!;
-    await publishInTx(tx, { accountId: caller.accountId, type: 'api_key.revoked', payload: { apiKey: { id, name: row.name, application: row.application } } }, now);
+    await publishInTx(
+      tx,
+      { accountId: caller.accountId, type: 'api_key.revoked', payload: { apiKey: { id, name: row.name, application: row.application } } },
+      now,
+    );
     tx.afterCommit('apiKey.revoked', { accountId: caller.accountId, apiKeyId: id });
     return row;
   });

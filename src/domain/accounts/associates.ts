@@ -39,7 +39,11 @@ export async function createAssociate(deps: Deps, caller: Caller, input: CreateA
       await insertAssociate(tx, associate);
       await publishInTx(
         tx,
-        { accountId: caller.accountId, type: 'associate.created', payload: { associate: { id: associate.id, name, email, role: associate.role } } },
+        {
+          accountId: caller.accountId,
+          type: 'associate.created',
+          payload: { associate: { id: associate.id, name, email, role: associate.role } },
+        },
         now,
       );
     });

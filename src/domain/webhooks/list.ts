@@ -43,8 +43,7 @@ export interface WebhookConnectionResult {
   totalCount: () => Promise<number>;
 }
 
-const badInput = (field: string, message: string) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: [field] } });
+const badInput = (field: string, message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: [field] } });
 
 function sortValue(row: ListedWebhook, field: WebhookOrderField): string | number {
   switch (field) {

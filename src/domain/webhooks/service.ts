@@ -97,7 +97,11 @@ function emit(tx: Tx, deps: Deps, accountId: string, type: string, payload: Reco
   return publishInTx(tx, { accountId, type, payload }, deps.clock.now());
 }
 
-export async function createWebhook(deps: Deps, caller: Caller, input: CreateWebhookInput): Promise<Result<{ webhook: Webhook; secret: string }>> {
+export async function createWebhook(
+  deps: Deps,
+  caller: Caller,
+  input: CreateWebhookInput,
+): Promise<Result<{ webhook: Webhook; secret: string }>> {
   const denied = requireAdmin(caller);
   if (denied) return denied;
   const f = (name: string) => ['input', name];
@@ -249,7 +253,11 @@ export async function deleteWebhooksByUrl(deps: Deps, caller: Caller, url: strin
   if (locked) return locked;
   if (matches.length === 0) return ok([]);
   await deps.sql.tx(async (tx) => {
-    await deleteWebhooks(tx, caller.accountId, matches.map((w) => w.id));
+    await deleteWebhooks(
+      tx,
+      caller.accountId,
+      matches.map((w) => w.id),
+    );
     for (const w of matches) await emit(tx, deps, caller.accountId, 'webhook.deleted', { webhook: webhookSummary(w) });
   });
   return ok(matches.map((w) => w.id));

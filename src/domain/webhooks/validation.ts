@@ -22,8 +22,7 @@ export async function checkUrl(url: string, allowPrivateTargets: boolean, field:
   return res.ok ? [] : [invalid(field, res.message)];
 }
 
-export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Headers arrive as a JSON object of string values. */
 export function checkHeaders(headers: unknown, field: string[]): UserError[] {
