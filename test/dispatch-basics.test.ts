@@ -76,3 +76,20 @@ test('deliveries made by the fan-out have ids in the same form as every other id
     rows.map((r) => r.id).join(' '),
   );
 });
+
+test('a variable inside an inline JSON payload reaches the receiver (graphql-jit would drop it)', async () => {
+  const created = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { message } } }`, {
+    input: { name: 'inline payloads', targetUrl: receiver.url, events: ['contact.created'] },
+  });
+  assert.deepEqual(created.data.createWebhook.userErrors, []);
+  const before = receiver.received.length;
+  const pub = await gql(
+    `mutation($name: String!, $n: Int!) { publishEvent(input: { type: "contact.created", payload: { name: $name, nested: { n: $n } } }) { event { id payload } userErrors { message } } }`,
+    { name: 'Grace', n: 7 },
+  );
+  assert.deepEqual(pub.data.publishEvent.userErrors, []);
+  assert.deepEqual(pub.data.publishEvent.event.payload, { name: 'Grace', nested: { n: 7 } });
+  const got = await receiver.waitFor(before + 1);
+  const mine = got.slice(before).find((r) => (r.json as any)?.id === pub.data.publishEvent.event.id);
+  assert.deepEqual((mine!.json as any).data, { name: 'Grace', nested: { n: 7 } });
+});

@@ -7,7 +7,7 @@ import { useApiKeyAuth } from './auth.js';
 import { useConnectionArgs } from './connectionArgs.js';
 import { useSharedSubscriptionResults } from '../live/shared-results.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { getOperationAST } from 'graphql';
+import { jitEligible } from './jit.js';
 import type { AppState } from './state.js';
 
 export function createHooklineYoga(app: AppState) {
@@ -49,7 +49,7 @@ export function createHooklineYoga(app: AppState) {
       // Queries and mutations run as code compiled once per document (the
       // webhook list's 50 nodes cost several times more in the interpreter;
       // see BENCHMARKS.md). Subscriptions keep the shared execution below.
-      useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation !== 'subscription' }),
+      useGraphQlJit({}, { enableIf: (args) => jitEligible(args.schema, args.document, args.operationName) }),
       useSharedSubscriptionResults(),
     ],
   });
