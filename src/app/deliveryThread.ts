@@ -73,7 +73,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     await sql.close();
   };
   port.on('message', (m: ToDeliveryThread) => {
-    if (m.t === 'due') worker.wake();
+    if (m.t === 'due') worker.wake(m.hints);
     else if (m.t === 'stop') {
       stopping ??= stop().then(
         () => {

@@ -12,8 +12,13 @@ export const SHARED_EVENTS: ReadonlySet<string> = new Set(['apiKey.revoked', 'ca
 
 export interface AppEvents {
   [name: string]: unknown;
-  /** New or newly due deliveries were committed: wake idle workers. */
-  'deliveries.due': { accountId: string };
+  /**
+   * New or newly due deliveries were committed: wake idle workers. `hints`
+   * (a publish's new rows) let this instance's worker claim them by primary
+   * key; they are an optimisation only, as the scanning claim finds every
+   * due row whether hinted or not.
+   */
+  'deliveries.due': { accountId: string; hints?: DueHints };
   /** A webhook's state changed (toggle, auto-disable, 410). */
   'webhook.stateChanged': Webhook;
   /** An API key was revoked: its open streams end, its cached lookups go. */
@@ -22,4 +27,20 @@ export interface AppEvents {
   'attempt.recorded': AttemptRecord;
   /** An account's event catalog changed. */
   'catalog.changed': { accountId: string };
+}
+
+/** New delivery rows, as two parallel arrays (cheap to clone between threads). */
+export interface DueHints {
+  ids: string[];
+  webhookIds: string[];
+}
+
+export function hintsOf(rows: readonly { id: string; webhookId: string }[]): DueHints {
+  const ids = new Array<string>(rows.length);
+  const webhookIds = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    ids[i] = rows[i].id;
+    webhookIds[i] = rows[i].webhookId;
+  }
+  return { ids, webhookIds };
 }

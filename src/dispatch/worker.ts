@@ -5,9 +5,9 @@
 import type { Bus } from '../base/bus.js';
 import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
-import type { AppEvents } from '../db/events.js';
+import type { AppEvents, DueHints } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
-import { claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
+import { claimByIds, claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import type { Recorder } from './record.js';
@@ -17,8 +17,12 @@ export interface Worker {
   stop(): Promise<void>;
   /** Deliveries being sent or waiting for a per-webhook slot. */
   readonly busy: number;
-  /** Deliveries became due elsewhere (another thread or instance): look now rather than at the next poll. */
-  wake(): void;
+  /**
+   * Deliveries became due elsewhere (another thread or instance): look now
+   * rather than at the next poll. `hints` name new rows, to be claimed by
+   * primary key rather than found by a scan.
+   */
+  wake(hints?: DueHints): void;
 }
 
 export interface WorkerDeps {
@@ -39,6 +43,9 @@ export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: 
   };
 }
 
+/** Hinted delivery ids held at most; past this, new rows are left to the scan. */
+const MAX_HINTS = 20_000;
+
 export function startWorker(deps: WorkerDeps): Worker {
   const { config: cfg, logger, sql, sender, recorder } = deps;
   const owner = cfg.instanceId;
@@ -51,7 +58,50 @@ export function startWorker(deps: WorkerDeps): Worker {
   let waitingCount = 0;
   let running = true;
   let wake: (() => void) | null = null;
-  const offWake = deps.bus.on('deliveries.due', () => wake?.());
+  // Hinted rows not yet claimed, per webhook in arrival order. Only an
+  // optimisation: the scanning claim still finds every due row, hinted or
+  // not (a lost or dropped hint costs a scan, never a delivery).
+  const hinted = new Map<string, string[]>();
+  let hintCount = 0;
+  const addHints = (h: DueHints) => {
+    const room = MAX_HINTS - hintCount;
+    const n = Math.min(h.ids.length, room);
+    for (let i = 0; i < n; i++) {
+      const w = h.webhookIds[i];
+      const q = hinted.get(w);
+      if (q) q.push(h.ids[i]);
+      else hinted.set(w, [h.ids[i]]);
+    }
+    hintCount += Math.max(0, n);
+  };
+  /**
+   * Up to `limit` hinted ids, taking from each webhook only as many as it
+   * has free slots (so hinted claims never wait for a slot), round-robin
+   * across webhooks, oldest first within one.
+   */
+  const pickHints = (limit: number): string[] => {
+    const picked: string[] = [];
+    const served: [string, string[]][] = [];
+    for (const [w, q] of hinted) {
+      if (picked.length >= limit) break;
+      const room = cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
+      if (room <= 0) continue;
+      const take = q.splice(0, Math.min(room, limit - picked.length));
+      for (const id of take) picked.push(id);
+      served.push([w, q]);
+    }
+    // Served webhooks go to the back of the line, emptied ones leave it.
+    for (const [w, q] of served) {
+      hinted.delete(w);
+      if (q.length) hinted.set(w, q);
+    }
+    hintCount -= picked.length;
+    return picked;
+  };
+  const offWake = deps.bus.on('deliveries.due', (due) => {
+    if (due.hints) addHints(due.hints);
+    wake?.();
+  });
 
   // After a response, a slot is freed when the HTTP attempt ends, not when
   // its record commits: the delivery stays leased until then, so nothing
@@ -154,14 +204,38 @@ export function startWorker(deps: WorkerDeps): Worker {
   // database slows claiming instead of growing the recorder's queue.
   const recordBacklog = () => Math.max(0, recorder.pending - cfg.deliveryConcurrency);
 
+  // A hinted claim is one primary-key statement, so it is worth making for fewer slots.
+  const hintAtLeast = Math.max(1, Math.min(claimAtLeast, Math.ceil(cfg.deliveryConcurrency / 8)));
+  // While hints keep coming the scan still runs once per poll interval, so
+  // retries, other instances' work and anything a hint missed wait no longer than before.
+  let lastScan = 0;
+
   const loop = async () => {
     while (running) {
       const busy = inflight + waitingCount;
       const capacity = cfg.deliveryConcurrency - busy - recordBacklog();
-      if (capacity <= 0 || (busy > 0 && capacity < claimAtLeast)) {
-        await idle(cfg.workerPollMs);
+      const scanDue = hintCount === 0 || Date.now() - lastScan >= cfg.workerPollMs;
+      if (capacity <= 0 || (busy > 0 && capacity < (scanDue ? claimAtLeast : hintAtLeast))) {
+        await idle(scanDue ? cfg.workerPollMs : Math.max(1, lastScan + cfg.workerPollMs - Date.now()));
         continue;
       }
+      if (!scanDue) {
+        const ids = pickHints(Math.min(capacity, cfg.workerBatchSize));
+        if (!ids.length) {
+          // Every hinted webhook is at its limit: wait for a slot (or the next scan).
+          await idle(Math.max(1, lastScan + cfg.workerPollMs - Date.now()));
+          continue;
+        }
+        try {
+          const claimed = await claimByIds(sql, { owner, leaseMs, ids }, new Date());
+          if (claimed.length) await dispatchClaimed(claimed);
+        } catch (err) {
+          logger.error({ err }, 'claiming deliveries failed; retrying');
+          await idle(Math.max(cfg.workerPollMs, 1000));
+        }
+        continue;
+      }
+      lastScan = Date.now();
       const saturated: string[] = [];
       for (const [id, n] of inflightByWebhook) if (n >= cfg.webhookConcurrency) saturated.push(id);
       const limit = Math.min(capacity, cfg.workerBatchSize);
@@ -187,7 +261,8 @@ export function startWorker(deps: WorkerDeps): Worker {
     get busy() {
       return inflight + waitingCount;
     },
-    wake() {
+    wake(hints?: DueHints) {
+      if (hints) addHints(hints);
       wake?.();
     },
     async stop() {

@@ -74,6 +74,38 @@ export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<
   return rows;
 }
 
+/**
+ * Claims given rows by primary key: the delivery thread's fast path for rows
+ * it was told about (hints from this instance's publishes). The same
+ * conditions as the scanning claim, so a hint can never claim a row that is
+ * not due, leased, done or of an inactive webhook; rows another claim took
+ * first are skipped (on PostgreSQL without waiting for their locks).
+ */
+const claimByIdsSql = perDialect(
+  (d) => `
+  UPDATE "Delivery" SET "leaseOwner" = ?, "leaseUntil" = ?
+  WHERE "id" IN (
+    SELECT d."id" FROM "Delivery" d
+    WHERE ${d.inList('d."id"')} AND d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
+      AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
+    ${d.skipLocked})
+  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`,
+);
+
+export async function claimByIds(sql: Sql, req: { owner: string; leaseMs: number; ids: string[] }, now: Date): Promise<ClaimedDelivery[]> {
+  if (!req.ids.length) return [];
+  const rows = await sql.all<ClaimedDelivery>(claimByIdsSql(sql.dialect), [
+    req.owner,
+    new Date(now.getTime() + req.leaseMs),
+    req.ids,
+    now,
+    now,
+  ]);
+  for (const r of rows) r.attemptCount = Number(r.attemptCount);
+  return rows;
+}
+
 const releaseSql = perDialect(
   (d) => `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ? AND ${d.inList('"id"')}`,
 );
