@@ -95,6 +95,9 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     setImmediate(postDue);
   });
 
+  // Changes made by the API, or by other instances (PostgreSQL NOTIFY), invalidate the thread's webhook cache.
+  const offChanged = bus.on('webhook.changed', ({ id }) => current?.postMessage({ t: 'webhookChanged', id } satisfies ToDeliveryThread));
+
   const onMessage = (m: FromDeliveryThread) => {
     switch (m.t) {
       case 'attempts':
@@ -158,6 +161,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   } catch (err) {
     stopping = true;
     offDue();
+    offChanged();
     if (restartTimer) clearTimeout(restartTimer);
     throw err;
   }
@@ -172,6 +176,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     async stop() {
       stopping = true;
       offDue();
+      offChanged();
       if (restartTimer) clearTimeout(restartTimer);
       const w = current;
       if (!w) return;

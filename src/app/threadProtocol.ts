@@ -16,6 +16,8 @@ export interface DeliveryThreadData {
 export type ToDeliveryThread =
   /** Deliveries became due on the main thread (a publish, a recovery): claim now; a publish's new rows come as hints. */
   | { t: 'due'; hints?: DueHints }
+  /** A webhook changed (on any instance): drop the thread's cached copy. */
+  | { t: 'webhookChanged'; id: string }
   /** Stop claiming, finish in-flight deliveries, write their records, close the connection. */
   | { t: 'stop' };
 

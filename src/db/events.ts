@@ -8,7 +8,7 @@ import type { AttemptRecord } from './stores/attempts.js';
  * Events other instances must hear too, because they invalidate caches there.
  * On PostgreSQL they travel with the commit as NOTIFY (see pg.ts).
  */
-export const SHARED_EVENTS: ReadonlySet<string> = new Set(['apiKey.revoked', 'catalog.changed']);
+export const SHARED_EVENTS: ReadonlySet<string> = new Set(['apiKey.revoked', 'catalog.changed', 'webhook.changed']);
 
 export interface AppEvents {
   [name: string]: unknown;
@@ -19,6 +19,11 @@ export interface AppEvents {
    * due row whether hinted or not.
    */
   'deliveries.due': { accountId: string; hints?: DueHints };
+  /**
+   * A webhook's delivery settings changed (state, URL, headers, properties,
+   * secret) or it was deleted: delivery threads drop their cached copy.
+   */
+  'webhook.changed': { id: string };
   /** A webhook's state changed (toggle, auto-disable, 410). */
   'webhook.stateChanged': Webhook;
   /** An API key was revoked: its open streams end, its cached lookups go. */

@@ -11,6 +11,7 @@ import { claimByIds, claimDue, releaseClaims, type ClaimedDelivery } from '../db
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import type { Recorder } from './record.js';
+import type { WebhookCache } from './webhookCache.js';
 import type { EventForDelivery, Job, Sender, WebhookForDelivery } from './sender.js';
 
 export interface Worker {
@@ -32,15 +33,22 @@ export interface WorkerDeps {
   bus: Bus<AppEvents>;
   sender: Sender;
   recorder: Recorder;
+  /** The thread's webhook cache (invalidated by webhook.changed); none means every batch reads its webhooks. */
+  webhookCache?: WebhookCache;
 }
 
-/** The webhooks and events a batch of deliveries needs, in two indexed reads. */
-export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: string[]) {
-  const [webhooks, events] = await Promise.all([webhooksByIds(sql, webhookIds), eventsByIds(sql, eventIds)]);
-  return {
-    webhooks: new Map<string, WebhookForDelivery>(webhooks.map((w) => [w.id, w])),
-    events: new Map<string, EventForDelivery>(events.map((e) => [e.id, e])),
-  };
+/**
+ * The webhooks and events a batch of deliveries needs, in two indexed reads
+ * (one when `cache` holds every webhook).
+ */
+export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: string[], cache?: WebhookCache) {
+  const cached = cache?.lookup(webhookIds);
+  const toRead = cached ? cached.missing : webhookIds;
+  const [read, events] = await Promise.all([toRead.length ? webhooksByIds(sql, toRead) : [], eventsByIds(sql, eventIds)]);
+  if (cached) cache!.fill(read, cached.generation);
+  const webhooks = new Map<string, WebhookForDelivery>(read.map((w) => [w.id, w]));
+  if (cached) for (const w of cached.found) webhooks.set(w.id, w);
+  return { webhooks, events: new Map<string, EventForDelivery>(events.map((e) => [e.id, e])) };
 }
 
 /** Hinted delivery ids held at most; past this, new rows are left to the scan. */
@@ -156,6 +164,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       sql,
       [...new Set(claimed.map((c) => c.webhookId))],
       [...new Set(claimed.map((c) => c.eventId))],
+      deps.webhookCache,
     );
     const orphaned: string[] = [];
     for (const c of claimed) {
