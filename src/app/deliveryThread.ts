@@ -77,8 +77,10 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     await sql.close();
   };
   port.on('message', (m: ToDeliveryThread) => {
-    if (m.t === 'due') worker.wake(m.hints);
-    else if (m.t === 'webhookChanged') webhookCache.invalidate(m.id);
+    if (m.t === 'due') {
+      if (m.hints) worker.wake(m.hints);
+      if (m.scan) worker.wake();
+    } else if (m.t === 'webhookChanged') webhookCache.invalidate(m.id);
     else if (m.t === 'stop') {
       stopping ??= stop().then(
         () => {

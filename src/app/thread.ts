@@ -71,19 +71,24 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   let fromThread = false;
   let duePending = false;
   // New rows' ids from this instance's publishes, sent with the next wake-up
-  // (bounded: past the cap the thread's scanning claim finds the rest).
+  // (bounded: past the cap the thread's scanning claim finds the rest). A
+  // commit without hints (a resume, a requeue) or dropped hints ask for a scan.
   let hintIds: string[] = [];
   let hintWebhookIds: string[] = [];
+  let scan = false;
   const postDue = () => {
     duePending = false;
     const hints = hintIds.length ? { ids: hintIds, webhookIds: hintWebhookIds } : undefined;
+    const m: ToDeliveryThread = { t: 'due', hints, scan: scan || !hints };
     hintIds = [];
     hintWebhookIds = [];
-    current?.postMessage({ t: 'due', hints } satisfies ToDeliveryThread);
+    scan = false;
+    current?.postMessage(m);
   };
   const offDue = bus.on('deliveries.due', (due) => {
     if (fromThread || !current) return;
-    if (due.hints && hintIds.length < MAX_PENDING_HINTS) {
+    if (!due.hints || hintIds.length + due.hints.ids.length > MAX_PENDING_HINTS) scan = true;
+    else {
       for (let i = 0; i < due.hints.ids.length; i++) {
         hintIds.push(due.hints.ids[i]);
         hintWebhookIds.push(due.hints.webhookIds[i]);

@@ -14,8 +14,8 @@ export interface DeliveryThreadData {
 }
 
 export type ToDeliveryThread =
-  /** Deliveries became due on the main thread (a publish, a recovery): claim now; a publish's new rows come as hints. */
-  | { t: 'due'; hints?: DueHints }
+  /** Deliveries became due on the main thread (a publish, a recovery): claim now; a publish's new rows come as hints; `scan` asks for a scanning claim too. */
+  | { t: 'due'; hints?: DueHints; scan: boolean }
   /** A webhook changed (on any instance): drop the thread's cached copy. */
   | { t: 'webhookChanged'; id: string }
   /** Stop claiming, finish in-flight deliveries, write their records, close the connection. */

@@ -21,7 +21,7 @@ export interface Worker {
   /**
    * Deliveries became due elsewhere (another thread or instance): look now
    * rather than at the next poll. `hints` name new rows, to be claimed by
-   * primary key rather than found by a scan.
+   * primary key; a wake-up without hints makes the next claim a scan.
    */
   wake(hints?: DueHints): void;
 }
@@ -71,9 +71,14 @@ export function startWorker(deps: WorkerDeps): Worker {
   // not (a lost or dropped hint costs a scan, never a delivery).
   const hinted = new Map<string, string[]>();
   let hintCount = 0;
+  // Set by a wake-up without hints (another instance's work, a resume, a
+  // requeue, dropped hints) and by a scan that filled its batch (a backlog):
+  // the next claim is a scan. Otherwise scans run once per poll interval.
+  let scanWanted = true;
   const addHints = (h: DueHints) => {
     const room = MAX_HINTS - hintCount;
     const n = Math.min(h.ids.length, room);
+    if (n < h.ids.length) scanWanted = true;
     for (let i = 0; i < n; i++) {
       const w = h.webhookIds[i];
       const q = hinted.get(w);
@@ -106,10 +111,12 @@ export function startWorker(deps: WorkerDeps): Worker {
     hintCount -= picked.length;
     return picked;
   };
-  const offWake = deps.bus.on('deliveries.due', (due) => {
-    if (due.hints) addHints(due.hints);
+  const onDue = (hints?: DueHints) => {
+    if (hints) addHints(hints);
+    else scanWanted = true;
     wake?.();
-  });
+  };
+  const offWake = deps.bus.on('deliveries.due', (due) => onDue(due.hints));
 
   // After a response, a slot is freed when the HTTP attempt ends, not when
   // its record commits: the delivery stays leased until then, so nothing
@@ -218,21 +225,22 @@ export function startWorker(deps: WorkerDeps): Worker {
   // While hints keep coming the scan still runs once per poll interval, so
   // retries, other instances' work and anything a hint missed wait no longer than before.
   let lastScan = 0;
+  const untilNextScan = () => Math.max(1, lastScan + cfg.workerPollMs - Date.now());
 
   const loop = async () => {
     while (running) {
       const busy = inflight + waitingCount;
       const capacity = cfg.deliveryConcurrency - busy - recordBacklog();
-      const scanDue = hintCount === 0 || Date.now() - lastScan >= cfg.workerPollMs;
+      const scanDue = scanWanted || Date.now() - lastScan >= cfg.workerPollMs;
       if (capacity <= 0 || (busy > 0 && capacity < (scanDue ? claimAtLeast : hintAtLeast))) {
-        await idle(scanDue ? cfg.workerPollMs : Math.max(1, lastScan + cfg.workerPollMs - Date.now()));
+        await idle(scanDue ? cfg.workerPollMs : untilNextScan());
         continue;
       }
       if (!scanDue) {
-        const ids = pickHints(Math.min(capacity, cfg.workerBatchSize));
+        const ids = hintCount ? pickHints(Math.min(capacity, cfg.workerBatchSize)) : [];
         if (!ids.length) {
-          // Every hinted webhook is at its limit: wait for a slot (or the next scan).
-          await idle(Math.max(1, lastScan + cfg.workerPollMs - Date.now()));
+          // No hints, or every hinted webhook is at its limit: wait for a wake-up, a slot or the next scan.
+          await idle(untilNextScan());
           continue;
         }
         try {
@@ -240,11 +248,13 @@ export function startWorker(deps: WorkerDeps): Worker {
           if (claimed.length) await dispatchClaimed(claimed);
         } catch (err) {
           logger.error({ err }, 'claiming deliveries failed; retrying');
+          scanWanted = true; // the hints taken are gone: the scan finds their rows
           await idle(Math.max(cfg.workerPollMs, 1000));
         }
         continue;
       }
       lastScan = Date.now();
+      scanWanted = false;
       const saturated: string[] = [];
       for (const [id, n] of inflightByWebhook) if (n >= cfg.webhookConcurrency) saturated.push(id);
       const limit = Math.min(capacity, cfg.workerBatchSize);
@@ -258,10 +268,13 @@ export function startWorker(deps: WorkerDeps): Worker {
         if (claimed.length) await dispatchClaimed(claimed);
       } catch (err) {
         logger.error({ err }, 'claiming deliveries failed; retrying');
+        scanWanted = true;
         await idle(Math.max(cfg.workerPollMs, 1000));
         continue;
       }
-      if (claimed.length < limit) await idle(cfg.workerPollMs);
+      // A full batch means more may be due: scan again as soon as slots allow.
+      if (claimed.length >= limit) scanWanted = true;
+      else if (!hintCount) await idle(cfg.workerPollMs);
     }
   };
   const done = loop();
@@ -271,8 +284,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       return inflight + waitingCount;
     },
     wake(hints?: DueHints) {
-      if (hints) addHints(hints);
-      wake?.();
+      onDue(hints);
     },
     async stop() {
       running = false;
