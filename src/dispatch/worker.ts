@@ -69,23 +69,39 @@ export function startWorker(deps: WorkerDeps): Worker {
   // Hinted rows not yet claimed, per webhook in arrival order. Only an
   // optimisation: the scanning claim still finds every due row, hinted or
   // not (a lost or dropped hint costs a scan, never a delivery).
+  // `pending` holds the ids still to claim; a queue may also hold ids a scan
+  // has claimed since (dropped from `pending`), skipped when reached.
   const hinted = new Map<string, string[]>();
-  let hintCount = 0;
+  const pending = new Set<string>();
+  let queued = 0;
   // Set by a wake-up without hints (another instance's work, a resume, a
-  // requeue, dropped hints) and by a scan that filled its batch (a backlog):
-  // the next claim is a scan. Otherwise scans run once per poll interval.
+  // requeue, dropped hints) and by a scan that filled its batch with rows no
+  // hint named (a backlog): the next claim is a scan. Otherwise scans run
+  // once per poll interval.
   let scanWanted = true;
   const addHints = (h: DueHints) => {
-    const room = MAX_HINTS - hintCount;
-    const n = Math.min(h.ids.length, room);
+    const n = Math.max(0, Math.min(h.ids.length, MAX_HINTS - pending.size));
     if (n < h.ids.length) scanWanted = true;
+    if (queued + n > 2 * MAX_HINTS) {
+      // Mostly ids scans took: keep only those still pending.
+      queued = 0;
+      for (const [w, q] of hinted) {
+        const live = q.filter((id) => pending.has(id));
+        if (live.length) hinted.set(w, live);
+        else hinted.delete(w);
+        queued += live.length;
+      }
+    }
     for (let i = 0; i < n; i++) {
+      const id = h.ids[i];
+      if (pending.has(id)) continue;
+      pending.add(id);
+      queued++;
       const w = h.webhookIds[i];
       const q = hinted.get(w);
-      if (q) q.push(h.ids[i]);
-      else hinted.set(w, [h.ids[i]]);
+      if (q) q.push(id);
+      else hinted.set(w, [id]);
     }
-    hintCount += Math.max(0, n);
   };
   /**
    * Up to `limit` hinted ids, taking from each webhook only as many as it
@@ -97,10 +113,20 @@ export function startWorker(deps: WorkerDeps): Worker {
     const served: [string, string[]][] = [];
     for (const [w, q] of hinted) {
       if (picked.length >= limit) break;
-      const room = cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
+      const room = Math.min(
+        cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0),
+        limit - picked.length,
+      );
       if (room <= 0) continue;
-      const take = q.splice(0, Math.min(room, limit - picked.length));
-      for (const id of take) picked.push(id);
+      let i = 0;
+      for (let taken = 0; i < q.length && taken < room; i++) {
+        if (pending.delete(q[i])) {
+          picked.push(q[i]);
+          taken++;
+        }
+      }
+      q.splice(0, i);
+      queued -= i;
       served.push([w, q]);
     }
     // Served webhooks go to the back of the line, emptied ones leave it.
@@ -108,7 +134,6 @@ export function startWorker(deps: WorkerDeps): Worker {
       hinted.delete(w);
       if (q.length) hinted.set(w, q);
     }
-    hintCount -= picked.length;
     return picked;
   };
   const onDue = (hints?: DueHints) => {
@@ -237,7 +262,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         continue;
       }
       if (!scanDue) {
-        const ids = hintCount ? pickHints(Math.min(capacity, cfg.workerBatchSize)) : [];
+        const ids = pending.size ? pickHints(Math.min(capacity, cfg.workerBatchSize)) : [];
         if (!ids.length) {
           // No hints, or every hinted webhook is at its limit: wait for a wake-up, a slot or the next scan.
           await idle(untilNextScan());
@@ -272,9 +297,12 @@ export function startWorker(deps: WorkerDeps): Worker {
         await idle(Math.max(cfg.workerPollMs, 1000));
         continue;
       }
-      // A full batch means more may be due: scan again as soon as slots allow.
-      if (claimed.length >= limit) scanWanted = true;
-      else if (!hintCount) await idle(cfg.workerPollMs);
+      // A full batch of rows no hint named means a backlog: scan again as
+      // soon as slots allow. Hinted rows the scan took are no longer pending.
+      let unhinted = 0;
+      for (const c of claimed) if (!pending.delete(c.id)) unhinted++;
+      if (claimed.length >= limit && unhinted > 0) scanWanted = true;
+      else if (!pending.size) await idle(cfg.workerPollMs);
     }
   };
   const done = loop();
