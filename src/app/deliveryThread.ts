@@ -18,6 +18,7 @@ import { DeliveryClient } from '../dispatch/http.js';
 import { Recorder } from '../dispatch/record.js';
 import { startRetention } from '../dispatch/retention.js';
 import { Sender } from '../dispatch/sender.js';
+import { WebhookCache } from '../dispatch/webhookCache.js';
 import { startWorker } from '../dispatch/worker.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
 
@@ -59,7 +60,10 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   bus.on('webhook.stateChanged', (webhook) => post({ t: 'state', webhook }));
   bus.on('deliveries.due', ({ accountId }) => post({ t: 'due', accountId }));
 
-  const worker = startWorker({ config, logger, sql, bus, sender, recorder });
+  // Dropped entry by entry on webhook.changed: from this thread's own commits (auto-disable) here, from the API and other instances by message.
+  const webhookCache = new WebhookCache();
+  bus.on('webhook.changed', ({ id }) => webhookCache.invalidate(id));
+  const worker = startWorker({ config, logger, sql, bus, sender, recorder, webhookCache });
   const retention = startRetention({ sql, clock: systemClock, logger, retentionDays: config.attemptRetentionDays });
   // Other instances' publishes wake this worker within milliseconds (PostgreSQL only; SQLite is one machine).
   const listener = sql instanceof PgSql ? listenForDue(config.databaseUrl, config.instanceId, () => worker.wake(), logger) : null;
@@ -73,7 +77,10 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     await sql.close();
   };
   port.on('message', (m: ToDeliveryThread) => {
-    if (m.t === 'due') worker.wake();
+    if (m.t === 'due') {
+      if (m.hints) worker.wake(m.hints);
+      if (m.scan) worker.wake();
+    } else if (m.t === 'webhookChanged') webhookCache.invalidate(m.id);
     else if (m.t === 'stop') {
       stopping ??= stop().then(
         () => {

@@ -50,6 +50,8 @@ export function deliveryThreadEntry(): { url: URL; argv: string[] } {
 }
 
 const MIN_RESTART_MS = 1_000;
+/** Delivery ids held for one wake-up message at most; more are left to the thread's scan. */
+const MAX_PENDING_HINTS = 10_000;
 const MAX_RESTART_MS = 30_000;
 /** A thread that ran this long without crashing resets the backoff. */
 const STABLE_MS = 60_000;
@@ -68,16 +70,38 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   // Raising the thread's deliveries.due on the main bus must not echo back to it.
   let fromThread = false;
   let duePending = false;
+  // New rows' ids from this instance's publishes, sent with the next wake-up
+  // (bounded: past the cap the thread's scanning claim finds the rest). A
+  // commit without hints (a resume, a requeue) or dropped hints ask for a scan.
+  let hintIds: string[] = [];
+  let hintWebhookIds: string[] = [];
+  let scan = false;
   const postDue = () => {
     duePending = false;
-    current?.postMessage({ t: 'due' } satisfies ToDeliveryThread);
+    const hints = hintIds.length ? { ids: hintIds, webhookIds: hintWebhookIds } : undefined;
+    const m: ToDeliveryThread = { t: 'due', hints, scan: scan || !hints };
+    hintIds = [];
+    hintWebhookIds = [];
+    scan = false;
+    current?.postMessage(m);
   };
-  const offDue = bus.on('deliveries.due', () => {
-    if (fromThread || duePending || !current) return;
+  const offDue = bus.on('deliveries.due', (due) => {
+    if (fromThread || !current) return;
+    if (!due.hints || hintIds.length + due.hints.ids.length > MAX_PENDING_HINTS) scan = true;
+    else {
+      for (let i = 0; i < due.hints.ids.length; i++) {
+        hintIds.push(due.hints.ids[i]);
+        hintWebhookIds.push(due.hints.webhookIds[i]);
+      }
+    }
+    if (duePending) return;
     // Coalesced: any number of commits in one turn of the loop cost one message.
     duePending = true;
     setImmediate(postDue);
   });
+
+  // Changes made by the API, or by other instances (PostgreSQL NOTIFY), invalidate the thread's webhook cache.
+  const offChanged = bus.on('webhook.changed', ({ id }) => current?.postMessage({ t: 'webhookChanged', id } satisfies ToDeliveryThread));
 
   const onMessage = (m: FromDeliveryThread) => {
     switch (m.t) {
@@ -142,6 +166,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   } catch (err) {
     stopping = true;
     offDue();
+    offChanged();
     if (restartTimer) clearTimeout(restartTimer);
     throw err;
   }
@@ -156,6 +181,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     async stop() {
       stopping = true;
       offDue();
+      offChanged();
       if (restartTimer) clearTimeout(restartTimer);
       const w = current;
       if (!w) return;

@@ -2,6 +2,7 @@
 // purpose: IDs, wake-ups and the attempt records the live log streams
 // (Dates survive structured clone).
 import type { Config } from '../base/config.js';
+import type { DueHints } from '../db/events.js';
 import type { AttemptRecord } from '../db/stores/attempts.js';
 import type { Webhook } from '../db/stores/webhooks.js';
 
@@ -13,8 +14,10 @@ export interface DeliveryThreadData {
 }
 
 export type ToDeliveryThread =
-  /** Deliveries became due on the main thread (a publish, a recovery): claim now. */
-  | { t: 'due' }
+  /** Deliveries became due on the main thread (a publish, a recovery): claim now; a publish's new rows come as hints; `scan` asks for a scanning claim too. */
+  | { t: 'due'; hints?: DueHints; scan: boolean }
+  /** A webhook changed (on any instance): drop the thread's cached copy. */
+  | { t: 'webhookChanged'; id: string }
   /** Stop claiming, finish in-flight deliveries, write their records, close the connection. */
   | { t: 'stop' };
 

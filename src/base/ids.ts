@@ -3,15 +3,31 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /**
+ * Random bytes drawn from the CSPRNG a few kilobytes at a time: ids are made
+ * for every delivery and attempt, and one randomBytes call per id cost more
+ * than the id. Each byte is used once, so ids stay as unguessable as before.
+ */
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+function nextByte(): number {
+  if (offset >= pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  return pool[offset++];
+}
+
+/**
  * Random alphanumeric string. 62 does not divide 256, so bytes >= 248 are
  * rejected to keep every character equally likely.
  */
 export function randomAlphanumeric(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const b of randomBytes(length * 2)) {
-      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
-    }
+    const b = nextByte();
+    if (b < 248) out += ALPHABET[b % 62];
   }
   return out;
 }

@@ -5,20 +5,25 @@
 import type { Bus } from '../base/bus.js';
 import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
-import type { AppEvents } from '../db/events.js';
+import type { AppEvents, DueHints } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
-import { claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
+import { claimByIds, claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import type { Recorder } from './record.js';
+import type { WebhookCache } from './webhookCache.js';
 import type { EventForDelivery, Job, Sender, WebhookForDelivery } from './sender.js';
 
 export interface Worker {
   stop(): Promise<void>;
   /** Deliveries being sent or waiting for a per-webhook slot. */
   readonly busy: number;
-  /** Deliveries became due elsewhere (another thread or instance): look now rather than at the next poll. */
-  wake(): void;
+  /**
+   * Deliveries became due elsewhere (another thread or instance): look now
+   * rather than at the next poll. `hints` name new rows, to be claimed by
+   * primary key; a wake-up without hints makes the next claim a scan.
+   */
+  wake(hints?: DueHints): void;
 }
 
 export interface WorkerDeps {
@@ -28,16 +33,26 @@ export interface WorkerDeps {
   bus: Bus<AppEvents>;
   sender: Sender;
   recorder: Recorder;
+  /** The thread's webhook cache (invalidated by webhook.changed); none means every batch reads its webhooks. */
+  webhookCache?: WebhookCache;
 }
 
-/** The webhooks and events a batch of deliveries needs, in two indexed reads. */
-export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: string[]) {
-  const [webhooks, events] = await Promise.all([webhooksByIds(sql, webhookIds), eventsByIds(sql, eventIds)]);
-  return {
-    webhooks: new Map<string, WebhookForDelivery>(webhooks.map((w) => [w.id, w])),
-    events: new Map<string, EventForDelivery>(events.map((e) => [e.id, e])),
-  };
+/**
+ * The webhooks and events a batch of deliveries needs, in two indexed reads
+ * (one when `cache` holds every webhook).
+ */
+export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: string[], cache?: WebhookCache) {
+  const cached = cache?.lookup(webhookIds);
+  const toRead = cached ? cached.missing : webhookIds;
+  const [read, events] = await Promise.all([toRead.length ? webhooksByIds(sql, toRead) : [], eventsByIds(sql, eventIds)]);
+  if (cached) cache!.fill(read, cached.generation);
+  const webhooks = new Map<string, WebhookForDelivery>(read.map((w) => [w.id, w]));
+  if (cached) for (const w of cached.found) webhooks.set(w.id, w);
+  return { webhooks, events: new Map<string, EventForDelivery>(events.map((e) => [e.id, e])) };
 }
+
+/** Hinted delivery ids held at most; past this, new rows are left to the scan. */
+const MAX_HINTS = 20_000;
 
 export function startWorker(deps: WorkerDeps): Worker {
   const { config: cfg, logger, sql, sender, recorder } = deps;
@@ -51,7 +66,82 @@ export function startWorker(deps: WorkerDeps): Worker {
   let waitingCount = 0;
   let running = true;
   let wake: (() => void) | null = null;
-  const offWake = deps.bus.on('deliveries.due', () => wake?.());
+  // Hinted rows not yet claimed, per webhook in arrival order. Only an
+  // optimisation: the scanning claim still finds every due row, hinted or
+  // not (a lost or dropped hint costs a scan, never a delivery).
+  // `pending` holds the ids still to claim; a queue may also hold ids a scan
+  // has claimed since (dropped from `pending`), skipped when reached.
+  const hinted = new Map<string, string[]>();
+  const pending = new Set<string>();
+  let queued = 0;
+  // Set by a wake-up without hints (another instance's work, a resume, a
+  // requeue, dropped hints) and by a scan that filled its batch with rows no
+  // hint named (a backlog): the next claim is a scan. Otherwise scans run
+  // once per poll interval.
+  let scanWanted = true;
+  const addHints = (h: DueHints) => {
+    const n = Math.max(0, Math.min(h.ids.length, MAX_HINTS - pending.size));
+    if (n < h.ids.length) scanWanted = true;
+    if (queued + n > 2 * MAX_HINTS) {
+      // Mostly ids scans took: keep only those still pending.
+      queued = 0;
+      for (const [w, q] of hinted) {
+        const live = q.filter((id) => pending.has(id));
+        if (live.length) hinted.set(w, live);
+        else hinted.delete(w);
+        queued += live.length;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const id = h.ids[i];
+      if (pending.has(id)) continue;
+      pending.add(id);
+      queued++;
+      const w = h.webhookIds[i];
+      const q = hinted.get(w);
+      if (q) q.push(id);
+      else hinted.set(w, [id]);
+    }
+  };
+  /**
+   * Up to `limit` hinted ids, taking from each webhook only as many as it
+   * has free slots (so hinted claims never wait for a slot), round-robin
+   * across webhooks, oldest first within one.
+   */
+  const pickHints = (limit: number): string[] => {
+    const picked: string[] = [];
+    const served: [string, string[]][] = [];
+    for (const [w, q] of hinted) {
+      if (picked.length >= limit) break;
+      const room = Math.min(
+        cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0),
+        limit - picked.length,
+      );
+      if (room <= 0) continue;
+      let i = 0;
+      for (let taken = 0; i < q.length && taken < room; i++) {
+        if (pending.delete(q[i])) {
+          picked.push(q[i]);
+          taken++;
+        }
+      }
+      q.splice(0, i);
+      queued -= i;
+      served.push([w, q]);
+    }
+    // Served webhooks go to the back of the line, emptied ones leave it.
+    for (const [w, q] of served) {
+      hinted.delete(w);
+      if (q.length) hinted.set(w, q);
+    }
+    return picked;
+  };
+  const onDue = (hints?: DueHints) => {
+    if (hints) addHints(hints);
+    else scanWanted = true;
+    wake?.();
+  };
+  const offWake = deps.bus.on('deliveries.due', (due) => onDue(due.hints));
 
   // After a response, a slot is freed when the HTTP attempt ends, not when
   // its record commits: the delivery stays leased until then, so nothing
@@ -106,6 +196,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       sql,
       [...new Set(claimed.map((c) => c.webhookId))],
       [...new Set(claimed.map((c) => c.eventId))],
+      deps.webhookCache,
     );
     const orphaned: string[] = [];
     for (const c of claimed) {
@@ -154,14 +245,41 @@ export function startWorker(deps: WorkerDeps): Worker {
   // database slows claiming instead of growing the recorder's queue.
   const recordBacklog = () => Math.max(0, recorder.pending - cfg.deliveryConcurrency);
 
+  // A hinted claim is one primary-key statement, so it is worth making for fewer slots.
+  const hintAtLeast = Math.max(1, Math.min(claimAtLeast, Math.ceil(cfg.deliveryConcurrency / 8)));
+  // While hints keep coming the scan still runs once per poll interval, so
+  // retries, other instances' work and anything a hint missed wait no longer than before.
+  let lastScan = 0;
+  const untilNextScan = () => Math.max(1, lastScan + cfg.workerPollMs - Date.now());
+
   const loop = async () => {
     while (running) {
       const busy = inflight + waitingCount;
       const capacity = cfg.deliveryConcurrency - busy - recordBacklog();
-      if (capacity <= 0 || (busy > 0 && capacity < claimAtLeast)) {
-        await idle(cfg.workerPollMs);
+      const scanDue = scanWanted || Date.now() - lastScan >= cfg.workerPollMs;
+      if (capacity <= 0 || (busy > 0 && capacity < (scanDue ? claimAtLeast : hintAtLeast))) {
+        await idle(scanDue ? cfg.workerPollMs : untilNextScan());
         continue;
       }
+      if (!scanDue) {
+        const ids = pending.size ? pickHints(Math.min(capacity, cfg.workerBatchSize)) : [];
+        if (!ids.length) {
+          // No hints, or every hinted webhook is at its limit: wait for a wake-up, a slot or the next scan.
+          await idle(untilNextScan());
+          continue;
+        }
+        try {
+          const claimed = await claimByIds(sql, { owner, leaseMs, ids }, new Date());
+          if (claimed.length) await dispatchClaimed(claimed);
+        } catch (err) {
+          logger.error({ err }, 'claiming deliveries failed; retrying');
+          scanWanted = true; // the hints taken are gone: the scan finds their rows
+          await idle(Math.max(cfg.workerPollMs, 1000));
+        }
+        continue;
+      }
+      lastScan = Date.now();
+      scanWanted = false;
       const saturated: string[] = [];
       for (const [id, n] of inflightByWebhook) if (n >= cfg.webhookConcurrency) saturated.push(id);
       const limit = Math.min(capacity, cfg.workerBatchSize);
@@ -175,10 +293,16 @@ export function startWorker(deps: WorkerDeps): Worker {
         if (claimed.length) await dispatchClaimed(claimed);
       } catch (err) {
         logger.error({ err }, 'claiming deliveries failed; retrying');
+        scanWanted = true;
         await idle(Math.max(cfg.workerPollMs, 1000));
         continue;
       }
-      if (claimed.length < limit) await idle(cfg.workerPollMs);
+      // A full batch of rows no hint named means a backlog: scan again as
+      // soon as slots allow. Hinted rows the scan took are no longer pending.
+      let unhinted = 0;
+      for (const c of claimed) if (!pending.delete(c.id)) unhinted++;
+      if (claimed.length >= limit && unhinted > 0) scanWanted = true;
+      else if (!pending.size) await idle(cfg.workerPollMs);
     }
   };
   const done = loop();
@@ -187,8 +311,8 @@ export function startWorker(deps: WorkerDeps): Worker {
     get busy() {
       return inflight + waitingCount;
     },
-    wake() {
-      wake?.();
+    wake(hints?: DueHints) {
+      onDue(hints);
     },
     async stop() {
       running = false;

@@ -5,6 +5,7 @@
 import { newId } from '../base/ids.js';
 import { fanOut, findByIdempotencyKey, insertEvent, releaseIdempotencyKey, type StoredEvent } from '../db/stores/events.js';
 import type { Sql, Tx } from '../db/sql.js';
+import { hintsOf } from '../db/events.js';
 
 export interface PublishRequest {
   accountId: string;
@@ -49,7 +50,9 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
     createdAt: now,
   };
   await insertEvent(tx, event);
-  const deliveryCount = await fanOut(tx, event);
-  if (deliveryCount) tx.afterCommit('deliveries.due', { accountId: req.accountId });
-  return { event, deliveryCount, duplicate: false };
+  const rows = await fanOut(tx, event);
+  // The new rows' ids travel with the wake-up, so this instance's delivery
+  // thread can claim them by primary key instead of scanning for them.
+  if (rows.length) tx.afterCommit('deliveries.due', { accountId: req.accountId, hints: hintsOf(rows) });
+  return { event, deliveryCount: rows.length, duplicate: false };
 }

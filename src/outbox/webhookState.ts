@@ -33,5 +33,6 @@ export async function changeStateInTx(tx: Tx, webhook: Webhook, change: StateCha
     change.at,
   );
   tx.afterCommit('webhook.stateChanged', row);
+  tx.afterCommit('webhook.changed', { id: row.id });
   return row;
 }

@@ -74,6 +74,55 @@ export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<
   return rows;
 }
 
+/**
+ * Claims given rows by primary key: the delivery thread's fast path for rows
+ * it was told about (hints from this instance's publishes). The same
+ * conditions as the scanning claim, so a hint can never claim a row that is
+ * not due, leased, done or of an inactive webhook; rows another claim took
+ * first are skipped (on PostgreSQL without waiting for their locks).
+ *
+ * Both texts make the id list drive the plan, one primary-key lookup per id:
+ * left to themselves, SQLite's planner walks the (status, nextAttemptAt)
+ * index and PostgreSQL's the (webhookId, status, …) one over the whole
+ * backlog. SQLite: CROSS JOIN fixes the loop order. PostgreSQL: the status
+ * test is on text (no index matches it) and the webhook check sits outside
+ * the materialised CTE that locks the rows.
+ */
+const claimByIdsSql = perDialect((d) =>
+  d.provider === 'sqlite'
+    ? `
+  UPDATE "Delivery" SET "leaseOwner" = ?, "leaseUntil" = ?
+  WHERE "id" IN (
+    SELECT d."id" FROM json_each(?) ids CROSS JOIN "Delivery" d ON d."id" = ids.value
+    WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
+      AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE'))
+  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`
+    : `
+  WITH lease AS (SELECT ?::text AS owner, ?::timestamp(3) AS until),
+  c AS MATERIALIZED (
+    SELECT d."id", d."webhookId" FROM "Delivery" d
+    WHERE d."id" = ANY(?) AND d."status"::text = 'PENDING' AND d."nextAttemptAt" <= ?
+      AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
+    FOR UPDATE SKIP LOCKED)
+  UPDATE "Delivery" SET "leaseOwner" = (SELECT owner FROM lease), "leaseUntil" = (SELECT until FROM lease)
+  WHERE "id" IN (SELECT c."id" FROM c JOIN "Webhook" w ON w."id" = c."webhookId" WHERE w."state" = 'ACTIVE')
+  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`,
+);
+
+export async function claimByIds(sql: Sql, req: { owner: string; leaseMs: number; ids: string[] }, now: Date): Promise<ClaimedDelivery[]> {
+  if (!req.ids.length) return [];
+  const rows = await sql.all<ClaimedDelivery>(claimByIdsSql(sql.dialect), [
+    req.owner,
+    new Date(now.getTime() + req.leaseMs),
+    req.ids,
+    now,
+    now,
+  ]);
+  for (const r of rows) r.attemptCount = Number(r.attemptCount);
+  return rows;
+}
+
 const releaseSql = perDialect(
   (d) => `UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ? AND ${d.inList('"id"')}`,
 );

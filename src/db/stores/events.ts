@@ -33,9 +33,15 @@ export async function insertEvent(sql: Sql, e: StoredEvent): Promise<void> {
   ]);
 }
 
-/** One delivery per active webhook subscribed to the event's type (or to "*"); returns how many. */
-export function fanOut(sql: Sql, e: StoredEvent): Promise<number> {
-  return sql.run(
+/** A delivery row the fan-out wrote: what the delivery thread needs to claim it by primary key. */
+export interface FannedOut {
+  id: string;
+  webhookId: string;
+}
+
+/** One delivery per active webhook subscribed to the event's type (or to "*"); returns the new rows' ids. */
+export function fanOut(sql: Sql, e: StoredEvent): Promise<FannedOut[]> {
+  return sql.all<FannedOut>(
     `INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
      SELECT ${sql.dialect.newIdSql}, w."accountId", ?, w."id", 'PENDING', 0, ?, ?, ?
      FROM "Webhook" w
@@ -44,7 +50,8 @@ export function fanOut(sql: Sql, e: StoredEvent): Promise<number> {
          -- fan-out, not the number of webhooks in the account.
          SELECT we."webhookId" FROM "WebhookEvent" we
          WHERE we."accountId" = ? AND we."eventType" IN (?, ?))
-       AND w."state" = 'ACTIVE'`,
+       AND w."state" = 'ACTIVE'
+     RETURNING "id", "webhookId"`,
     [e.id, e.createdAt, e.createdAt, e.createdAt, e.accountId, e.type, ALL_EVENTS],
   );
 }

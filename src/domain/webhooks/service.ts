@@ -197,6 +197,7 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
         updatedById: caller.associateId,
       }))!;
       if (events) await replaceWebhookEvents(tx, caller.accountId, id, events);
+      tx.afterCommit('webhook.changed', { id });
       await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(row, events ?? undefined) });
       return row;
     });
@@ -239,6 +240,7 @@ export async function deleteWebhook(deps: Deps, caller: Caller, id: string): Pro
   if (!loaded.ok) return loaded;
   await deps.sql.tx(async (tx) => {
     await deleteWebhooks(tx, caller.accountId, [id]);
+    tx.afterCommit('webhook.changed', { id });
     await emit(tx, deps, caller.accountId, 'webhook.deleted', { webhook: webhookSummary(loaded.value) });
   });
   return ok(id);
@@ -258,7 +260,10 @@ export async function deleteWebhooksByUrl(deps: Deps, caller: Caller, url: strin
       caller.accountId,
       matches.map((w) => w.id),
     );
-    for (const w of matches) await emit(tx, deps, caller.accountId, 'webhook.deleted', { webhook: webhookSummary(w) });
+    for (const w of matches) {
+      tx.afterCommit('webhook.changed', { id: w.id });
+      await emit(tx, deps, caller.accountId, 'webhook.deleted', { webhook: webhookSummary(w) });
+    }
   });
   return ok(matches.map((w) => w.id));
 }
@@ -277,6 +282,7 @@ export async function rotateWebhookSecret(deps: Deps, caller: Caller, id: string
       at: now,
       by: caller.associateId,
     }))!;
+    tx.afterCommit('webhook.changed', { id });
     await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(row), secretRotated: true });
     return row;
   });
