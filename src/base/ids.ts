@@ -1,6 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+// Random bytes are drawn from the CSPRNG in blocks: one randomFillSync per
+// few hundred characters rather than one randomBytes call (and Buffer) per id.
+// Every fan-out makes one id per delivery, so this is on the publish path.
+const pool = Buffer.allocUnsafe(4096);
+let used = pool.length;
+
+function nextByte(): number {
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  return pool[used++];
+}
 
 /**
  * Random bytes drawn from the CSPRNG a few kilobytes at a time: ids are made

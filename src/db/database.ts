@@ -35,7 +35,7 @@ export function openDatabase(cfg: Config, bus: Bus<AppEvents>, opts: OpenOptions
   if (cfg.provider === 'sqlite') {
     const path = cfg.sqlitePath!;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    sql = new SqliteSql(openSqliteFile({ path }), bus, onStatement);
+    sql = new SqliteSql(openSqliteFile({ path }), bus, onStatement, { groupCommit: true });
   } else {
     sql = new PgSql(createPgPool(cfg.databaseUrl, 20, 'hookline-api'), bus, onStatement);
   }

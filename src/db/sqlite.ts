@@ -26,6 +26,14 @@ import type { Row, Sql, Tx } from './sql.js';
 type Statement = Database.Statement<unknown[], unknown>;
 
 const MAX_CACHED_STATEMENTS = 1000;
+/** At most this many transactions share one commit (bounds how long the write lock is held). */
+const MAX_GROUP = 64;
+
+interface Member {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
 /** How long a statement or BEGIN waits for the write lock before failing with SQLITE_BUSY. */
 const BUSY_WAIT_MS = 10_000;
 const isBusy = (err: unknown) => /^SQLITE_BUSY/.test((err as { code?: string } | null)?.code ?? '');
@@ -66,12 +74,20 @@ export class SqliteSql implements Sql {
   private readonly statements = new Map<string, Statement>();
   private active: Promise<void> | null = null;
   private queue: Promise<void> = Promise.resolve();
+  /** Group commit: the group still taking members, and the end of the last group scheduled. */
+  private pending: Member[] | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  /** BEGIN, COMMIT and savepoints, prepared once (not counted as statements). */
+  private readonly control = new Map<string, Statement>();
+  private readonly groupCommit: boolean;
 
   constructor(
     readonly db: Database.Database,
     private readonly bus: Bus<AppEvents> | null,
     private readonly onStatement: ((sql: string) => void) | null = null,
+    opts: { groupCommit?: boolean } = {},
   ) {
+    this.groupCommit = opts.groupCommit ?? false;
     // Lock waits are retried here, without blocking the event loop (see the top of this file).
     db.pragma('busy_timeout = 0');
   }
@@ -164,6 +180,7 @@ export class SqliteSql implements Sql {
   }
 
   async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.groupCommit) return this.txGrouped(fn);
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
     const before = this.queue;
@@ -194,6 +211,126 @@ export class SqliteSql implements Sql {
     }
   }
 
+  // Group commit (the API connection): transactions requested while the
+  // previous group runs, or in the same turn of the event loop, share one
+  // BEGIN IMMEDIATE … COMMIT, each body in a savepoint of its own. A body
+  // that throws is rolled back to its savepoint and rejects alone; the
+  // others still commit. Each caller's promise settles, and its after-commit
+  // events are raised, only once the shared COMMIT has succeeded, so
+  // nothing is reported before it is durable. Most of a small transaction's
+  // cost on SQLite is the COMMIT (writing each changed page to the WAL), and
+  // concurrent publishes change many of the same index pages, so sharing
+  // one commit saves most of it.
+  private txGrouped<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const member: Member = { fn: fn as Member['fn'], resolve: resolve as Member['resolve'], reject };
+      if (this.pending && this.pending.length < MAX_GROUP) {
+        this.pending.push(member);
+        return;
+      }
+      const group: Member[] = [member];
+      this.pending = group;
+      const previous = this.chain;
+      this.chain = new Promise<void>((done) => {
+        // One turn of the event loop lets requests that arrived together join.
+        setImmediate(() => {
+          void previous.then(() => {
+            if (this.pending === group) this.pending = null;
+            return this.runGroup(group).then(done, done);
+          });
+        });
+      });
+    });
+  }
+
+  private stmt(text: string): Statement {
+    let s = this.control.get(text);
+    if (!s) {
+      s = this.db.prepare(text) as Statement;
+      this.control.set(text, s);
+    }
+    return s;
+  }
+
+  private async runGroup(group: Member[]): Promise<void> {
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    try {
+      await this.outsideTx();
+      if (this.db.inTransaction) {
+        // Inside a transaction this connection did not begin (a migration script): run the bodies in it, as tx() does.
+        this.active = mine;
+        for (const m of group) {
+          const events: [keyof AppEvents, unknown][] = [];
+          try {
+            const result = await m.fn(new SqliteTx(this, events));
+            for (const [name, value] of events) this.bus?.emit(name, value as never);
+            m.resolve(result);
+          } catch (err) {
+            m.reject(err);
+          }
+        }
+        return;
+      }
+      try {
+        await this.whenUnlocked(() => {
+          this.stmt('BEGIN IMMEDIATE').run();
+          this.active = mine;
+        });
+      } catch (err) {
+        for (const m of group) m.reject(err);
+        return;
+      }
+      const done: [Member, unknown, [keyof AppEvents, unknown][]][] = [];
+      const single = group.length === 1;
+      for (let i = 0; i < group.length; i++) {
+        const m = group[i];
+        const events: [keyof AppEvents, unknown][] = [];
+        try {
+          if (!single) this.stmt('SAVEPOINT hookline_member').run();
+          const result = await m.fn(new SqliteTx(this, events));
+          if (!single) this.stmt('RELEASE hookline_member').run();
+          done.push([m, result, events]);
+        } catch (err) {
+          if (!this.db.inTransaction) {
+            // SQLite rolled the whole transaction back (I/O error, full disk):
+            // nothing of this group is committed. The members already run
+            // fail with this error; the rest run in a group of their own.
+            m.reject(err);
+            for (const [d] of done) d.reject(err);
+            const rest = group.slice(i + 1);
+            this.active = null;
+            release();
+            if (rest.length) await this.runGroup(rest);
+            return;
+          }
+          if (single) this.db.exec('ROLLBACK');
+          else {
+            this.stmt('ROLLBACK TO hookline_member').run();
+            this.stmt('RELEASE hookline_member').run();
+          }
+          m.reject(err);
+        }
+      }
+      if (this.db.inTransaction) {
+        try {
+          this.stmt('COMMIT').run();
+        } catch (err) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          for (const [d] of done) d.reject(err);
+          return;
+        }
+      }
+      for (const [m, result, events] of done) {
+        for (const [name, value] of events) this.bus?.emit(name, value as never);
+        m.resolve(result);
+      }
+    } finally {
+      this.active = null;
+      release();
+    }
+  }
+
   /** Runs `body` in the transaction just begun, and commits (or rolls back). */
   private async inTransaction<T>(body: () => Promise<T>): Promise<T> {
     try {
@@ -213,6 +350,7 @@ export class SqliteSql implements Sql {
 
   close(): void {
     this.statements.clear();
+    this.control.clear();
     if (this.db.open) this.db.close();
   }
 }

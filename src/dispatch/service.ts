@@ -11,7 +11,7 @@ import { findWebhook } from '../db/stores/webhooks.js';
 import { isKnownEventType, PING_EVENT_TYPE } from '../domain/catalog.js';
 import type { Deps } from '../domain/deps.js';
 import { isPlainObject } from '../domain/webhooks/validation.js';
-import { publishInTx, type Published } from '../outbox/publish.js';
+import { publishAlone, type Published } from '../outbox/publish.js';
 import type { Recorder } from './record.js';
 import type { Job, Sender } from './sender.js';
 import { loadForDelivery } from './worker.js';
@@ -58,7 +58,7 @@ export async function publish(
   const errors = await checkPublish(deps, accountId, type, payload, opts);
   if (errors.length) return { ok: false, errors };
   const req = { accountId, type, payload, idempotencyKey: opts.idempotencyKey };
-  const once = () => deps.sql.tx((tx) => publishInTx(tx, req, deps.clock.now()));
+  const once = () => publishAlone(deps.sql, deps.bus, req, deps.clock.now());
   try {
     return ok(await once());
   } catch (err) {

@@ -3,7 +3,16 @@
 // with its deliveries in the caller's transaction. Once that commits, no
 // crash can lose them, and the commit wakes the workers.
 import { newId } from '../base/ids.js';
-import { fanOut, findByIdempotencyKey, insertEvent, releaseIdempotencyKey, type StoredEvent } from '../db/stores/events.js';
+import type { Bus } from '../base/bus.js';
+import type { AppEvents } from '../db/events.js';
+import {
+  fanOut,
+  findByIdempotencyKey,
+  insertEvent,
+  insertEventWithFanOut,
+  releaseIdempotencyKey,
+  type StoredEvent,
+} from '../db/stores/events.js';
 import type { Sql, Tx } from '../db/sql.js';
 import { hintsOf } from '../db/events.js';
 
@@ -37,11 +46,8 @@ async function earlierPublish(sql: Sql, accountId: string, key: string, now: Dat
   return { ...found, duplicate: true };
 }
 
-/** Writes the event and its deliveries inside `tx`; the commit wakes the workers. */
-export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promise<Published> {
-  const earlier = req.idempotencyKey ? await earlierPublish(tx, req.accountId, req.idempotencyKey, now) : null;
-  if (earlier) return earlier;
-  const event: StoredEvent = {
+function newEvent(req: PublishRequest, now: Date): StoredEvent {
+  return {
     id: newId(),
     accountId: req.accountId,
     type: req.type,
@@ -49,10 +55,40 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
     idempotencyKey: req.idempotencyKey ?? null,
     createdAt: now,
   };
+}
+
+/** Writes the event and its deliveries inside `tx`; the commit wakes the workers. */
+export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promise<Published> {
+  const earlier = req.idempotencyKey ? await earlierPublish(tx, req.accountId, req.idempotencyKey, now) : null;
+  if (earlier) return earlier;
+  const event = newEvent(req, now);
   await insertEvent(tx, event);
   const rows = await fanOut(tx, event);
   // The new rows' ids travel with the wake-up, so this instance's delivery
   // thread can claim them by primary key instead of scanning for them.
   if (rows.length) tx.afterCommit('deliveries.due', { accountId: req.accountId, hints: hintsOf(rows) });
   return { event, deliveryCount: rows.length, duplicate: false };
+}
+
+/**
+ * A publish of its own, in no caller's transaction (the publishEvent
+ * mutation). The event and its deliveries still commit together:
+ *
+ * - PostgreSQL: one statement inserts both (insertEventWithFanOut), so an
+ *   unkeyed publish is a single round trip with no BEGIN or COMMIT. A keyed
+ *   one first looks its key up (and releases an expired one). Two publishes
+ *   racing with one key: the loser's statement fails on the unique index
+ *   once the winner commits, inserting nothing, and the caller retries (see
+ *   dispatch/service.ts), which then finds the winner's event.
+ * - SQLite: publishInTx in a transaction, which concurrent publishes share
+ *   (group commit, see db/sqlite.ts).
+ */
+export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRequest, now: Date): Promise<Published> {
+  if (sql.dialect.provider !== 'postgresql') return sql.tx((tx) => publishInTx(tx, req, now));
+  const earlier = req.idempotencyKey ? await earlierPublish(sql, req.accountId, req.idempotencyKey, now) : null;
+  if (earlier) return earlier;
+  const event = newEvent(req, now);
+  const deliveryCount = await insertEventWithFanOut(sql, event);
+  if (deliveryCount) bus.emit('deliveries.due', { accountId: req.accountId });
+  return { event, deliveryCount, duplicate: false };
 }

@@ -15,27 +15,50 @@ export interface Loaders {
   attemptCount: DataLoader<string, number>;
 }
 
-export function createLoaders(sql: Sql, db: { prisma: PrismaDb }, accountId: string | null): Loaders {
-  // Without an account nothing is visible; every loader answers empty.
-  const scope = accountId ?? '\u0000none';
-  return {
-    associate: new DataLoader(async (ids) => {
-      const byId = new Map((await associatesByIds(sql, scope, ids)).map((r) => [r.id, r]));
+/**
+ * The loaders of one request, each built on first use: every request gets a
+ * set, and most operations (a publish, any other mutation) use none of them.
+ */
+class RequestLoaders implements Loaders {
+  private made: Partial<Loaders> = {};
+  constructor(
+    private readonly sql: Sql,
+    private readonly db: { prisma: PrismaDb },
+    /** Without an account nothing is visible; every loader answers empty. */
+    private readonly scope: string,
+  ) {}
+
+  get associate() {
+    return (this.made.associate ??= new DataLoader(async (ids) => {
+      const byId = new Map((await associatesByIds(this.sql, this.scope, ids)).map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
-    webhookEvents: new DataLoader(async (ids) => {
-      const byId = await eventTypesOf(sql, scope, ids);
+    }));
+  }
+
+  get webhookEvents() {
+    return (this.made.webhookEvents ??= new DataLoader(async (ids) => {
+      const byId = await eventTypesOf(this.sql, this.scope, ids);
       return ids.map((id) => byId.get(id) ?? []);
-    }),
-    webhookStats: new DataLoader((ids) => webhookStats(sql, scope, ids)),
-    attemptCount: new DataLoader(async (ids) => {
-      const rows = await db.prisma.deliveryAttempt.groupBy({
+    }));
+  }
+
+  get webhookStats() {
+    return (this.made.webhookStats ??= new DataLoader((ids) => webhookStats(this.sql, this.scope, ids)));
+  }
+
+  get attemptCount() {
+    return (this.made.attemptCount ??= new DataLoader(async (ids) => {
+      const rows = await this.db.prisma.deliveryAttempt.groupBy({
         by: ['deliveryId'],
-        where: { accountId: scope, deliveryId: { in: [...ids] } },
+        where: { accountId: this.scope, deliveryId: { in: [...ids] } },
         _count: { _all: true },
       });
       const byId = new Map(rows.map((r) => [r.deliveryId, r._count._all]));
       return ids.map((id) => byId.get(id) ?? 0);
-    }),
-  };
+    }));
+  }
+}
+
+export function createLoaders(sql: Sql, db: { prisma: PrismaDb }, accountId: string | null): Loaders {
+  return new RequestLoaders(sql, db, accountId ?? '\u0000none');
 }

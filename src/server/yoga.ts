@@ -32,6 +32,13 @@ export function createHooklineYoga(app: AppState) {
       error: (...a) => logger.error(a),
     },
     maskedErrors: true,
+    // The HTTP server caps bodies before Yoga sees them (src/server/http.ts:
+    // Content-Length over MAX_BODY_BYTES gets 413, a POST without one gets
+    // 411, and Node reads exactly Content-Length bytes), and WebSocket
+    // messages have maxPayload. Yoga's own limit would pipe every body
+    // through a TransformStream (an AbortSignal, a stream pipeline and a
+    // DOMException per request) to enforce a laxer 25 MB default.
+    maxRequestBodySize: false,
     plugins: [
       // Requests with any of these headers were preflighted by browsers, so
       // they cannot be cross-site forgeries.

@@ -56,6 +56,33 @@ export function fanOut(sql: Sql, e: StoredEvent): Promise<FannedOut[]> {
   );
 }
 
+/**
+ * PostgreSQL only: the event and its fan-out as one statement (a
+ * data-modifying WITH), so a publish outside any transaction is one round
+ * trip, atomic on its own, with no BEGIN or COMMIT. The deliveries reference
+ * the event row the same statement inserts (foreign keys are checked at the
+ * end of the statement). Returns how many deliveries it made.
+ */
+export async function insertEventWithFanOut(sql: Sql, e: StoredEvent): Promise<number> {
+  const row = await sql.get<{ n: number }>(
+    `WITH e AS (
+       INSERT INTO "Event" ("id", "accountId", "type", "payload", "idempotencyKey", "createdAt") VALUES (?, ?, ?, ?, ?, ?)
+       RETURNING "id", "createdAt"),
+     d AS (
+       INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
+       SELECT ${sql.dialect.newIdSql}, w."accountId", e."id", w."id", 'PENDING', 0, e."createdAt", e."createdAt", e."createdAt"
+       FROM e CROSS JOIN "Webhook" w
+       WHERE w."id" IN (
+           SELECT we."webhookId" FROM "WebhookEvent" we
+           WHERE we."accountId" = ? AND we."eventType" IN (?, ?))
+         AND w."state" = 'ACTIVE'
+       RETURNING 1)
+     SELECT COUNT(*) AS "n" FROM d`,
+    [e.id, e.accountId, e.type, e.payload, e.idempotencyKey, e.createdAt, e.accountId, e.type, ALL_EVENTS],
+  );
+  return Number(row?.n ?? 0);
+}
+
 /** The event stored under an idempotency key, with its delivery count. */
 export async function findByIdempotencyKey(
   sql: Sql,
