@@ -17,23 +17,6 @@ function nextByte(): number {
 }
 
 /**
- * Random bytes drawn from the CSPRNG a few kilobytes at a time: ids are made
- * for every delivery and attempt, and one randomBytes call per id cost more
- * than the id. Each byte is used once, so ids stay as unguessable as before.
- */
-const POOL_SIZE = 4096;
-let pool = Buffer.alloc(0);
-let offset = 0;
-
-function nextByte(): number {
-  if (offset >= pool.length) {
-    pool = randomBytes(POOL_SIZE);
-    offset = 0;
-  }
-  return pool[offset++];
-}
-
-/**
  * Random alphanumeric string. 62 does not divide 256, so bytes >= 248 are
  * rejected to keep every character equally likely.
  */

@@ -88,7 +88,7 @@ export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRe
   const earlier = req.idempotencyKey ? await earlierPublish(sql, req.accountId, req.idempotencyKey, now) : null;
   if (earlier) return earlier;
   const event = newEvent(req, now);
-  const deliveryCount = await insertEventWithFanOut(sql, event);
-  if (deliveryCount) bus.emit('deliveries.due', { accountId: req.accountId });
-  return { event, deliveryCount, duplicate: false };
+  const rows = await insertEventWithFanOut(sql, event);
+  if (rows.length) bus.emit('deliveries.due', { accountId: req.accountId, hints: hintsOf(rows) });
+  return { event, deliveryCount: rows.length, duplicate: false };
 }

@@ -61,10 +61,11 @@ export function fanOut(sql: Sql, e: StoredEvent): Promise<FannedOut[]> {
  * data-modifying WITH), so a publish outside any transaction is one round
  * trip, atomic on its own, with no BEGIN or COMMIT. The deliveries reference
  * the event row the same statement inserts (foreign keys are checked at the
- * end of the statement). Returns how many deliveries it made.
+ * end of the statement). Returns the deliveries it made (their ids are the
+ * delivery thread's claim hints).
  */
-export async function insertEventWithFanOut(sql: Sql, e: StoredEvent): Promise<number> {
-  const row = await sql.get<{ n: number }>(
+export async function insertEventWithFanOut(sql: Sql, e: StoredEvent): Promise<{ id: string; webhookId: string }[]> {
+  return sql.all<{ id: string; webhookId: string }>(
     `WITH e AS (
        INSERT INTO "Event" ("id", "accountId", "type", "payload", "idempotencyKey", "createdAt") VALUES (?, ?, ?, ?, ?, ?)
        RETURNING "id", "createdAt"),
@@ -76,11 +77,10 @@ export async function insertEventWithFanOut(sql: Sql, e: StoredEvent): Promise<n
            SELECT we."webhookId" FROM "WebhookEvent" we
            WHERE we."accountId" = ? AND we."eventType" IN (?, ?))
          AND w."state" = 'ACTIVE'
-       RETURNING 1)
-     SELECT COUNT(*) AS "n" FROM d`,
+       RETURNING "id", "webhookId")
+     SELECT "id", "webhookId" FROM d`,
     [e.id, e.accountId, e.type, e.payload, e.idempotencyKey, e.createdAt, e.accountId, e.type, ALL_EVENTS],
   );
-  return Number(row?.n ?? 0);
 }
 
 /** The event stored under an idempotency key, with its delivery count. */
