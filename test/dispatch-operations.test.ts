@@ -89,21 +89,26 @@ test('an idempotency key is remembered for 24 hours, then may be used again', as
   await createEventType(gql, 'invoice.expiring');
   const { id } = await createWebhook(gql, { name: 'expiring', targetUrl: r.url, events: ['invoice.expiring'] });
   const first = await publish(gql, 'invoice.expiring', { n: 1 }, 'expiring-key');
-  const { prisma } = (await import('./helpers/app.js')).testDb();
-  // 23 hours old: still a duplicate.
-  await prisma.event.update({ where: { id: first.eventId }, data: { createdAt: new Date(Date.now() - 23 * 3600_000) } });
-  const within = await publish(gql, 'invoice.expiring', { n: 2 }, 'expiring-key');
-  assert.equal(within.eventId, first.eventId);
-  assert.equal(within.duplicate, true);
-  // 25 hours old: the key is free again and makes a new event.
-  await prisma.event.update({ where: { id: first.eventId }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
-  const later = await publish(gql, 'invoice.expiring', { n: 3 }, 'expiring-key');
-  assert.notEqual(later.eventId, first.eventId);
-  assert.equal(later.duplicate, false);
-  assert.equal(later.deliveryCount, 1);
-  await waitForStatus(id, later.eventId, 'SUCCEEDED');
-  const ev = await gql(`query($id: ID!) { event(id: $id) { idempotencyKey } }`, { id: later.eventId });
-  assert.equal(ev.data.event.idempotencyKey, 'expiring-key');
+  const clock = (await import('./helpers/app.js')).testClock();
+  try {
+    // 23 hours later: still a duplicate.
+    clock.advance(23 * 3600_000);
+    const within = await publish(gql, 'invoice.expiring', { n: 2 }, 'expiring-key');
+    assert.equal(within.eventId, first.eventId);
+    assert.equal(within.duplicate, true);
+    // 25 hours later: the key is free again and makes a new event, which the
+    // delivery thread (on the same moved clock) delivers.
+    clock.advance(2 * 3600_000);
+    const later = await publish(gql, 'invoice.expiring', { n: 3 }, 'expiring-key');
+    assert.notEqual(later.eventId, first.eventId);
+    assert.equal(later.duplicate, false);
+    assert.equal(later.deliveryCount, 1);
+    await waitForStatus(id, later.eventId, 'SUCCEEDED');
+    const ev = await gql(`query($id: ID!) { event(id: $id) { idempotencyKey } }`, { id: later.eventId });
+    assert.equal(ev.data.event.idempotencyKey, 'expiring-key');
+  } finally {
+    clock.reset();
+  }
 });
 
 test('concurrent publishes with one idempotency key make one event', async () => {

@@ -57,6 +57,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     box: keyring.box,
     client: new DeliveryClient({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs }),
     retryScheduleMs: config.retryScheduleMs,
+    clock: opts.clock ?? systemClock,
   });
   const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
   const live = startLive(config.redisUrl, bus, {
@@ -110,7 +111,13 @@ export interface RunningApp {
  * redeliveries stay on this thread (state.sender, state.recorder).
  */
 async function startDelivery(state: AppState): Promise<DeliveryThread> {
-  const thread = await startDeliveryThread({ config: state.config, logger: state.logger, bus: state.bus, key: state.keyring.key });
+  const thread = await startDeliveryThread({
+    config: state.config,
+    logger: state.logger,
+    bus: state.bus,
+    key: state.keyring.key,
+    clock: state.clock,
+  });
   // SQLite: the delivery thread, the heavier writer, also checkpoints the
   // WAL (and pays its fsyncs), so the API thread's commits never do.
   if (state.db.sql instanceof SqliteSql) state.db.sql.exec('PRAGMA wal_autocheckpoint = 0');

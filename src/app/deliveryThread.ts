@@ -5,7 +5,7 @@
 // client, GraphQL or the HTTP server: scripts/build.mjs checks its bundle.
 import type { MessagePort } from 'node:worker_threads';
 import { Bus } from '../base/bus.js';
-import { systemClock } from '../base/clock.js';
+import { OffsetClock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import { createLogger } from '../base/logger.js';
 import { SecretBox } from '../base/secrets.js';
@@ -35,6 +35,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   const logger = createLogger(config).child({ thread: 'delivery' });
   const bus = new Bus<AppEvents>();
   const post = (m: FromDeliveryThread) => port.postMessage(m);
+  const clock = new OffsetClock(data.clockOffsetMs);
   const sql =
     config.provider === 'sqlite'
       ? new SqliteSql(openSqliteFile({ path: config.sqlitePath! }), bus)
@@ -43,6 +44,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     box: new SecretBox(Buffer.from(data.key)),
     client: new DeliveryClient({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs }),
     retryScheduleMs: config.retryScheduleMs,
+    clock,
   });
   const recorder = new Recorder({ sql, logger, autoDisableAfter: config.autoDisableAfter, maxBatch: 64, flushMs: 2 });
 
@@ -63,8 +65,8 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   // Dropped entry by entry on webhook.changed: from this thread's own commits (auto-disable) here, from the API and other instances by message.
   const webhookCache = new WebhookCache();
   bus.on('webhook.changed', ({ id }) => webhookCache.invalidate(id));
-  const worker = startWorker({ config, logger, sql, bus, sender, recorder, webhookCache });
-  const retention = startRetention({ sql, clock: systemClock, logger, retentionDays: config.attemptRetentionDays });
+  const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache });
+  const retention = startRetention({ sql, clock, logger, retentionDays: config.attemptRetentionDays });
   // Other instances' publishes wake this worker within milliseconds (PostgreSQL only; SQLite is one machine).
   const listener = sql instanceof PgSql ? listenForDue(config.databaseUrl, config.instanceId, () => worker.wake(), logger) : null;
 
@@ -81,7 +83,10 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
       if (m.hints) worker.wake(m.hints);
       if (m.scan) worker.wake();
     } else if (m.t === 'webhookChanged') webhookCache.invalidate(m.id);
-    else if (m.t === 'stop') {
+    else if (m.t === 'clock') {
+      clock.offsetMs = m.offsetMs;
+      worker.wake();
+    } else if (m.t === 'stop') {
       stopping ??= stop().then(
         () => {
           post({ t: 'stopped' });

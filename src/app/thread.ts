@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Bus } from '../base/bus.js';
+import { ManualClock, OffsetClock, type Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents } from '../db/events.js';
@@ -33,6 +34,8 @@ export interface DeliveryThreadDeps {
   logger: Logger;
   bus: Bus<AppEvents>;
   key: Buffer;
+  /** The instance's clock; a ManualClock's moves are passed on to the thread. */
+  clock: Clock;
 }
 
 /**
@@ -59,7 +62,7 @@ const STABLE_MS = 60_000;
 export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<DeliveryThread> {
   const { config, logger, bus } = deps;
   const entry = deliveryThreadEntry();
-  const data: DeliveryThreadData = { config, key: deps.key };
+  const data: DeliveryThreadData = { config, key: deps.key, clockOffsetMs: 0 };
   let current: Worker | null = null;
   let stopping = false;
   let restartMs = MIN_RESTART_MS;
@@ -102,6 +105,15 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
 
   // Changes made by the API, or by other instances (PostgreSQL NOTIFY), invalidate the thread's webhook cache.
   const offChanged = bus.on('webhook.changed', ({ id }) => current?.postMessage({ t: 'webhookChanged', id } satisfies ToDeliveryThread));
+  // Tests move time with a ManualClock; a restarted thread starts from the current offset.
+  const offClock =
+    deps.clock instanceof ManualClock
+      ? deps.clock.onChange((offsetMs) => {
+          data.clockOffsetMs = offsetMs;
+          current?.postMessage({ t: 'clock', offsetMs } satisfies ToDeliveryThread);
+        })
+      : () => undefined;
+  if (deps.clock instanceof OffsetClock) data.clockOffsetMs = deps.clock.offsetMs;
 
   const onMessage = (m: FromDeliveryThread) => {
     switch (m.t) {
@@ -167,6 +179,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     stopping = true;
     offDue();
     offChanged();
+    offClock();
     if (restartTimer) clearTimeout(restartTimer);
     throw err;
   }
@@ -182,6 +195,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
       stopping = true;
       offDue();
       offChanged();
+      offClock();
       if (restartTimer) clearTimeout(restartTimer);
       const w = current;
       if (!w) return;

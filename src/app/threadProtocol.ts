@@ -11,6 +11,8 @@ export interface DeliveryThreadData {
   config: Config;
   /** The keyring's key: webhook secrets are decrypted in the thread. */
   key: Uint8Array;
+  /** How far the instance's clock runs ahead of the real time (0 but in tests). */
+  clockOffsetMs: number;
 }
 
 export type ToDeliveryThread =
@@ -18,6 +20,8 @@ export type ToDeliveryThread =
   | { t: 'due'; hints?: DueHints; scan: boolean }
   /** A webhook changed (on any instance): drop the thread's cached copy. */
   | { t: 'webhookChanged'; id: string }
+  /** The instance's clock moved (tests): the thread's clock follows. */
+  | { t: 'clock'; offsetMs: number }
   /** Stop claiming, finish in-flight deliveries, write their records, close the connection. */
   | { t: 'stop' };
 

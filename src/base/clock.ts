@@ -7,13 +7,33 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** A clock tests can set and advance; starts at the real time. */
-export class ManualClock implements Clock {
-  private offsetMs = 0;
+/** The real time moved by an offset: what the delivery thread runs on when tests move time. */
+export class OffsetClock implements Clock {
+  constructor(public offsetMs = 0) {}
   now(): Date {
     return new Date(Date.now() + this.offsetMs);
   }
+}
+
+/**
+ * A clock tests can advance and reset; it starts at the real time. Its
+ * offset is announced to listeners, so the delivery thread's clock moves
+ * with it.
+ */
+export class ManualClock extends OffsetClock {
+  private readonly listeners = new Set<(offsetMs: number) => void>();
   advance(ms: number): void {
-    this.offsetMs += ms;
+    this.set(this.offsetMs + ms);
+  }
+  reset(): void {
+    this.set(0);
+  }
+  private set(offsetMs: number): void {
+    this.offsetMs = offsetMs;
+    for (const l of this.listeners) l(offsetMs);
+  }
+  onChange(listener: (offsetMs: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }

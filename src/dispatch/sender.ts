@@ -1,6 +1,7 @@
 // Builds, signs and sends one attempt, and turns the result into an outcome
 // for the recorder. Runs in the delivery thread (scheduled deliveries) and
 // on the API thread (pings and manual redeliveries).
+import { systemClock, type Clock } from '../base/clock.js';
 import { newId } from '../base/ids.js';
 import type { SecretBox } from '../base/secrets.js';
 import { packageVersion } from '../base/version.js';
@@ -70,6 +71,8 @@ export interface SenderOptions {
   box: SecretBox;
   client: DeliveryClient;
   retryScheduleMs: readonly number[];
+  /** When attempts happen and retries fall due (tests move it); the real time if unset. */
+  clock?: Clock;
 }
 
 export class Sender {
@@ -114,11 +117,12 @@ export class Sender {
 
   async attempt(job: Job, webhook: WebhookForDelivery, event: EventForDelivery): Promise<Outcome> {
     const body = buildBody(event, webhook);
-    const headers = this.buildHeaders(event, webhook, body, new Date());
+    const clock = this.opts.clock ?? systemClock;
+    const headers = this.buildHeaders(event, webhook, body, clock.now());
     const result = await this.opts.client.post(webhook.targetUrl, headers, body);
     // One clock reading for the attempt's time and its retry time, so the
     // recorded gap is exactly the delay chosen (Retry-After included).
-    const finished = new Date();
+    const finished = clock.now();
     const attemptNumber = job.attemptCount + 1;
     const decision = decide(result, job.trigger, attemptNumber, this.opts.retryScheduleMs, finished, Math.random());
     const ok = isSuccess(result);

@@ -3,6 +3,7 @@
 // The queue is the Delivery table; the worker holds only IDs between steps
 // and re-reads the webhook and event before sending.
 import type { Bus } from '../base/bus.js';
+import type { Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents, DueHints } from '../db/events.js';
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   logger: Logger;
   sql: Sql;
   bus: Bus<AppEvents>;
+  /** What "due" means: claims compare with this clock (tests move it). */
+  clock: Clock;
   sender: Sender;
   recorder: Recorder;
   /** The thread's webhook cache (invalidated by webhook.changed); none means every batch reads its webhooks. */
@@ -269,7 +272,7 @@ export function startWorker(deps: WorkerDeps): Worker {
           continue;
         }
         try {
-          const claimed = await claimByIds(sql, { owner, leaseMs, ids }, new Date());
+          const claimed = await claimByIds(sql, { owner, leaseMs, ids }, deps.clock.now());
           if (claimed.length) await dispatchClaimed(claimed);
         } catch (err) {
           logger.error({ err }, 'claiming deliveries failed; retrying');
@@ -288,7 +291,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         claimed = await claimDue(
           sql,
           { owner, limit, leaseMs, perWebhook: cfg.webhookConcurrency, excludeWebhookIds: saturated },
-          new Date(),
+          deps.clock.now(),
         );
         if (claimed.length) await dispatchClaimed(claimed);
       } catch (err) {

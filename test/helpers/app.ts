@@ -11,6 +11,7 @@ import { freshDatabase } from './postgres.js';
 import type { RunningApp } from '../../src/app/app.js';
 import type { ClaimRequest } from '../../src/db/stores/deliveries.js';
 import type { Webhook } from '../../src/db/stores/webhooks.js';
+import type { ManualClock } from '../../src/base/clock.js';
 
 export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789';
 export const ON_POSTGRES = process.env.HOOKLINE_TEST_DB === 'postgres';
@@ -25,6 +26,7 @@ export interface TestApp {
 }
 
 let current: RunningApp | null = null;
+let clock: ManualClock | null = null;
 const statementListeners = new Set<(sql: string) => void>();
 
 /** The settings a test instance runs with: a fresh database and data directory, a random port, short retries. */
@@ -51,7 +53,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const { vars, dataDir, dbPath, pg } = await testEnv(env);
   const { startApp } = await import('../../src/app/app.js');
   const { loadConfig } = await import('../../src/base/config.js');
+  const { ManualClock } = await import('../../src/base/clock.js');
+  clock = new ManualClock();
   const running = await startApp(loadConfig(vars), {
+    clock,
     onStatement: (sql) => {
       for (const l of statementListeners) l(sql);
     },
@@ -72,6 +77,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 function app(): RunningApp {
   if (!current) throw new Error('startTestApp() first');
   return current;
+}
+
+/** The instance's clock: tests move time with it instead of rewriting rows (the delivery thread follows). */
+export function testClock(): ManualClock {
+  if (!clock) throw new Error('startTestApp() first');
+  return clock;
 }
 
 /** The running instance's database: Prisma (for fixtures and checks) and the stores' SQL connection. */
