@@ -62,9 +62,26 @@ async function query<T>(on: Queryable, statements: Statements, text: string, val
 
 const CHANGES_CHANNEL = 'hookline_changes';
 
-export class PgSql implements Sql {
+/** Statements on a pool (each on whichever connection is free) or on one transaction's connection. */
+abstract class PgQueries {
   readonly dialect: Dialect = postgresDialect;
-  private readonly statements: Statements;
+  protected abstract readonly on: Queryable;
+  protected abstract readonly statements: Statements;
+
+  async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
+    return (await query<T>(this.on, this.statements, text, values)).rows;
+  }
+  async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
+    return (await this.all<T>(text, values))[0];
+  }
+  async run(text: string, values?: readonly unknown[]): Promise<number> {
+    return (await query(this.on, this.statements, text, values)).rowCount ?? 0;
+  }
+}
+
+export class PgSql extends PgQueries implements Sql {
+  protected readonly on: Queryable;
+  protected readonly statements: Statements;
   /** Tells this instance's own notifications from the others'. */
   private readonly origin = randomUUID();
   private listener: pg.Client | null = null;
@@ -77,6 +94,8 @@ export class PgSql implements Sql {
     private readonly bus: Bus<AppEvents> | null,
     onStatement: ((sql: string) => void) | null = null,
   ) {
+    super();
+    this.on = pool;
     this.statements = new Statements(onStatement);
     pool.on('connect', (client) => {
       this.connections.add(client);
@@ -87,16 +106,6 @@ export class PgSql implements Sql {
     // a listener its error would be thrown and end the process. Queries on a
     // failed connection still reject, and their callers report them.
     pool.on('error', () => undefined);
-  }
-
-  async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
-    return (await query<T>(this.pool, this.statements, text, values)).rows;
-  }
-  async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
-    return (await this.all<T>(text, values))[0];
-  }
-  async run(text: string, values?: readonly unknown[]): Promise<number> {
-    return (await query(this.pool, this.statements, text, values)).rowCount ?? 0;
   }
 
   async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -168,21 +177,13 @@ export class PgSql implements Sql {
   }
 }
 
-class PgTx implements Tx {
-  readonly dialect = postgresDialect;
+class PgTx extends PgQueries implements Tx {
   constructor(
-    private readonly client: pg.PoolClient,
-    private readonly statements: Statements,
+    protected readonly on: pg.PoolClient,
+    protected readonly statements: Statements,
     private readonly events: [keyof AppEvents, unknown][],
-  ) {}
-  async all<T = Row>(text: string, values?: readonly unknown[]): Promise<T[]> {
-    return (await query<T>(this.client, this.statements, text, values)).rows;
-  }
-  async get<T = Row>(text: string, values?: readonly unknown[]): Promise<T | undefined> {
-    return (await this.all<T>(text, values))[0];
-  }
-  async run(text: string, values?: readonly unknown[]): Promise<number> {
-    return (await query(this.client, this.statements, text, values)).rowCount ?? 0;
+  ) {
+    super();
   }
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return fn(this);
