@@ -30,10 +30,17 @@ if (misplaced.length) {
   process.exit(1);
 }
 
-function pass(label, files, env) {
+// --test-force-exit ends a file's process once every test known so far has
+// finished, so a file that registers more tests later (describe blocks
+// filled in after an await) can end early with its remaining tests silently
+// uncounted: measured on the unit files, 201 to 219 of 219 tests ran. Unit
+// tests leave nothing open, so they run without it; the integration files
+// need it (a server or socket left open must not hang the run).
+function pass(label, files, env, forceExit = true) {
   return new Promise((resolve) => {
     console.log(`\n# ${label}: ${files.length} file(s)`);
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', ...files], {
+    const flags = ['--import', 'tsx', '--test', '--test-concurrency=1', ...(forceExit ? ['--test-force-exit'] : [])];
+    const child = spawn(process.execPath, [...flags, ...files], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -51,7 +58,7 @@ function pass(label, files, env) {
 }
 
 const results = [];
-if (unit.length) results.push(await pass('Unit', unit, {}));
+if (unit.length) results.push(await pass('Unit', unit, {}, false));
 if (integration.length) {
   // Process tests run the dist/ bundle, as `npm start` does: build it from the current source.
   await import('./build.mjs');
