@@ -15,7 +15,7 @@
 // whole event loop each time the other thread holds the lock for a few
 // microseconds. So the connection's busy_timeout is 0 and the async paths
 // retry SQLITE_BUSY themselves, yielding to the event loop between tries;
-// only the synchronous paths (migrations, txSync) block while they wait.
+// only the synchronous path (migration scripts) blocks while it waits.
 import Database from 'better-sqlite3';
 import type { Bus } from '../base/bus.js';
 import { newId } from '../base/ids.js';
@@ -164,19 +164,6 @@ export class SqliteSql implements Sql {
   async run(text: string, values?: readonly unknown[]): Promise<number> {
     if (this.active) await this.outsideTx();
     return this.whenUnlocked(() => this.runSync(text, values));
-  }
-
-  /** A synchronous transaction, for callers that never await (the delivery thread). */
-  txSync<T>(fn: () => T): T {
-    this.blocking(() => this.db.exec('BEGIN IMMEDIATE'));
-    try {
-      const result = fn();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw err;
-    }
   }
 
   async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {

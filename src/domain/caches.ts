@@ -37,10 +37,6 @@ export class KeyCache {
   }
 }
 
-export interface CatalogEntry {
-  names: Set<string>;
-}
-
 /** Custom event type names per account. */
 export class CatalogCache {
   private readonly byAccount = new Map<string, Set<string>>();
