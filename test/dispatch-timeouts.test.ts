@@ -82,11 +82,7 @@ test('a receiver that never answers times out while a healthy webhook keeps rece
   const sv = await waitUntil(
     async () => {
       const v = await webhookView(gql, s.id);
-      // The view's three queries run side by side; wait until the attempts
-      // query, too, has seen the last commit (it can run before it).
-      return v.deliveries.length === EVENTS && v.deliveries.every((d) => d.status === 'FAILED') && v.attempts.length >= 3 * EVENTS
-        ? v
-        : null;
+      return v.deliveries.length === EVENTS && v.deliveries.every((d) => d.status === 'FAILED') ? v : null;
     },
     'every slow delivery to fail',
     30_000,

@@ -82,16 +82,23 @@ export interface WebhookView {
   };
 }
 
-/** A webhook with its deliveries and attempts (up to 100 of each), in queries small enough for the cost limit. */
+/**
+ * A webhook with its deliveries and attempts (up to 100 of each), in queries
+ * small enough for the cost limit. The deliveries are read first and the
+ * rest after: callers wait on delivery statuses, and a status and the
+ * attempt, streak and stats it came with commit together, so the later
+ * reads see at least that commit. Read side by side, the webhook or its
+ * attempts could come from before it (seen on PostgreSQL under load).
+ */
 export async function webhookView(gql: Gql, id: string): Promise<WebhookView> {
-  const [head, deliveries, attempts] = await Promise.all([
+  const deliveries = await gql(
+    `query($id: ID!) { webhook(id: $id) { deliveries(first: 100) { nodes { id status attemptCount nextAttemptAt lastAttemptAt event { id type } } } } }`,
+    { id },
+  );
+  const [head, attempts] = await Promise.all([
     gql(
       `query($id: ID!) { webhook(id: $id) { id state stateReason
         stats { succeededCount failedCount pendingCount consecutiveFailures lastAttemptAt lastSuccessAt } } }`,
-      { id },
-    ),
-    gql(
-      `query($id: ID!) { webhook(id: $id) { deliveries(first: 100) { nodes { id status attemptCount nextAttemptAt lastAttemptAt event { id type } } } } }`,
       { id },
     ),
     gql(`query($id: ID!) { webhook(id: $id) { deliveryAttempts(first: 100) { nodes { ${ATTEMPT_FIELDS} } } } }`, { id }),
