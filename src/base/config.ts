@@ -18,14 +18,28 @@ export interface Config {
   bootstrapApiKey: string | null;
   secretRotationGraceMs: number;
   graphiql: boolean;
+  /** Where people reach this service (console links are built on it), without a trailing slash. */
+  publicUrl: string;
   maxQueryDepth: number;
   maxQueryCost: number;
   maxBodyBytes: number;
   /** A graphql-ws subscriber with more than this waiting to be written is dropped (close code 1013). */
   wsMaxBufferedBytes: number;
+  /** Operations (subscriptions, queries) one graphql-ws connection may have open at once. */
+  maxSubscriptionsPerSocket: number;
+  /** Open graphql-ws connections plus SSE/HTTP subscription streams per API key. */
+  maxStreamsPerKey: number;
+  /** The same, per account (all its keys together). */
+  maxStreamsPerAccount: number;
   maxPageSize: number;
   workerEnabled: boolean;
+  /** Deliveries in flight per instance, all accounts together. */
   deliveryConcurrency: number;
+  /**
+   * Deliveries one account may have in flight per instance: one tenant's
+   * hanging receivers can hold at most this many of the instance's slots.
+   */
+  accountConcurrency: number;
   webhookConcurrency: number;
   deliveryTimeoutMs: number;
   /** Delays in milliseconds before attempt 2, 3, … */
@@ -37,8 +51,17 @@ export interface Config {
   leaseMs: number;
   workerPollMs: number;
   workerBatchSize: number;
+  /** Rows a bulk operation handles per transaction. */
+  bulkBatchSize: number;
+  /** Pause between two batches of bulk operations, so other traffic keeps flowing. */
+  bulkPauseMs: number;
   redisUrl: string | null;
   instanceId: string;
+  /**
+   * Initialise a SQLite file that exists but is empty (0 bytes) although the
+   * data directory holds a key from an earlier start; off, start-up refuses.
+   */
+  initEmptyDatabase: boolean;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +143,19 @@ function parseDatabaseUrl(raw: string): { provider: Provider; sqlitePath: string
   throw new ConfigError('DATABASE_URL', `must start with file: or postgresql://, got "${raw}"`);
 }
 
+function parsePublicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('PUBLIC_URL', `must start with http:// or https://, got "${raw}"`);
+  if (url.search || url.hash) throw new ConfigError('PUBLIC_URL', `must not have a query or fragment, got "${raw}"`);
+  return url.toString().replace(/\/+$/, '');
+}
+
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const DEFAULT_RETRY_SCHEDULE = '5,300,1800,7200,18000,36000,36000';
@@ -142,8 +178,9 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('BOOTSTRAP_API_KEY', 'must be at least 16 characters long');
   }
   const maxPageSize = 100;
+  const port = int(env, 'PORT', 4000, 0, 65535);
   return Object.freeze({
-    port: int(env, 'PORT', 4000, 0, 65535),
+    port,
     host,
     databaseUrl,
     provider,
@@ -154,13 +191,21 @@ export function loadConfig(env: Env): Config {
     bootstrapApiKey,
     secretRotationGraceMs: parseDuration('SECRET_ROTATION_GRACE', str(env, 'SECRET_ROTATION_GRACE', '24h')),
     graphiql: bool(env, 'GRAPHIQL', true),
+    publicUrl: parsePublicUrl(str(env, 'PUBLIC_URL', `http://localhost:${port}`)),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 10_000, 1),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1_048_576, 1024),
     wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1024),
+    maxSubscriptionsPerSocket: int(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 100_000),
+    maxStreamsPerKey: int(env, 'MAX_STREAMS_PER_KEY', 50, 1, 1_000_000),
+    maxStreamsPerAccount: int(env, 'MAX_STREAMS_PER_ACCOUNT', 200, 1, 1_000_000),
     maxPageSize,
     workerEnabled: bool(env, 'WORKER_ENABLED', true),
-    deliveryConcurrency: int(env, 'DELIVERY_CONCURRENCY', 64, 1, 10_000),
+    // 256 slots, at most 64 per account: one account alone keeps the 64 it
+    // always had, and it takes four accounts with hanging receivers to fill
+    // the instance. A slot waiting on a silent receiver costs a socket, not CPU.
+    deliveryConcurrency: int(env, 'DELIVERY_CONCURRENCY', 256, 1, 10_000),
+    accountConcurrency: int(env, 'ACCOUNT_CONCURRENCY', 64, 1, 10_000),
     webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1, 10_000),
     deliveryTimeoutMs: int(env, 'DELIVERY_TIMEOUT_MS', 15_000, 1, 600_000),
     retryScheduleMs: parseRetrySchedule(str(env, 'RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE)),
@@ -171,8 +216,11 @@ export function loadConfig(env: Env): Config {
     leaseMs: parseDuration('DELIVERY_LEASE', str(env, 'DELIVERY_LEASE', '60s')),
     workerPollMs: int(env, 'WORKER_POLL_MS', 250, 1, 60_000),
     workerBatchSize: int(env, 'WORKER_BATCH_SIZE', 200, 1, 10_000),
+    bulkBatchSize: int(env, 'BULK_BATCH_SIZE', 500, 1, 10_000),
+    bulkPauseMs: int(env, 'BULK_PAUSE_MS', 100, 0, 60_000),
     redisUrl,
     instanceId: str(env, 'INSTANCE_ID', `${process.pid}-${Math.random().toString(36).slice(2, 8)}`),
+    initEmptyDatabase: bool(env, 'INIT_EMPTY_DATABASE', false),
   });
 }
 

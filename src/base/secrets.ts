@@ -37,13 +37,18 @@ export class SecretBox {
   }
 }
 
+/** Where a generated key is kept: its presence also says the data directory was used before. */
+export function keyFilePath(dataDir: string): string {
+  return join(dataDir, 'secret-encryption.key');
+}
+
 /**
  * The configured key, or the one generated earlier into the data directory.
  * Returns whether it was generated now, so the caller can warn.
  */
 export function resolveEncryptionKey(cfg: Config): { key: Buffer; generated: boolean; path: string | null } {
   if (cfg.secretEncryptionKey) return { key: cfg.secretEncryptionKey, generated: false, path: null };
-  const path = join(cfg.dataDir, 'secret-encryption.key');
+  const path = keyFilePath(cfg.dataDir);
   if (existsSync(path)) {
     const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
     if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte hex key`);
@@ -57,16 +62,38 @@ export function resolveEncryptionKey(cfg: Config): { key: Buffer; generated: boo
 }
 
 const API_KEY_PREFIX = 'hk_';
+const GENERATED_KEY_LENGTH = 40;
+/** Exactly what generateApiKey makes: hints may show its prefix, which carries no secret. */
+const GENERATED_KEY = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9]{${GENERATED_KEY_LENGTH}}$`);
 
 export function generateApiKey(): string {
-  return API_KEY_PREFIX + randomAlphanumeric(40);
+  return API_KEY_PREFIX + randomAlphanumeric(GENERATED_KEY_LENGTH);
 }
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** What may be shown of a key after creation: its prefix and last four characters. */
+/**
+ * What may be shown of a key after creation. A key Hookline generated shows
+ * "hk_" and its next four characters, and its last four: 8 of 40 random
+ * characters. Any other key (BOOTSTRAP_API_KEY, which may be as short as 16
+ * characters) shows only its last four, and an empty prefix: its first
+ * characters are secret too.
+ */
 export function apiKeyHints(key: string): { prefix: string; lastFour: string } {
-  return { prefix: key.slice(0, API_KEY_PREFIX.length + 4), lastFour: key.slice(-4) };
+  const prefix = GENERATED_KEY.test(key) ? key.slice(0, API_KEY_PREFIX.length + 4) : '';
+  return { prefix, lastFour: key.slice(-4) };
+}
+
+const CONSOLE_LINK_PREFIX = 'hkc_';
+
+/** A console link's token: 43 random alphanumerics (about 256 bits), stored only as hashApiKey's SHA-256. */
+export function generateConsoleLinkToken(): string {
+  return CONSOLE_LINK_PREFIX + randomAlphanumeric(43);
+}
+
+/** Whether a presented credential is a console-link token rather than an API key. */
+export function isConsoleLinkToken(credential: string): boolean {
+  return credential.startsWith(CONSOLE_LINK_PREFIX);
 }

@@ -13,6 +13,17 @@ export interface Dialect {
   readonly skipLocked: string;
   /** A bound value typed where the database cannot infer it (VALUES lists, CASE arms). */
   cast(placeholder: string, type: 'int' | 'text' | 'timestamp' | 'bool' | EnumType): string;
+  /**
+   * A tenant-scope column in a lookup by an id list (`scope(accountId) = ? AND
+   * id IN list`): still checked, but never the index that drives the plan.
+   * Without statistics SQLite's planner otherwise walks the (accountId, …)
+   * index over every row of the account and filters by the list (measured:
+   * 50 webhooks' event types in a 1,000-webhook account, 618 → 112 µs).
+   * PostgreSQL plans from statistics and needs no hint.
+   */
+  scope(col: string): string;
+  /** The integer a bound JSON object (`{"key": n}`) holds under the value of `keyCol`, or NULL. */
+  intInJsonObject(keyCol: string): string;
   /** Case-insensitive substring match of a bound, already lower-cased needle. */
   containsLower(col: string): string;
   /** Reads a timestamp column. */
@@ -23,7 +34,8 @@ export interface Dialect {
   json<T>(value: unknown): T;
 }
 
-export type EnumType = 'WebhookState' | 'DeliveryStatus' | 'AttemptStatus' | 'AttemptTrigger' | 'Role';
+export type EnumType =
+  'WebhookState' | 'DeliveryStatus' | 'AttemptStatus' | 'AttemptTrigger' | 'Role' | 'BulkOperationKind' | 'BulkOperationStatus';
 
 function toDate(value: unknown): Date {
   if (value instanceof Date) return value;
@@ -48,6 +60,8 @@ export const sqliteDialect: Dialect = {
   newIdSql: 'hookline_id()',
   skipLocked: '',
   cast: (p) => p,
+  scope: (col) => `+${col}`,
+  intInJsonObject: (keyCol) => `json_extract(?, '$."' || ${keyCol} || '"')`,
   containsLower: (col) => `instr(lower(${col}), ?) > 0`,
   bool: (v) => v === 1 || v === true || v === 1n,
 };
@@ -60,6 +74,8 @@ export const postgresDialect: Dialect = {
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   cast: (p, type) =>
     `${p}::${type === 'timestamp' ? 'timestamp(3)' : type === 'bool' ? 'boolean' : type === 'int' || type === 'text' ? type : `"${type}"`}`,
+  scope: (col) => col,
+  intInJsonObject: (keyCol) => `(?::jsonb ->> ${keyCol})::int`,
   containsLower: (col) => `strpos(lower(${col}), ?) > 0`,
   bool: (v) => v === true,
 };

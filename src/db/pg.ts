@@ -6,6 +6,7 @@ import type { Bus } from '../base/bus.js';
 import { postgresDialect, type Dialect } from './dialect.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../base/logger.js';
+import { StartupError } from '../base/startup.js';
 import { SHARED_EVENTS, type AppEvents } from './events.js';
 import type { Row, Sql, Tx } from './sql.js';
 
@@ -139,12 +140,25 @@ export class PgSql extends PgQueries implements Sql {
 
   /**
    * Re-raises, on this instance's bus, the shared events other instances
-   * commit. Reconnects with a delay if the connection drops.
+   * commit. Reconnects with a delay if the connection drops, and keeps
+   * trying until it is back (the database may still be down at the first
+   * retry). Only the first connection's failure is thrown, to start-up.
    */
   async listenForChanges(connectionString: string, logger: Logger): Promise<void> {
     this.listening = true;
-    const connect = async (): Promise<void> => {
+    const connect = async (retryOnFailure: boolean): Promise<void> => {
+      if (!this.listening) return;
       const client = new pg.Client({ connectionString, types: types as never });
+      let lost = false;
+      const reconnect = (err: unknown) => {
+        if (lost) return;
+        lost = true;
+        if (this.listener === client) this.listener = null;
+        client.end().catch(() => undefined);
+        if (!this.listening) return;
+        logger.warn({ err }, 'change-notification connection lost; reconnecting');
+        setTimeout(() => void connect(true), 1000).unref();
+      };
       client.on('notification', (msg) => {
         try {
           const note = JSON.parse(msg.payload ?? '{}') as { origin: string; events: [keyof AppEvents, unknown][] };
@@ -154,17 +168,27 @@ export class PgSql extends PgQueries implements Sql {
           logger.warn({ err }, 'ignored a malformed change notification');
         }
       });
-      client.on('error', (err) => {
-        logger.warn({ err }, 'change-notification connection lost; reconnecting');
-        this.listener = null;
-        client.end().catch(() => undefined);
-        if (this.listening) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
-      });
-      await client.connect();
-      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      client.on('error', reconnect);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      } catch (err) {
+        if (retryOnFailure) return reconnect(err);
+        lost = true;
+        await client.end().catch(() => undefined);
+        throw err;
+      }
+      if (!this.listening || lost) {
+        // Closed (or dropped) while connecting.
+        lost = true;
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.listener = client;
+      // Notifications sent while the connection was down are lost for good.
+      if (retryOnFailure) this.bus?.emit('changes.missed', {});
     };
-    await connect();
+    await connect(false);
   }
 
   /** Ends the pool and waits until every connection has closed (pool.end() resolves before their sockets do). */
@@ -190,5 +214,60 @@ class PgTx extends PgQueries implements Tx {
   }
   afterCommit<K extends keyof AppEvents>(name: K, value: AppEvents[K]): void {
     this.events.push([name, value]);
+  }
+}
+
+/** host:port of a PostgreSQL URL, without credentials, for messages. */
+function pgAddress(u: URL): string {
+  return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
+}
+
+function pgReason(err: unknown): string {
+  const e = err as { code?: string; message?: string } | null;
+  // Node reports a refused connection to several addresses as an AggregateError with no message.
+  const text = (e?.message || e?.code || String(err)).split('\n')[0];
+  return e?.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Connects once before anything else, so start-up names what is wrong in
+ * one line. A database that does not exist is created through the
+ * maintenance database `postgres` when the role may (CREATEDB); otherwise
+ * the message says which database is missing and the command that creates it.
+ */
+export async function ensurePostgresDatabase(connectionString: string, logger: Logger): Promise<void> {
+  const url = new URL(connectionString);
+  const where = pgAddress(url);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || decodeURIComponent(url.username) || 'postgres';
+  const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+  try {
+    await probe.connect();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') {
+      throw new StartupError(`cannot connect to PostgreSQL at ${where} (database "${name}"): ${pgReason(err)}`);
+    }
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const maintenance = new URL(connectionString);
+  maintenance.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 10_000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    logger.warn({ database: name, server: where }, 'the PostgreSQL database did not exist; created it');
+  } catch (err) {
+    // Another instance starting at the same moment created it first.
+    if ((err as { code?: string }).code === '42P04') return;
+    const user = decodeURIComponent(url.username) || 'postgres';
+    throw new StartupError(
+      `PostgreSQL database "${name}" does not exist on ${where}, and creating it failed (${pgReason(err)}); ` +
+        `create it with: createdb -h ${url.hostname || 'localhost'} -p ${url.port || '5432'} -U <a role that may create databases> -O ${user} ${name}`,
+    );
+  } finally {
+    await admin.end().catch(() => undefined);
   }
 }
