@@ -77,6 +77,19 @@ test('deliveries made by the fan-out have ids in the same form as every other id
   );
 });
 
+test('ids made by the database and by the service start with their creation time, so they sort in creation order', async () => {
+  const { timePrefix } = await import('../src/base/ids.js');
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const rows = await prisma.delivery.findMany({ select: { id: true, createdAt: true, eventId: true } });
+  const slackMs = 5_000; // the ManualClock may differ from the wall clock the ids are stamped with
+  for (const r of rows) {
+    for (const id of [r.id, r.eventId]) {
+      assert.ok(id.slice(0, 8) >= timePrefix(r.createdAt.getTime() - slackMs), `${id} is older than its row`);
+      assert.ok(id.slice(0, 8) <= timePrefix(Date.now()), `${id} is from the future`);
+    }
+  }
+});
+
 test('a variable inside an inline JSON payload reaches the receiver (graphql-jit would drop it)', async () => {
   const created = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { message } } }`, {
     input: { name: 'inline payloads', targetUrl: receiver.url, events: ['contact.created'] },

@@ -47,7 +47,15 @@ test('a claim leases its deliveries: a second claim gets none of them', async ()
       nextAttemptAt: later,
     })),
   });
-  const req = { limit: 100, leaseMs: 60_000, perWebhook: 100, excludeWebhookIds: [] };
+  const req = {
+    limit: 100,
+    leaseMs: 60_000,
+    perWebhook: 100,
+    perAccount: 100,
+    accountRooms: {},
+    excludeWebhookIds: [],
+    excludeAccountIds: [],
+  };
   const first = await claimDue({ ...req, owner: 'probe-1' }, claimAt);
   const second = await claimDue({ ...req, owner: 'probe-2' }, claimAt);
   assert.deepEqual(first.map((c) => c.id).sort(), ['probeA', 'probeB', 'probeC']);

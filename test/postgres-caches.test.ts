@@ -83,3 +83,35 @@ test('an event type created on instance B can be published on instance A at once
   });
   t.diagnostic(`known on the other instance by publish ${tries} after it was created (${ms.toFixed(1)} ms)`);
 });
+
+test('revocations sent while an instance was not listening are not missed: its caches are dropped when it listens again', async (t) => {
+  const { ADMIN_URL } = await import('./helpers/postgres.js');
+  const pg = (await import('pg')).default;
+  const created = await client(b.url, KEY)(`mutation { createApiKey(input: { name: "missed" }) { key apiKey { id } } }`);
+  const { key, apiKey } = created.data.createApiKey;
+  const viewerOnA = () => client(a.url, key)(`{ viewer { name } }`);
+  for (let i = 0; i < 3; i++) assert.equal((await viewerOnA()).data.viewer.name, 'Admin');
+
+  // Cut both instances' change-notification connections; they come back after about a second.
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    const dbName = new URL(db.url).pathname.slice(1);
+    const cut = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      [dbName],
+    );
+    assert.ok(cut.rowCount! >= 2, `cut ${cut.rowCount} listening connections`);
+    // Revoked while nobody listens: the notification is lost.
+    const revoked = await client(b.url, KEY)(`mutation($id: ID!) { revokeApiKey(id: $id) { userErrors { message } } }`, { id: apiKey.id });
+    assert.deepEqual(revoked.data.revokeApiKey.userErrors, []);
+    const listening = async () =>
+      (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'`, [dbName])).rows[0]
+        .n >= 2;
+    const ms = await within(10_000, listening);
+    t.diagnostic(`listening again after ${ms.toFixed(0)} ms`);
+  } finally {
+    await admin.end();
+  }
+  await within(1_000, async () => (await viewerOnA()).status === 401);
+});

@@ -128,6 +128,41 @@ test('webhooksPage(limit: 100) costs a fixed number of SQL statements too', asyn
   assert.ok(large.statements.length <= 6, large.statements.join('\n'));
 });
 
+const WITH_EVENT_TYPES = `query($n: Int) {
+  webhooks(first: $n, orderBy: { field: NAME, direction: ASC }) {
+    nodes { id events eventTypes { name group builtIn } }
+  }
+}`;
+
+test('Webhook.eventTypes (the event groups of a page of webhooks) costs a fixed number of SQL statements', async (t) => {
+  await growTo(100);
+  const custom = okData(
+    await gql(`mutation { createEventType(input: { name: "counted.custom", group: "Counted" }) { userErrors { message } } }`),
+  );
+  assert.deepEqual(custom.createEventType.userErrors, []);
+  const small = await measure(WITH_EVENT_TYPES, 10);
+  const large = await measure(WITH_EVENT_TYPES, 100);
+  assert.equal(large.data.webhooks.nodes.length, 100);
+  for (const w of large.data.webhooks.nodes) {
+    const names = w.eventTypes.map((e: any) => e.name);
+    if (w.events.includes('*')) {
+      // Every catalog entry, the account's custom type included.
+      assert.ok(names.includes('counted.custom') && names.includes('webhook.created'), names.join());
+    } else {
+      assert.deepEqual(names, ['webhook.created', 'webhook.deleted']);
+      assert.deepEqual(
+        w.eventTypes.map((e: any) => e.group),
+        ['Webhooks', 'Webhooks'],
+      );
+    }
+  }
+  t.diagnostic(`with eventTypes: ${small.statements.length} statements for 10 webhooks, ${large.statements.length} for 100`);
+  assert.equal(large.statements.length, small.statements.length, large.statements.join('\n'));
+  // The key lookup, the page, totalCount (if any), the events batch and one catalog read.
+  assert.ok(large.statements.length <= 6, large.statements.join('\n'));
+  assert.equal(large.statements.filter((s) => /FROM\s+\S*EventType\S*\s+WHERE/i.test(s)).length, 1, 'one catalog read per request');
+});
+
 const WITH_STATS = `query($n: Int) {
   webhooks(first: $n, orderBy: { field: NAME, direction: ASC }) {
     nodes { id owner { name } registeredAssociate { name } updatedAssociate { name }
@@ -160,6 +195,14 @@ const LOG_ATTEMPTS = `query($n: Int, $id: ID!) { webhook(id: $id) { deliveryAtte
 const LOG_DELIVERIES = `query($n: Int, $id: ID!) { webhook(id: $id) { deliveries(first: $n) { totalCount nodes {
   id event { id type } webhook { id name } attempts(first: 2) { totalCount nodes { id attemptNumber } }
 } } } }`;
+// Account-wide pages with a filter and every object link (the webhook id is only there to share the variables).
+const LOG_ACCOUNT_ATTEMPTS = `query($n: Int, $id: ID!) { deliveryAttempts(first: $n, filter: { webhookIds: [$id], statuses: [FAILED] }) {
+  totalCount totalCountIsLowerBound nodes { id cursor webhook { id name } delivery { id status } event { id type } }
+} }`;
+const LOG_ACCOUNT_DELIVERIES = `query($n: Int, $id: ID!) { deliveries(first: $n, filter: { webhookIds: [$id] }) {
+  totalCount nodes { id cursor webhook { id } event { id type deliveries(first: 3) { totalCount nodes { id } } }
+    attempts(first: 2, filter: { statuses: [FAILED] }) { totalCount nodes { id } } }
+} }`;
 
 test('delivery-log pages (events, deliveryAttempts, deliveries with their event, webhook and attempts) cost the same statements for 10 and 100 rows', async (t) => {
   await growTo(100);
@@ -203,6 +246,10 @@ test('delivery-log pages (events, deliveryAttempts, deliveries with their event,
     ['events', LOG_EVENTS, (d) => d.events.edges, 2],
     ['webhook.deliveryAttempts', LOG_ATTEMPTS, (d) => d.webhook.deliveryAttempts.edges, 3],
     ['webhook.deliveries with event, webhook and attempts', LOG_DELIVERIES, (d) => d.webhook.deliveries.nodes, 7],
+    // The page, its count, then one batch each for webhooks, deliveries and events.
+    ['deliveryAttempts with webhook, delivery and event', LOG_ACCOUNT_ATTEMPTS, (d) => d.deliveryAttempts.nodes, 5],
+    // The page, its count, webhooks, events, the events' delivery pages and counts, the attempts and their counts.
+    ['deliveries with webhook, event and its deliveries, attempts', LOG_ACCOUNT_DELIVERIES, (d) => d.deliveries.nodes, 8],
   ];
   for (const [name, query, rows, most] of cases) {
     const measureLog = async (n: number) => {

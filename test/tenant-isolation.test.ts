@@ -253,35 +253,102 @@ test("the delivery log (events, deliveries, attempts) is scoped to the caller's 
     attempt: own.delivery.attempts.edges[0].cursor,
     delivery: own.webhook.deliveries.edges[0].cursor,
   };
-  for (const cursor of Object.values(foreign)) {
-    for (const dir of ['after', 'before']) {
-      const size = dir === 'after' ? 'first' : 'last';
-      const page = okData(
-        await second(
-          `query($c: String, $w: ID!) {
-            events(${size}: 100, ${dir}: $c, type: "contact.created") { totalCount edges { node { id } } }
-            webhook(id: $w) {
-              deliveries(${size}: 100, ${dir}: $c) { totalCount edges { node { id webhookId event { id } attempts { totalCount } } } }
-              deliveryAttempts(${size}: 100, ${dir}: $c) { totalCount edges { node { id } } }
-            }
-          }`,
-          { c: cursor, w: secondHook.id },
-        ),
-      );
-      const text = JSON.stringify(page);
-      assert.ok(
-        !text.includes(firstEventId) && !text.includes(delivery.id) && !text.includes(attempt.id),
-        `${dir}: the first account's rows leaked: ${text}`,
-      );
-      for (const e of page.events.edges) assert.ok(secondEventIds.has(e.node.id), `${dir}: ${e.node.id} is not the second account's`);
-      for (const e of page.webhook.deliveries.edges) {
-        assert.equal(e.node.webhookId, secondHook.id);
-        assert.ok(secondEventIds.has(e.node.event.id));
-      }
-      // Counts are of the caller's rows, whatever the cursor.
-      assert.equal(page.events.totalCount, 3);
-      assert.equal(page.webhook.deliveries.totalCount, 3);
-      assert.equal(page.webhook.deliveryAttempts.totalCount, 0);
+  // Each list takes only its own kind of cursor (the delivery log's cursors name their list).
+  for (const dir of ['after', 'before']) {
+    const size = dir === 'after' ? 'first' : 'last';
+    const page = okData(
+      await second(
+        `query($ce: String, $cd: String, $ca: String, $w: ID!) {
+          events(${size}: 100, ${dir}: $ce, type: "contact.created") { totalCount edges { node { id } } }
+          webhook(id: $w) {
+            deliveries(${size}: 100, ${dir}: $cd) { totalCount edges { node { id webhookId event { id } attempts { totalCount } } } }
+            deliveryAttempts(${size}: 100, ${dir}: $ca) { totalCount edges { node { id } } }
+          }
+        }`,
+        { ce: foreign.event, cd: foreign.delivery, ca: foreign.attempt, w: secondHook.id },
+      ),
+    );
+    const text = JSON.stringify(page);
+    assert.ok(
+      !text.includes(firstEventId) && !text.includes(delivery.id) && !text.includes(attempt.id),
+      `${dir}: the first account's rows leaked: ${text}`,
+    );
+    for (const e of page.events.edges) assert.ok(secondEventIds.has(e.node.id), `${dir}: ${e.node.id} is not the second account's`);
+    for (const e of page.webhook.deliveries.edges) {
+      assert.equal(e.node.webhookId, secondHook.id);
+      assert.ok(secondEventIds.has(e.node.event.id));
     }
+    // Counts are of the caller's rows, whatever the cursor.
+    assert.equal(page.events.totalCount, 3);
+    assert.equal(page.webhook.deliveries.totalCount, 3);
+    assert.equal(page.webhook.deliveryAttempts.totalCount, 0);
   }
+});
+
+test("the delivery log's account-wide pages, filters, cursors and links show another account nothing", async () => {
+  const { testDb } = await import('./helpers/app.js');
+  const published = okData(
+    await first(`mutation { publishEvent(input: { type: "contact.created", payload: { who: "first" } }) { event { id } deliveryCount } }`),
+  ).publishEvent;
+  assert.equal(published.deliveryCount, 1);
+  const eventId = published.event.id;
+  const { prisma } = testDb();
+  const delivery = await prisma.delivery.findFirstOrThrow({ where: { eventId } });
+  await prisma.deliveryAttempt.create({
+    data: {
+      id: `iso${Date.now()}`,
+      accountId: delivery.accountId,
+      deliveryId: delivery.id,
+      webhookId: firstWebhook.id,
+      attemptNumber: 1,
+      trigger: 'SCHEDULED',
+      status: 'FAILED',
+      requestUrl: URL_A,
+      requestHeaders: '{}',
+      requestBody: '{}',
+      responseStatus: 500,
+      responseBody: 'first account secret body',
+      errorClass: 'HTTP_ERROR',
+      durationMs: 1,
+    },
+  });
+  const LOG = `query($a: DeliveryAttemptFilter, $d: DeliveryFilter, $after: String) {
+    deliveries(filter: $d) { totalCount nodes { id } }
+    deliveryAttempts(filter: $a, after: $after) { totalCount nodes { id } }
+  }`;
+  const mine = okData(await first(LOG, { a: { search: 'secret body' }, d: { eventId } }));
+  assert.equal(mine.deliveries.totalCount, 1);
+  assert.equal(mine.deliveryAttempts.totalCount, 1);
+  const cursor = okData(
+    await first(
+      '{ deliveryAttempts(first: 1, filter: { search: "secret" }) { edges { cursor node { webhook { id } delivery { id } event { id } } } } }',
+    ),
+  ).deliveryAttempts.edges[0];
+  assert.deepEqual(cursor.node, { webhook: { id: firstWebhook.id }, delivery: { id: delivery.id }, event: { id: eventId } });
+  const firstIds = [eventId, delivery.id, mine.deliveryAttempts.nodes[0].id];
+  // The second account has deliveries of its own (the test above), never the first's.
+  for (const vars of [{}, { a: { errorClasses: ['HTTP_ERROR'] }, d: { statuses: ['PENDING'], eventTypes: ['contact.created'] } }]) {
+    const text = JSON.stringify(okData(await second(LOG, vars)));
+    for (const id of firstIds) assert.ok(!text.includes(id), `${JSON.stringify(vars)}: ${text}`);
+  }
+  for (const vars of [
+    { a: { webhookIds: [firstWebhook.id] }, d: { webhookIds: [firstWebhook.id] } },
+    { a: { eventId }, d: { eventId } },
+    { a: { search: 'secret body' }, d: { eventId } },
+  ]) {
+    const theirs = okData(await second(LOG, vars));
+    assert.deepEqual(theirs.deliveries, { totalCount: 0, nodes: [] }, JSON.stringify(vars));
+    assert.deepEqual(theirs.deliveryAttempts, { totalCount: 0, nodes: [] }, JSON.stringify(vars));
+  }
+  // A cursor is a position, not a key to someone else's rows.
+  for (const dir of ['first: 100, after', 'last: 100, before']) {
+    const paged = JSON.stringify(
+      okData(await second(`query($c: String) { deliveryAttempts(${dir}: $c) { nodes { id } } }`, { c: cursor.cursor })),
+    );
+    for (const id of firstIds) assert.ok(!paged.includes(id), paged);
+  }
+  const objects = okData(
+    await second('query($e: ID!, $d: ID!) { event(id: $e) { id } delivery(id: $d) { id } }', { e: eventId, d: delivery.id }),
+  );
+  assert.deepEqual(objects, { event: null, delivery: null });
 });

@@ -71,6 +71,14 @@ describe('targetUrl', () => {
     ['https://[fe80::1]/', /private or reserved/],
     ['https://[::ffff:127.0.0.1]/', /private or reserved/],
     ['https://[::ffff:10.0.0.1]/', /private or reserved/],
+    // IPv6 forms that carry a private IPv4 address, and site-local (issue 8).
+    ['https://[::127.0.0.1]/', /private or reserved/], // IPv4-compatible
+    ['https://[::a00:1]/', /private or reserved/], // IPv4-compatible 10.0.0.1
+    ['https://[::ffff:0:7f00:1]/', /private or reserved/], // IPv4-translated
+    ['https://[64:ff9b:1::7f00:1]/', /private or reserved/], // local-use NAT64
+    ['https://[2002:7f00:1::]/', /private or reserved/], // 6to4
+    ['https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', /private or reserved/], // Teredo, client 127.0.0.1
+    ['https://[fec0::1]/', /private or reserved/], // site-local
     ['https://2130706433/', /private or reserved/], // 127.0.0.1 as one number
     ['https://0x7f.1/', /private or reserved/], // 127.0.0.1 in hex shorthand
     ['https://localhost/', /localhost/],
@@ -248,10 +256,34 @@ describe('headers', () => {
     await refusedOnCreateAndUpdate({ headers: { 'X-Inject': 'a\r\nHost: evil' } }, 'INVALID', ['input', 'headers', 'X-Inject']);
   });
 
-  test('ordinary custom headers are accepted', async () => {
+  test('ordinary custom headers are accepted (a credential comes back masked)', async () => {
     const { webhook } = await createWebhook(gql, { headers: { Authorization: 'Bearer abc', 'X-Webhook-Source': 'crm' } });
-    assert.deepEqual(webhook.headers, { Authorization: 'Bearer abc', 'X-Webhook-Source': 'crm' });
+    assert.deepEqual(webhook.headers, { Authorization: '********', 'X-Webhook-Source': 'crm' });
   });
+
+  // What the HTTP client refuses at delivery time is refused at save time,
+  // not saved to fail every delivery and count towards auto-disable.
+  for (const [name, value] of [
+    ['Expect', '100-continue'],
+    ['Upgrade', 'websocket'],
+    ['Keep-Alive', 'timeout=5'],
+    ['Connection', 'close'],
+    ['TE', 'trailers'],
+    ['Proxy-Authorization', 'Basic x'],
+  ]) {
+    test(`refuses the hop-by-hop header ${name}`, async () => {
+      await refusedOnCreateAndUpdate({ headers: { [name]: value } }, 'INVALID', ['input', 'headers', name], /reserved/);
+    });
+  }
+  for (const [what, value] of [
+    ['an emoji', 'launch 🚀'],
+    ['\\x01', 'a\x01b'],
+    ['\\x7f', 'a\x7fb'],
+  ]) {
+    test(`refuses a value with ${what}`, async () => {
+      await refusedOnCreateAndUpdate({ headers: { 'X-Value': value } }, 'INVALID', ['input', 'headers', 'X-Value'], /invalid value/);
+    });
+  }
 });
 
 describe('several bad fields at once', () => {

@@ -2,7 +2,8 @@
 // real server and SQLite file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { readFileSync } from 'node:fs';
+import { startTestApp, testDb, BOOTSTRAP_KEY, ON_POSTGRES, type TestApp } from './helpers/app.js';
 import { client, type Gql } from './helpers/graphql.js';
 import {
   CREATE_ASSOCIATE,
@@ -263,6 +264,7 @@ describe('webhookDefaults and the event catalog', () => {
     assert.deepEqual(builtIns, [
       ['API keys', 'api_key.created'],
       ['API keys', 'api_key.revoked'],
+      ['Bulk operations', 'bulk_operation.finished'],
       ['State changes', 'webhook.state_changed'],
       ['Users', 'associate.created'],
       ['Users', 'associate.deleted'],
@@ -392,6 +394,25 @@ describe('API keys', () => {
     assert.equal(list[0].id, apiKey.id);
     // The new key works.
     assert.equal(okData(await client(app.url, key)('{ viewer { id } }')).viewer.id, viewer.id);
+  });
+
+  test('a key Hookline did not generate (BOOTSTRAP_API_KEY) is hinted by its last four characters only', async () => {
+    const keys = okData(await gql('{ apiKeys { name prefix lastFour } }')).apiKeys as any[];
+    const bootstrap = keys.find((k) => k.name === 'Bootstrap key');
+    assert.deepEqual(bootstrap, { name: 'Bootstrap key', prefix: '', lastFour: BOOTSTRAP_KEY.slice(-4) });
+    // A generated key shows "hk_" and four characters, and its last four.
+    const { key, apiKey } = await createApiKey(gql, { name: 'hinted' });
+    assert.deepEqual([apiKey.prefix, apiKey.lastFour], [key.slice(0, 7), key.slice(-4)]);
+
+    // Rows stored before this rule had the bootstrap key's first 7 characters;
+    // the migration clears them and leaves generated keys' prefixes alone.
+    const { prisma, sql } = testDb();
+    await prisma.apiKey.updateMany({ where: { name: 'Bootstrap key' }, data: { prefix: BOOTSTRAP_KEY.slice(0, 7) } });
+    const migration = readFileSync(`prisma/${ON_POSTGRES ? 'postgres/' : ''}migrations/20261124200000_api_key_hints/migration.sql`, 'utf8');
+    await sql.run(migration);
+    const after = okData(await gql('{ apiKeys { id name prefix } }')).apiKeys as any[];
+    assert.equal(after.find((k) => k.name === 'Bootstrap key').prefix, '');
+    assert.equal(after.find((k) => k.id === apiKey.id).prefix, key.slice(0, 7));
   });
 
   test('an admin creates a key for another associate; it acts with that associate and role', async () => {

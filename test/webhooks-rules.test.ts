@@ -47,13 +47,22 @@ const MUTATIONS = [
   'pingWebhook',
   'redeliver',
   'recoverWebhook',
+  'createConsoleLink',
+  'revokeConsoleLink',
+  'retryDeliveries',
+  'replayEvents',
+  'cancelBulkOperation',
 ];
+
+const REPLAY =
+  'mutation($id: ID!) { replayEvents(filter: { types: ["webhook.created"] }, webhookId: $id) { bulkOperation { id } userErrors { field message code } } }';
 
 describe('role rules', () => {
   let member: Gql;
   let memberId: string;
   let webhook: any;
   let apiKeyId: string;
+  let linkId: string;
 
   before(async () => {
     const m = await createAssociate(admin, { name: 'Max Member', email: 'max@example.com', role: 'MEMBER' });
@@ -62,6 +71,8 @@ describe('role rules', () => {
     member = client(app.url, (await createApiKey(admin, { name: 'member key', associateId: m.id, application: 'billing' })).key);
     webhook = (await createWebhook(admin, { name: 'Admin made', targetUrl: 'https://hooks.example.com/role' })).webhook;
     apiKeyId = (await createApiKey(admin, { name: 'victim key' })).apiKey.id;
+    linkId = okData(await admin(`mutation { createConsoleLink(input: { role: MEMBER }) { consoleLink { id } } }`)).createConsoleLink
+      .consoleLink.id;
   });
 
   /** Every mutation in the schema, as a member would call it. */
@@ -97,6 +108,17 @@ describe('role rules', () => {
     recoverWebhook: [
       'mutation($id: ID!) { recoverWebhook(id: $id, since: "2020-01-01T00:00:00Z") { userErrors { field message code } } }',
       { id: webhook.id },
+    ],
+    createConsoleLink: ['mutation { createConsoleLink(input: { role: ADMIN }) { url userErrors { field message code } } }', {}],
+    revokeConsoleLink: ['mutation($id: ID!) { revokeConsoleLink(id: $id) { userErrors { field message code } } }', { id: linkId }],
+    retryDeliveries: [
+      'mutation { retryDeliveries(filter: { statuses: [FAILED] }) { bulkOperation { id } userErrors { field message code } } }',
+      {},
+    ],
+    replayEvents: [REPLAY, { id: webhook.id }],
+    cancelBulkOperation: [
+      'mutation($id: ID!) { cancelBulkOperation(id: $id) { bulkOperation { id } userErrors { field message code } } }',
+      { id: 'someOperation00000000000' },
     ],
   });
 
@@ -168,6 +190,28 @@ describe('role rules', () => {
   });
 });
 
+const PING = 'mutation($id: ID!) { pingWebhook(id: $id) { attempt { id trigger } userErrors { field message code } } }';
+const REDELIVER = 'mutation($id: ID!) { redeliver(deliveryId: $id) { attempt { id trigger } userErrors { field message code } } }';
+const RECOVER =
+  'mutation($id: ID!) { recoverWebhook(id: $id, since: "2020-01-01T00:00:00Z") { requeuedCount userErrors { field message code } } }';
+const DELIVERY_LOG = `query($id: ID!) {
+  webhook(id: $id) { deliveries(first: 10) { nodes { id status attemptCount } } deliveryAttempts(first: 10) { totalCount } }
+}`;
+
+/** Mutations that do not act on one existing webhook; every other mutation is checked against managed webhooks below. */
+const NOT_ON_A_WEBHOOK = [
+  'createWebhook',
+  'createApiKey',
+  'revokeApiKey',
+  'createAssociate',
+  'createEventType',
+  'publishEvent',
+  'createConsoleLink',
+  'revokeConsoleLink',
+  'retryDeliveries',
+  'cancelBulkOperation',
+];
+
 describe('application-managed webhooks', () => {
   let billing: Gql; // admin key naming application "billing"
   let billing2: Gql; // another key of the same application
@@ -211,22 +255,39 @@ describe('application-managed webhooks', () => {
     test(`${who} gets FORBIDDEN, naming the managing application, for every change`, async () => {
       const url = `https://hooks.example.com/managed/${slug}`;
       const { webhook } = await createWebhook(billing, { isApplicationManaged: true, targetUrl: url });
+      // Its own webhook.created event gave it a delivery (the worker is off: it stays pending).
+      const [delivery] = okData(await billing(DELIVERY_LOG, { id: webhook.id })).webhook.deliveries.nodes;
+      assert.ok(delivery, 'the managed webhook has a delivery');
       const gql = key();
-      const cases: [string, string, Record<string, unknown>][] = [
-        ['updateWebhook', UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Taken over' } }],
-        ['setWebhookActive', SET_ACTIVE, { id: webhook.id, active: false }],
-        ['deleteWebhook', DELETE_WEBHOOK, { id: webhook.id }],
-        ['rotateWebhookSecret', ROTATE, { id: webhook.id }],
-        ['deleteWebhooksByUrl', DELETE_BY_URL, { url }],
+      const cases: [string, string, Record<string, unknown>, string[]][] = [
+        ['updateWebhook', UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Taken over' } }, ['id']],
+        ['setWebhookActive', SET_ACTIVE, { id: webhook.id, active: false }, ['id']],
+        ['deleteWebhook', DELETE_WEBHOOK, { id: webhook.id }, ['id']],
+        ['rotateWebhookSecret', ROTATE, { id: webhook.id }, ['id']],
+        ['deleteWebhooksByUrl', DELETE_BY_URL, { url }, ['url']],
+        ['pingWebhook', PING, { id: webhook.id }, ['id']],
+        ['redeliver', REDELIVER, { id: delivery.id }, ['deliveryId']],
+        ['recoverWebhook', RECOVER, { id: webhook.id }, ['id']],
+        ['replayEvents', REPLAY, { id: webhook.id }, ['webhookId']],
       ];
-      for (const [name, doc, vars] of cases) {
-        const err = assertUserError(await gql(doc, vars), name, 'FORBIDDEN', name === 'deleteWebhooksByUrl' ? ['url'] : ['id']);
+      assert.deepEqual(
+        cases.map(([name]) => name).sort(),
+        MUTATIONS.filter((m) => !NOT_ON_A_WEBHOOK.includes(m)).sort(),
+        'every mutation on a webhook is covered',
+      );
+      for (const [name, doc, vars, field] of cases) {
+        const err = assertUserError(await gql(doc, vars), name, 'FORBIDDEN', field);
         assert.match(err.message, /managed by the application "billing"/, name);
       }
       const after = okData(await admin(GET_WEBHOOK, { id: webhook.id })).webhook;
       assert.equal(after.name, webhook.name);
       assert.equal(after.state, 'ACTIVE');
       assert.equal(after.updated, webhook.updated);
+      // No ping or redelivery was sent.
+      const log = okData(await admin(DELIVERY_LOG, { id: webhook.id })).webhook;
+      assert.ok(log.deliveries.nodes.some((d: any) => d.id === delivery.id));
+      for (const d of log.deliveries.nodes) assert.deepEqual([d.status, d.attemptCount], ['PENDING', 0]);
+      assert.equal(log.deliveryAttempts.totalCount, 0);
     });
   }
 
@@ -242,8 +303,12 @@ describe('application-managed webhooks', () => {
     assert.deepEqual([...payload.deletedWebhookIds].sort(), [managed.id, plain.id].sort());
   });
 
-  test('any key of the managing application may update, toggle, rotate and delete', async () => {
+  test('any key of the managing application may update, toggle, rotate, ping, redeliver, recover and delete', async () => {
     const { webhook, secret } = await createWebhook(billing, { isApplicationManaged: true });
+    const [delivery] = okData(await billing(DELIVERY_LOG, { id: webhook.id })).webhook.deliveries.nodes;
+    assert.equal(payloadOk(await billing2(PING, { id: webhook.id }), 'pingWebhook').attempt.trigger, 'PING');
+    assert.equal(payloadOk(await billing2(REDELIVER, { id: delivery.id }), 'redeliver').attempt.trigger, 'MANUAL');
+    assert.equal(payloadOk(await billing2(RECOVER, { id: webhook.id }), 'recoverWebhook').requeuedCount, 0);
     const updated = payloadOk(
       await billing2(UPDATE_WEBHOOK, { id: webhook.id, input: { name: 'Billing renamed' } }),
       'updateWebhook',

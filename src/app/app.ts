@@ -5,20 +5,24 @@
 import { Bus } from '../base/bus.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
-import { openKeyring } from '../base/keyring.js';
+import { openKeyring, type Keyring } from '../base/keyring.js';
+import { osReason, StartupError } from '../base/startup.js';
+import { keyFilePath } from '../base/secrets.js';
 import { createLogger, type Logger } from '../base/logger.js';
 import { openDatabase } from '../db/database.js';
 import type { AppEvents } from '../db/events.js';
 import { startDueNotifier } from '../db/notify.js';
-import { PgSql } from '../db/pg.js';
+import { ensurePostgresDatabase, PgSql } from '../db/pg.js';
+import { sealLegacyHeaders } from '../db/sealHeaders.js';
 import { SqliteSql } from '../db/sqlite.js';
 import { DeliveryClient } from '../dispatch/http.js';
 import { Recorder } from '../dispatch/record.js';
 import { Sender } from '../dispatch/sender.js';
 import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
 import { createCaches } from '../domain/caches.js';
+import { StreamLimits } from '../live/limits.js';
 import { startLive } from '../live/pubsub.js';
-import { startHttpServer } from '../server/http.js';
+import { listen, startHttpServer } from '../server/http.js';
 import type { AppState } from '../server/state.js';
 import { startDeliveryThread, type DeliveryThread } from './thread.js';
 
@@ -34,36 +38,70 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** The encryption key, or a one-line StartupError naming the key file and the cause. */
+function keyringOrStartupError(config: Config): Keyring {
+  try {
+    return openKeyring(config);
+  } catch (err) {
+    if ((err as { code?: unknown }).code) {
+      throw new StartupError(`cannot read or create the encryption key ${keyFilePath(config.dataDir)}: ${osReason(err)}`);
+    }
+    throw new StartupError((err as Error).message);
+  }
+}
+
 /** Opens the database, applies migrations and builds the instance's state. Serves nothing yet. */
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config);
   const bus = new Bus<AppEvents>();
+  if (config.provider === 'postgresql') await ensurePostgresDatabase(config.databaseUrl, logger);
+  // Opening checks the SQLite file (src/db/sqliteFile.ts) before the key
+  // below can be generated: an existing key is how an emptied file is told
+  // from a first start.
   const db = openDatabase(config, bus, { onStatement: opts.onStatement });
+  let keyring: Keyring;
   try {
+    // The key before migrations: a bad key file must not leave a migrated database behind.
+    keyring = keyringOrStartupError(config);
     const applied = await db.migrate();
     if (applied.length) logger.info({ applied }, 'applied database migrations');
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;
   }
-  const keyring = openKeyring(config);
   if (keyring.generatedPath) {
     logger.warn(
       { path: keyring.generatedPath },
       'SECRET_ENCRYPTION_KEY is not set; generated a key into the data directory. Back it up: without it webhook secrets cannot be decrypted',
     );
   }
+  // After migrations: rows they left with plain-text headers are sealed now (see src/db/sealHeaders.ts).
+  const sealed = await sealLegacyHeaders(db.sql, keyring.box).catch(async (err) => {
+    await db.close().catch(() => undefined);
+    throw err;
+  });
+  if (sealed) logger.info({ webhooks: sealed }, "encrypted existing webhooks' custom headers");
   const sender = new Sender({
     box: keyring.box,
     client: new DeliveryClient({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs }),
     retryScheduleMs: config.retryScheduleMs,
     clock: opts.clock ?? systemClock,
   });
-  const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
-  const live = startLive(config.redisUrl, bus, {
-    maxBufferedBytes: config.wsMaxBufferedBytes,
-    onError: (err, msg) => logger.error({ err }, msg),
+  // Opened custom headers go as soon as their webhook changes (here, or on another instance through NOTIFY).
+  const offHeaders = bus.on('webhook.changed', ({ id }) => {
+    sender.forgetWebhook(id);
+    keyring.headers.forget(id);
   });
+  const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
+  const live = startLive(
+    config.redisUrl,
+    bus,
+    {
+      maxBufferedBytes: config.wsMaxBufferedBytes,
+      onError: (err, msg) => logger.error({ err }, msg),
+    },
+    opts.clock ?? systemClock,
+  );
   // PostgreSQL: commits that make deliveries due wake every instance's delivery thread.
   const notifier = db.sql instanceof PgSql ? startDueNotifier(db.sql.pool, bus, config.instanceId, logger) : null;
   const caches = createCaches(bus);
@@ -81,6 +119,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     recorder,
     pubsub: live.pubsub,
     fanout: live.fanout,
+    redis: live.redis,
+    streams: new StreamLimits({ perKey: config.maxStreamsPerKey, perAccount: config.maxStreamsPerAccount }),
+    expiry: live.expiry,
+    liveReady: live.ready,
   };
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
   return {
@@ -88,6 +130,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     async stop() {
       await recorder.drain();
       await sender.close();
+      offHeaders();
       await notifier?.stop();
       await live.stop();
       caches.stop();
@@ -117,6 +160,7 @@ async function startDelivery(state: AppState): Promise<DeliveryThread> {
     bus: state.bus,
     key: state.keyring.key,
     clock: state.clock,
+    writeGate: state.db.writeGate,
   });
   // SQLite: the delivery thread, the heavier writer, also checkpoints the
   // WAL (and pays its fsyncs), so the API thread's commits never do.
@@ -126,15 +170,24 @@ async function startDelivery(state: AppState): Promise<DeliveryThread> {
 
 /** `npm start`: the API and, unless WORKER_ENABLED=false, the delivery worker. */
 export async function startApp(config: Config, opts: AppOptions & { worker?: boolean } = {}): Promise<RunningApp> {
-  const app = await createApp(config, opts);
+  // The address first: a taken port or a bad HOST fails before migrations run.
+  const listener = await listen(config);
+  let app: App;
+  try {
+    app = await createApp(config, opts);
+  } catch (err) {
+    await listener.close();
+    throw err;
+  }
   let delivery: DeliveryThread | null = null;
   try {
     delivery = (opts.worker ?? config.workerEnabled) ? await startDelivery(app.state) : null;
   } catch (err) {
     await app.stop();
+    await listener.close();
     throw err;
   }
-  const http = await startHttpServer(app.state);
+  const http = await startHttpServer(app.state, listener);
   return {
     state: app.state,
     url: http.url,

@@ -9,12 +9,14 @@ import { OffsetClock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import { createLogger } from '../base/logger.js';
 import { SecretBox } from '../base/secrets.js';
-import type { AppEvents } from '../db/events.js';
+import type { AppEvents, UpdatedDelivery } from '../db/events.js';
 import { listenForDue } from '../db/notify.js';
 import { createPgPool, PgSql } from '../db/pg.js';
 import { openSqliteFile, SqliteSql } from '../db/sqlite.js';
-import type { AttemptRecord } from '../db/stores/attempts.js';
+import { WriteGate } from '../db/writeGate.js';
+import type { RecordedAttempt } from '../db/stores/attempts.js';
 import { DeliveryClient } from '../dispatch/http.js';
+import { startBulkRunner } from '../dispatch/bulk.js';
 import { Recorder } from '../dispatch/record.js';
 import { startRetention } from '../dispatch/retention.js';
 import { Sender } from '../dispatch/sender.js';
@@ -38,7 +40,9 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   const clock = new OffsetClock(data.clockOffsetMs);
   const sql =
     config.provider === 'sqlite'
-      ? new SqliteSql(openSqliteFile({ path: config.sqlitePath! }), bus)
+      ? new SqliteSql(openSqliteFile({ path: config.sqlitePath! }), bus, null, {
+          gate: data.writeGate ? new WriteGate(data.writeGate) : null,
+        })
       : new PgSql(createPgPool(config.databaseUrl, PG_POOL_SIZE, 'hookline-delivery'), bus);
   const sender = new Sender({
     box: new SecretBox(Buffer.from(data.key)),
@@ -50,22 +54,50 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
 
   // What the main thread needs from this thread's commits: the attempts
   // (one message per committed batch), state changes and new due deliveries.
-  let attempts: AttemptRecord[] = [];
+  let attempts: RecordedAttempt[] = [];
+  let deliveries: UpdatedDelivery[] = [];
+  let posting = false;
   const postAttempts = () => {
-    const batch = attempts;
+    const batch = { t: 'attempts' as const, attempts, deliveries };
     attempts = [];
-    post({ t: 'attempts', attempts: batch });
+    deliveries = [];
+    posting = false;
+    post(batch);
+  };
+  const later = () => {
+    if (posting) return;
+    posting = true;
+    queueMicrotask(postAttempts);
   };
   bus.on('attempt.recorded', (a) => {
-    if (attempts.push(a) === 1) queueMicrotask(postAttempts);
+    attempts.push(a);
+    later();
+  });
+  bus.on('delivery.updated', (d) => {
+    deliveries.push(d);
+    later();
   });
   bus.on('webhook.stateChanged', (webhook) => post({ t: 'state', webhook }));
   bus.on('deliveries.due', ({ accountId }) => post({ t: 'due', accountId }));
+  bus.on('bulkOperation.updated', (op) => post({ t: 'bulkOperation', op }));
 
   // Dropped entry by entry on webhook.changed: from this thread's own commits (auto-disable) here, from the API and other instances by message.
   const webhookCache = new WebhookCache();
-  bus.on('webhook.changed', ({ id }) => webhookCache.invalidate(id));
+  bus.on('webhook.changed', ({ id }) => {
+    webhookCache.invalidate(id);
+    sender.forgetWebhook(id);
+  });
   const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache });
+  const bulk = startBulkRunner({
+    sql,
+    bus,
+    clock,
+    logger,
+    owner: config.instanceId,
+    leaseMs: config.leaseMs,
+    batchSize: config.bulkBatchSize,
+    pauseMs: config.bulkPauseMs,
+  });
   const retention = startRetention({ sql, clock, logger, retentionDays: config.attemptRetentionDays });
   // Other instances' publishes wake this worker within milliseconds (PostgreSQL only; SQLite is one machine).
   const listener = sql instanceof PgSql ? listenForDue(config.databaseUrl, config.instanceId, () => worker.wake(), logger) : null;
@@ -73,6 +105,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   let stopping: Promise<void> | null = null;
   const stop = async () => {
     await listener?.close();
+    await bulk.stop();
     await retention.stop();
     await worker.stop();
     await sender.close();
@@ -82,8 +115,13 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     if (m.t === 'due') {
       if (m.hints) worker.wake(m.hints);
       if (m.scan) worker.wake();
-    } else if (m.t === 'webhookChanged') webhookCache.invalidate(m.id);
-    else if (m.t === 'clock') {
+    } else if (m.t === 'webhooksStale') webhookCache.clear();
+    else if (m.t === 'webhookChanged') {
+      webhookCache.invalidate(m.id);
+      sender.forgetWebhook(m.id);
+    } else if (m.t === 'bulk') {
+      bulk.wake();
+    } else if (m.t === 'clock') {
       clock.offsetMs = m.offsetMs;
       worker.wake();
     } else if (m.t === 'stop') {

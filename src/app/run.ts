@@ -2,6 +2,7 @@
 // from the environment here, once, so a bad value prints one line naming the
 // variable instead of a stack trace.
 import { ConfigError, loadConfig, processEnv, type Config } from '../base/config.js';
+import { StartupError } from '../base/startup.js';
 import { stopOnSignals } from './shutdown.js';
 
 /** The configuration, or exit 1 with one line naming the bad variable. */
@@ -23,7 +24,14 @@ export async function runService(start: (config: Config) => Promise<{ stop(): Pr
     const service = await start(config);
     stopOnSignals(() => service.stop());
   } catch (err) {
-    console.error(`hookline: failed to start: ${(err as Error).message ?? err}`);
+    console.error(startupFailure(err));
     process.exit(1);
   }
+}
+
+/** One line for a failed start: a StartupError says it all; anything else gets its first line, never a stack. */
+export function startupFailure(err: unknown, context = 'failed to start: '): string {
+  if (err instanceof StartupError) return `hookline: ${err.message}`;
+  const text = String((err as Error)?.message ?? err).split('\n')[0];
+  return `hookline: ${context}${text}`;
 }

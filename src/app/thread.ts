@@ -19,6 +19,7 @@ import { ManualClock, OffsetClock, type Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents } from '../db/events.js';
+import type { WriteGate } from '../db/writeGate.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
 
 export interface DeliveryThread {
@@ -36,6 +37,8 @@ export interface DeliveryThreadDeps {
   key: Buffer;
   /** The instance's clock; a ManualClock's moves are passed on to the thread. */
   clock: Clock;
+  /** SQLite: the write gate the API's connection takes, shared with the thread's connection. */
+  writeGate: WriteGate | null;
 }
 
 /**
@@ -62,7 +65,7 @@ const STABLE_MS = 60_000;
 export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<DeliveryThread> {
   const { config, logger, bus } = deps;
   const entry = deliveryThreadEntry();
-  const data: DeliveryThreadData = { config, key: deps.key, clockOffsetMs: 0 };
+  const data: DeliveryThreadData = { config, key: deps.key, clockOffsetMs: 0, writeGate: deps.writeGate?.buffer ?? null };
   let current: Worker | null = null;
   let stopping = false;
   let restartMs = MIN_RESTART_MS;
@@ -78,13 +81,15 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   // commit without hints (a resume, a requeue) or dropped hints ask for a scan.
   let hintIds: string[] = [];
   let hintWebhookIds: string[] = [];
+  let hintAccountIds: string[] = [];
   let scan = false;
   const postDue = () => {
     duePending = false;
-    const hints = hintIds.length ? { ids: hintIds, webhookIds: hintWebhookIds } : undefined;
+    const hints = hintIds.length ? { ids: hintIds, webhookIds: hintWebhookIds, accountIds: hintAccountIds } : undefined;
     const m: ToDeliveryThread = { t: 'due', hints, scan: scan || !hints };
     hintIds = [];
     hintWebhookIds = [];
+    hintAccountIds = [];
     scan = false;
     current?.postMessage(m);
   };
@@ -95,6 +100,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
       for (let i = 0; i < due.hints.ids.length; i++) {
         hintIds.push(due.hints.ids[i]);
         hintWebhookIds.push(due.hints.webhookIds[i]);
+        hintAccountIds.push(due.hints.accountIds[i]);
       }
     }
     if (duePending) return;
@@ -105,6 +111,8 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
 
   // Changes made by the API, or by other instances (PostgreSQL NOTIFY), invalidate the thread's webhook cache.
   const offChanged = bus.on('webhook.changed', ({ id }) => current?.postMessage({ t: 'webhookChanged', id } satisfies ToDeliveryThread));
+  const offMissed = bus.on('changes.missed', () => current?.postMessage({ t: 'webhooksStale' } satisfies ToDeliveryThread));
+  const offBulk = bus.on('bulkOperation.created', () => current?.postMessage({ t: 'bulk' } satisfies ToDeliveryThread));
   // Tests move time with a ManualClock; a restarted thread starts from the current offset.
   const offClock =
     deps.clock instanceof ManualClock
@@ -119,9 +127,13 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     switch (m.t) {
       case 'attempts':
         for (const a of m.attempts) bus.emit('attempt.recorded', a);
+        for (const d of m.deliveries) bus.emit('delivery.updated', d);
         break;
       case 'state':
         bus.emit('webhook.stateChanged', m.webhook);
+        break;
+      case 'bulkOperation':
+        bus.emit('bulkOperation.updated', m.op);
         break;
       case 'due':
         fromThread = true;
@@ -153,6 +165,8 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     exited = new Promise<void>((resolve) =>
       w.on('exit', (code) => {
         current = null;
+        // A thread that died writing must not leave the API waiting for the gate.
+        deps.writeGate?.releaseFrom(w.threadId);
         resolve();
         failed(lastError ?? new Error(`delivery thread exited with code ${code} during start-up`));
         if (stopping) return;
@@ -179,6 +193,8 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     stopping = true;
     offDue();
     offChanged();
+    offMissed();
+    offBulk();
     offClock();
     if (restartTimer) clearTimeout(restartTimer);
     throw err;
@@ -195,6 +211,8 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
       stopping = true;
       offDue();
       offChanged();
+      offMissed();
+      offBulk();
       offClock();
       if (restartTimer) clearTimeout(restartTimer);
       const w = current;

@@ -2,9 +2,10 @@
 // purpose: IDs, wake-ups and the attempt records the live log streams
 // (Dates survive structured clone).
 import type { Config } from '../base/config.js';
-import type { DueHints } from '../db/events.js';
-import type { AttemptRecord } from '../db/stores/attempts.js';
+import type { RecordedAttempt } from '../db/stores/attempts.js';
+import type { DueHints, UpdatedDelivery } from '../db/events.js';
 import type { Webhook } from '../db/stores/webhooks.js';
+import type { BulkOperation } from '../db/stores/bulkOperations.js';
 
 /** What the thread starts with (workerData). Buffers arrive as plain Uint8Arrays. */
 export interface DeliveryThreadData {
@@ -13,6 +14,8 @@ export interface DeliveryThreadData {
   key: Uint8Array;
   /** How far the instance's clock runs ahead of the real time (0 but in tests). */
   clockOffsetMs: number;
+  /** SQLite: the write gate's shared memory (see db/writeGate.ts). */
+  writeGate: SharedArrayBuffer | null;
 }
 
 export type ToDeliveryThread =
@@ -20,6 +23,10 @@ export type ToDeliveryThread =
   | { t: 'due'; hints?: DueHints; scan: boolean }
   /** A webhook changed (on any instance): drop the thread's cached copy. */
   | { t: 'webhookChanged'; id: string }
+  /** Other instances' webhook changes may have been missed: drop every cached webhook. */
+  | { t: 'webhooksStale' }
+  /** A bulk operation was created (on this instance): start on it now rather than at the next poll. */
+  | { t: 'bulk' }
   /** The instance's clock moved (tests): the thread's clock follows. */
   | { t: 'clock'; offsetMs: number }
   /** Stop claiming, finish in-flight deliveries, write their records, close the connection. */
@@ -27,10 +34,12 @@ export type ToDeliveryThread =
 
 export type FromDeliveryThread =
   | { t: 'ready' }
-  /** Attempts committed in one transaction, in order. */
-  | { t: 'attempts'; attempts: AttemptRecord[] }
+  /** Attempts committed in one transaction, in order, and the deliveries they changed. */
+  | { t: 'attempts'; attempts: RecordedAttempt[]; deliveries: UpdatedDelivery[] }
   /** A webhook changed state (auto-disable, 410 Gone). */
   | { t: 'state'; webhook: Webhook }
   /** The thread committed new due deliveries (the webhook.state_changed built-in event). */
   | { t: 'due'; accountId: string }
+  /** A bulk operation moved forward or ended. */
+  | { t: 'bulkOperation'; op: BulkOperation }
   | { t: 'stopped' };

@@ -1,8 +1,9 @@
 // What the data layer announces after a commit, on the application's event
 // bus. The delivery worker and the live layer listen; services never call
 // them directly.
-import type { Webhook } from '../generated/prisma/client.js';
-import type { AttemptRecord } from './stores/attempts.js';
+import type { Delivery, Webhook } from '../generated/prisma/client.js';
+import type { RecordedAttempt } from './stores/attempts.js';
+import type { BulkOperation } from './stores/bulkOperations.js';
 
 /**
  * Events other instances must hear too, because they invalidate caches there.
@@ -26,10 +27,22 @@ export interface AppEvents {
   'webhook.changed': { id: string };
   /** A webhook's state changed (toggle, auto-disable, 410). */
   'webhook.stateChanged': Webhook;
+  /**
+   * Other instances' change notifications may have been missed (the
+   * listening connection was lost and is back): every cache they keep in
+   * step goes, since any of them may be stale.
+   */
+  'changes.missed': Record<string, never>;
   /** An API key was revoked: its open streams end, its cached lookups go. */
   'apiKey.revoked': { accountId: string; apiKeyId: string };
   /** A delivery attempt was recorded. */
-  'attempt.recorded': AttemptRecord;
+  'attempt.recorded': RecordedAttempt;
+  /** A delivery's state changed (an attempt was recorded, or it was requeued). */
+  'delivery.updated': UpdatedDelivery;
+  /** A bulk operation was created: delivery threads start on it. */
+  'bulkOperation.created': { id: string };
+  /** A bulk operation was created, moved forward or ended. */
+  'bulkOperation.updated': BulkOperation;
   /** An account's event catalog changed. */
   'catalog.changed': { accountId: string };
 }
@@ -38,14 +51,21 @@ export interface AppEvents {
 export interface DueHints {
   ids: string[];
   webhookIds: string[];
+  /** Each row's account: the worker's per-account slot limit applies to hinted claims too. */
+  accountIds: string[];
 }
 
-export function hintsOf(rows: readonly { id: string; webhookId: string }[]): DueHints {
+export function hintsOf(accountId: string, rows: readonly { id: string; webhookId: string }[]): DueHints {
   const ids = new Array<string>(rows.length);
   const webhookIds = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     ids[i] = rows[i].id;
     webhookIds[i] = rows[i].webhookId;
   }
-  return { ids, webhookIds };
+  return { ids, webhookIds, accountIds: new Array<string>(rows.length).fill(accountId) };
+}
+
+/** A delivery as changed, with its event's type (for live filters by event type). */
+export interface UpdatedDelivery extends Delivery {
+  eventType: string;
 }

@@ -14,6 +14,9 @@ const LEDGER = '_hookline_migrations';
 // Arbitrary constant shared by every instance for pg_advisory_xact_lock.
 const PG_LOCK_ID = 74_203_311;
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS ${LEDGER} (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`;
+// One row the SQLite readiness check rewrites: reads keep answering from a
+// file that can no longer be written, so readiness proves a commit (database.ts).
+const HEALTH_DDL = 'CREATE TABLE IF NOT EXISTS _hookline_health (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL)';
 
 export interface Migration {
   name: string;
@@ -52,6 +55,7 @@ function pending(all: Migration[], done: { name: string; checksum: string }[]): 
 export function migrateSqlite(conn: SqliteSql): string[] {
   const all = loadMigrations('sqlite');
   conn.exec(LEDGER_DDL);
+  conn.exec(HEALTH_DDL);
   // EXCLUSIVE: a second instance starting at the same moment waits here.
   conn.exec('BEGIN EXCLUSIVE');
   try {

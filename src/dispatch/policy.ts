@@ -34,6 +34,27 @@ export function failureLabel(r: AttemptResult): string | null {
   return null;
 }
 
+/** What kind of failure an attempt was, for filters and health: the transport's code, or HTTP_ERROR for a non-2xx answer. */
+export const ERROR_CLASSES = [
+  'TIMEOUT',
+  'CONNECTION_REFUSED',
+  'CONNECTION_RESET',
+  'DNS',
+  'TLS',
+  'PRIVATE_TARGET',
+  'REDIRECT',
+  'NETWORK',
+  'HTTP_ERROR',
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** The class of a failed attempt's result, or null for a success. Unknown transport codes are NETWORK. */
+export function errorClassOf(r: AttemptResult): ErrorClass | null {
+  if (isSuccess(r)) return null;
+  if (r.error) return (ERROR_CLASSES as readonly string[]).includes(r.error.code) ? (r.error.code as ErrorClass) : 'NETWORK';
+  return r.status !== null ? 'HTTP_ERROR' : 'NETWORK';
+}
+
 export interface Decision {
   /** The delivery's new status, or null to leave it (a failed manual try). */
   deliveryStatus: DeliveryStatus | null;

@@ -5,9 +5,11 @@
 import type { Logger } from '../base/logger.js';
 import { isTransient, type Sql, type Tx } from '../db/sql.js';
 import { insertAttempts } from '../db/stores/attempts.js';
+import { addToRollups } from '../db/stores/rollups.js';
 import { applyOutcomes } from '../db/stores/deliveries.js';
 import { resetStreaks, updateStreak, webhooksByIds } from '../db/stores/webhooks.js';
 import { changeStateInTx } from '../outbox/webhookState.js';
+import { rollupIncrements } from './health.js';
 import { streaks, tooManyFailures, type Streak } from './policy.js';
 import type { Outcome } from './sender.js';
 
@@ -40,6 +42,10 @@ async function autoDisable(tx: Tx, batch: Streak[], threshold: number, at: Date)
   }
 }
 
+/** The delivery log's order: createdAt, then id (src/domain/log/cursor.ts). */
+const logOrder = (x: { createdAt: Date; id: string }, y: { createdAt: Date; id: string }) =>
+  x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+
 export class Recorder {
   private queue: { outcome: Outcome; done: (err?: unknown) => void }[] = [];
   private scheduled = false;
@@ -59,7 +65,10 @@ export class Recorder {
   }
 
   /** Writes a batch; deadlocks between instances are retried. */
-  private async write(outcomes: Outcome[]): Promise<void> {
+  private async write(queued: Outcome[]): Promise<void> {
+    // In the delivery log's order (createdAt, id): attempts are announced in
+    // commit order, and a live stream with a cursor relies on the two agreeing.
+    const outcomes = [...queued].sort((x, y) => logOrder(x.attempt, y.attempt));
     // Rows are locked in id order in every instance, so two writers cannot deadlock.
     const byDelivery = [...outcomes].sort((x, y) => (x.job.deliveryId < y.job.deliveryId ? -1 : 1));
     const batchStreaks = streaks(
@@ -73,6 +82,8 @@ export class Recorder {
     const cleared = batchStreaks.filter((s) => s.failures === 0).map((s) => s.webhookId);
     const failing = batchStreaks.filter((s) => s.failures > 0);
     const at = outcomes[outcomes.length - 1].attempt.createdAt;
+    // Health over time: the batch's counters, committed with its attempts (one statement).
+    const increments = rollupIncrements(outcomes.map((o) => o.attempt));
     for (let attempt = 1; ; attempt++) {
       try {
         await this.opts.sql.tx(async (tx) => {
@@ -80,7 +91,8 @@ export class Recorder {
             tx,
             outcomes.map((o) => o.attempt),
           );
-          await applyOutcomes(
+          await addToRollups(tx, increments);
+          const updated = await applyOutcomes(
             tx,
             byDelivery.map((o) => ({
               deliveryId: o.job.deliveryId,
@@ -94,7 +106,9 @@ export class Recorder {
           await resetStreaks(tx, cleared);
           for (const s of failing) await updateStreak(tx, s);
           await autoDisable(tx, batchStreaks, this.opts.autoDisableAfter, at);
-          for (const o of outcomes) tx.afterCommit('attempt.recorded', o.attempt);
+          for (const o of outcomes) tx.afterCommit('attempt.recorded', { ...o.attempt, eventId: o.job.eventId, eventType: o.eventType });
+          const types = new Map(outcomes.map((o) => [o.job.deliveryId, o.eventType]));
+          for (const d of updated) tx.afterCommit('delivery.updated', { ...d, eventType: types.get(d.id)! });
         });
         return;
       } catch (err) {

@@ -2,7 +2,8 @@
 // for the recorder. Runs in the delivery thread (scheduled deliveries) and
 // on the API thread (pings and manual redeliveries).
 import { systemClock, type Clock } from '../base/clock.js';
-import { newId } from '../base/ids.js';
+import { HeaderVault, maskHeaders, markedNames, type HeaderMap } from '../base/customHeaders.js';
+import { newMonotonicId } from '../base/ids.js';
 import type { SecretBox } from '../base/secrets.js';
 import { packageVersion } from '../base/version.js';
 import type { AttemptRecord } from '../db/stores/attempts.js';
@@ -10,7 +11,7 @@ import type { StoredEvent } from '../db/stores/events.js';
 import type { Webhook } from '../db/stores/webhooks.js';
 import type { AttemptTrigger } from '../generated/prisma/client.js';
 import type { DeliveryClient } from './http.js';
-import { decide, failureLabel, isSuccess, type Decision } from './policy.js';
+import { decide, errorClassOf, failureLabel, isSuccess, type Decision } from './policy.js';
 import { githubSignature, standardSignature } from './signing.js';
 
 export type WebhookForDelivery = Pick<
@@ -19,7 +20,8 @@ export type WebhookForDelivery = Pick<
   | 'accountId'
   | 'name'
   | 'targetUrl'
-  | 'headers'
+  | 'headersCiphertext'
+  | 'sensitiveHeaders'
   | 'properties'
   | 'secretCiphertext'
   | 'previousSecretCiphertext'
@@ -43,6 +45,8 @@ export interface Outcome extends Decision {
   job: Job;
   attempt: AttemptRecord;
   failureLabel: string | null;
+  /** The event's type: announced with the attempt, for live filters by event type. */
+  eventType: string;
 }
 
 const RESERVED_BODY_KEYS = new Set(['id', 'type', 'timestamp', 'webhook', 'data']);
@@ -75,11 +79,26 @@ export interface SenderOptions {
   clock?: Clock;
 }
 
+/** What goes on the wire, and what the attempt log keeps of it (sensitive custom values masked). */
+export interface RequestHeaders {
+  sent: Record<string, string>;
+  recorded: Record<string, string>;
+}
+
 export class Sender {
   /** Decrypted secrets by ciphertext: rotation writes a new ciphertext, so entries never go stale. */
   private readonly secrets = new Map<string, string>();
+  /** Opened custom headers by webhook: an entry is used only while the webhook's sealed headers are unchanged. */
+  private readonly headers: HeaderVault;
 
-  constructor(private readonly opts: SenderOptions) {}
+  constructor(private readonly opts: SenderOptions) {
+    this.headers = new HeaderVault(opts.box);
+  }
+
+  /** Drops a changed or deleted webhook's opened headers. */
+  forgetWebhook(id: string): void {
+    this.headers.forget(id);
+  }
 
   private decrypt(ciphertext: string): string {
     let plain = this.secrets.get(ciphertext);
@@ -100,18 +119,27 @@ export class Sender {
     return secrets;
   }
 
-  buildHeaders(event: EventForDelivery, webhook: WebhookForDelivery, body: string, now: Date): Record<string, string> {
+  buildHeaders(event: EventForDelivery, webhook: WebhookForDelivery, body: string, now: Date): RequestHeaders {
     const secrets = this.signingSecrets(webhook, now);
     const timestamp = Math.floor(now.getTime() / 1000);
-    return {
-      ...(webhook.headers as Record<string, string>),
+    const own = {
       'content-type': 'application/json',
       'user-agent': `Hookline/${packageVersion()}`,
       'webhook-id': event.id,
       'webhook-timestamp': String(timestamp),
+      // Standard Webhooks carries one signature per secret, so receivers can switch secrets at any time.
       'webhook-signature': standardSignature(secrets, event.id, timestamp, body),
-      'x-hookline-signature-256': githubSignature(secrets[0], body),
+      // This header holds one signature. During a rotation's grace period it
+      // stays with the old secret (the last of `secrets`), which receivers
+      // still check against; the new secret takes over when the grace ends.
+      'x-hookline-signature-256': githubSignature(secrets[secrets.length - 1], body),
       'x-hookline-event': event.type,
+    };
+    const custom: HeaderMap = this.headers.open(webhook.id, webhook.headersCiphertext);
+    // Our own headers win over custom ones (validation refuses those names; older rows may hold them).
+    return {
+      sent: { ...custom, ...own },
+      recorded: { ...maskHeaders(custom, markedNames(webhook.sensitiveHeaders)), ...own },
     };
   }
 
@@ -119,7 +147,7 @@ export class Sender {
     const body = buildBody(event, webhook);
     const clock = this.opts.clock ?? systemClock;
     const headers = this.buildHeaders(event, webhook, body, clock.now());
-    const result = await this.opts.client.post(webhook.targetUrl, headers, body);
+    const result = await this.opts.client.post(webhook.targetUrl, headers.sent, body);
     // One clock reading for the attempt's time and its retry time, so the
     // recorded gap is exactly the delay chosen (Retry-After included).
     const finished = clock.now();
@@ -131,8 +159,9 @@ export class Sender {
       ...decision,
       job,
       failureLabel: label,
+      eventType: event.type,
       attempt: {
-        id: newId(),
+        id: newMonotonicId(),
         accountId: job.accountId,
         deliveryId: job.deliveryId,
         webhookId: job.webhookId,
@@ -140,13 +169,15 @@ export class Sender {
         trigger: job.trigger,
         status: ok ? 'SUCCEEDED' : 'FAILED',
         requestUrl: webhook.targetUrl,
-        requestHeaders: JSON.stringify(headers),
+        // Never a credential: sensitive custom values are recorded masked.
+        requestHeaders: JSON.stringify(headers.recorded),
         requestBody: body,
         responseStatus: result.status,
         responseHeaders: result.status === null ? null : JSON.stringify(result.headers),
         responseBody: result.body,
         durationMs: result.durationMs,
         error: result.error ? `${result.error.code}: ${result.error.message}`.slice(0, 1000) : ok ? null : label,
+        errorClass: errorClassOf(result),
         nextAttemptAt: decision.nextAttemptAt,
         createdAt: finished,
       },

@@ -6,11 +6,12 @@ import { newId } from '../base/ids.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { AttemptRecord } from '../db/stores/attempts.js';
 import { findDelivery, insertUnscheduledDelivery, requeueFailed } from '../db/stores/deliveries.js';
-import { insertEvent } from '../db/stores/events.js';
+import { eventTypesByIds, insertEvent } from '../db/stores/events.js';
 import { findWebhook } from '../db/stores/webhooks.js';
 import { isKnownEventType, PING_EVENT_TYPE } from '../domain/catalog.js';
 import type { Deps } from '../domain/deps.js';
-import { isPlainObject } from '../domain/webhooks/validation.js';
+import { checkManagingApplication, webhookForChange } from '../domain/webhooks/access.js';
+import { deeperThan, isPlainObject } from '../domain/webhooks/validation.js';
 import { publishAlone, type Published } from '../outbox/publish.js';
 import type { Recorder } from './record.js';
 import type { Job, Sender } from './sender.js';
@@ -26,13 +27,19 @@ export interface PublishOptions {
   idempotencyKey?: string | null;
 }
 
+/** Objects and arrays in a payload, counting the payload itself. */
+export const MAX_PAYLOAD_DEPTH = 64;
+
 async function checkPublish(deps: Deps, accountId: string, type: string, payload: unknown, opts: PublishOptions): Promise<UserError[]> {
   const errors: UserError[] = [];
   if (!(await isKnownEventType(deps, accountId, type))) {
     errors.push(invalid(['input', 'type'], `Unknown event type "${type}"; add it to the event catalog first`));
   }
   if (!isPlainObject(payload)) errors.push(invalid(['input', 'payload'], 'payload must be a JSON object'));
-  else {
+  // Checked before serialising: JSON.stringify overflows the stack on very deep values.
+  else if (deeperThan(payload, MAX_PAYLOAD_DEPTH)) {
+    errors.push(invalid(['input', 'payload'], `payload must be nested at most ${MAX_PAYLOAD_DEPTH} levels deep`));
+  } else {
     const size = Buffer.byteLength(JSON.stringify(payload));
     const max = deps.config.maxPayloadBytes;
     if (size > max) errors.push(invalid(['input', 'payload'], `payload is ${size} bytes; the limit is ${max}`));
@@ -85,10 +92,8 @@ async function attemptNow(deps: DispatchDeps, job: Job): Promise<Result<AttemptR
 }
 
 export async function pingWebhook(deps: DispatchDeps, caller: Caller, webhookId: string): Promise<Result<AttemptRecord>> {
-  const denied = requireAdmin(caller);
-  if (denied) return denied;
-  const webhook = await findWebhook(deps.sql, caller.accountId, webhookId);
-  if (!webhook) return fail('NOT_FOUND', `No webhook with id "${webhookId}"`, ['id']);
+  const allowed = await webhookForChange(deps, caller, webhookId);
+  if (!allowed.ok) return allowed;
   const eventId = newId();
   const deliveryId = newId();
   const now = deps.clock.now();
@@ -112,6 +117,9 @@ export async function redeliver(deps: DispatchDeps, caller: Caller, deliveryId: 
   if (denied) return denied;
   const delivery = await findDelivery(deps.sql, caller.accountId, deliveryId);
   if (!delivery) return fail('NOT_FOUND', `No delivery with id "${deliveryId}"`, ['deliveryId']);
+  const webhook = await findWebhook(deps.sql, caller.accountId, delivery.webhookId);
+  const locked = webhook && checkManagingApplication(caller, webhook, ['deliveryId']);
+  if (locked) return locked;
   return attemptNow(deps, {
     deliveryId,
     accountId: caller.accountId,
@@ -124,15 +132,16 @@ export async function redeliver(deps: DispatchDeps, caller: Caller, deliveryId: 
 
 /** Requeues every delivery of a webhook that failed for good since `since`. */
 export async function recoverWebhook(deps: Deps, caller: Caller, webhookId: string, since: Date): Promise<Result<number>> {
-  const denied = requireAdmin(caller);
-  if (denied) return denied;
-  if (!(await findWebhook(deps.sql, caller.accountId, webhookId))) return fail('NOT_FOUND', `No webhook with id "${webhookId}"`, ['id']);
+  const allowed = await webhookForChange(deps, caller, webhookId);
+  if (!allowed.ok) return allowed;
   const now = deps.clock.now();
   if (since > now) return fail('INVALID', 'since must not be in the future', ['since']);
   const count = await deps.sql.tx(async (tx) => {
-    const n = await requeueFailed(tx, caller.accountId, webhookId, since, now, PING_EVENT_TYPE);
-    if (n) tx.afterCommit('deliveries.due', { accountId: caller.accountId });
-    return n;
+    const requeued = await requeueFailed(tx, caller.accountId, webhookId, since, now, PING_EVENT_TYPE);
+    if (requeued.length) tx.afterCommit('deliveries.due', { accountId: caller.accountId });
+    const types = await eventTypesByIds(tx, caller.accountId, [...new Set(requeued.map((d) => d.eventId))]);
+    for (const d of requeued) tx.afterCommit('delivery.updated', { ...d, eventType: types.get(d.eventId) ?? '' });
+    return requeued.length;
   });
   return ok(count);
 }

@@ -1,5 +1,7 @@
 // The delivery worker: claims due deliveries in batches, sends them with a
-// global and a per-webhook concurrency limit, and records every attempt.
+// global, a per-account and a per-webhook concurrency limit, and records
+// every attempt. The account limit and claims that take accounts in turn
+// keep one tenant's slow receivers or backlog from delaying the others.
 // The queue is the Delivery table; the worker holds only IDs between steps
 // and re-reads the webhook and event before sending.
 import type { Bus } from '../base/bus.js';
@@ -11,6 +13,7 @@ import type { Sql } from '../db/sql.js';
 import { claimByIds, claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
+import { Nap } from './nap.js';
 import type { Recorder } from './record.js';
 import type { WebhookCache } from './webhookCache.js';
 import type { EventForDelivery, Job, Sender, WebhookForDelivery } from './sender.js';
@@ -64,17 +67,24 @@ export function startWorker(deps: WorkerDeps): Worker {
   // its lease must outlast a full send and a wait behind one.
   const leaseMs = Math.max(cfg.leaseMs, 2 * cfg.deliveryTimeoutMs + 2_000);
   const inflightByWebhook = new Map<string, number>();
+  // Claimed and not yet finished (sending, or waiting for a webhook slot), per account.
+  const heldByAccount = new Map<string, number>();
+  const accountRoom = (accountId: string) => cfg.accountConcurrency - (heldByAccount.get(accountId) ?? 0);
+  // Accounts whose last scan took all the room they had: they likely have
+  // more due work, so freeing enough of their slots asks for a scan.
+  const backlogged = new Set<string>();
   const waiting = new Map<string, { job: Job; webhook: WebhookForDelivery; event: EventForDelivery }[]>();
   let inflight = 0;
   let waitingCount = 0;
   let running = true;
-  let wake: (() => void) | null = null;
+  const nap = new Nap();
   // Hinted rows not yet claimed, per webhook in arrival order. Only an
   // optimisation: the scanning claim still finds every due row, hinted or
   // not (a lost or dropped hint costs a scan, never a delivery).
   // `pending` holds the ids still to claim; a queue may also hold ids a scan
   // has claimed since (dropped from `pending`), skipped when reached.
   const hinted = new Map<string, string[]>();
+  const hintedAccount = new Map<string, string>();
   const pending = new Set<string>();
   let queued = 0;
   // Set by a wake-up without hints (another instance's work, a resume, a
@@ -91,7 +101,10 @@ export function startWorker(deps: WorkerDeps): Worker {
       for (const [w, q] of hinted) {
         const live = q.filter((id) => pending.has(id));
         if (live.length) hinted.set(w, live);
-        else hinted.delete(w);
+        else {
+          hinted.delete(w);
+          hintedAccount.delete(w);
+        }
         queued += live.length;
       }
     }
@@ -103,24 +116,54 @@ export function startWorker(deps: WorkerDeps): Worker {
       const w = h.webhookIds[i];
       const q = hinted.get(w);
       if (q) q.push(id);
-      else hinted.set(w, [id]);
+      else {
+        hinted.set(w, [id]);
+        hintedAccount.set(w, h.accountIds[i]);
+      }
     }
+  };
+  const webhookRoom = (w: string) => cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
+  /**
+   * How many hinted ids could be claimed now without waiting for a slot (up
+   * to `limit`), and whether any account's hints all fit. A busy worker
+   * claims hints held back by slots only in batches (one statement per freed
+   * slot would cost that statement per delivery), but an account whose hints
+   * all fit has no reason to wait: holding its delivery back for a batch of
+   * another account's would be unfair (a quiet tenant's one event waiting for
+   * a noisy tenant's slots to free).
+   */
+  const hintRoom = (limit: number) => {
+    const rooms = new Map<string, number>();
+    const blocked = new Set<string>();
+    let n = 0;
+    for (const [w, q] of hinted) {
+      const a = hintedAccount.get(w)!;
+      const left = rooms.get(a) ?? accountRoom(a);
+      const take = Math.max(0, Math.min(q.length, webhookRoom(w), left));
+      if (take < q.length) blocked.add(a);
+      rooms.set(a, left - take);
+      n += take;
+    }
+    let fits = false;
+    for (const a of rooms.keys()) if (!blocked.has(a) && rooms.get(a)! < accountRoom(a)) fits = true;
+    return { n: Math.min(n, limit), fits };
   };
   /**
    * Up to `limit` hinted ids, taking from each webhook only as many as it
-   * has free slots (so hinted claims never wait for a slot), round-robin
-   * across webhooks, oldest first within one.
+   * and its account have free slots (so hinted claims never wait for a
+   * slot), round-robin across webhooks, oldest first within one.
    */
   const pickHints = (limit: number): string[] => {
     const picked: string[] = [];
     const served: [string, string[]][] = [];
+    const rooms = new Map<string, number>();
     for (const [w, q] of hinted) {
       if (picked.length >= limit) break;
-      const room = Math.min(
-        cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0),
-        limit - picked.length,
-      );
+      const a = hintedAccount.get(w)!;
+      const left = rooms.get(a) ?? accountRoom(a);
+      const room = Math.min(webhookRoom(w), left, limit - picked.length);
       if (room <= 0) continue;
+      const before = picked.length;
       let i = 0;
       for (let taken = 0; i < q.length && taken < room; i++) {
         if (pending.delete(q[i])) {
@@ -128,6 +171,7 @@ export function startWorker(deps: WorkerDeps): Worker {
           taken++;
         }
       }
+      rooms.set(a, left - (picked.length - before));
       q.splice(0, i);
       queued -= i;
       served.push([w, q]);
@@ -136,13 +180,14 @@ export function startWorker(deps: WorkerDeps): Worker {
     for (const [w, q] of served) {
       hinted.delete(w);
       if (q.length) hinted.set(w, q);
+      else hintedAccount.delete(w);
     }
     return picked;
   };
   const onDue = (hints?: DueHints) => {
     if (hints) addHints(hints);
     else scanWanted = true;
-    wake?.();
+    nap.wake();
   };
   const offWake = deps.bus.on('deliveries.due', (due) => onDue(due.hints));
 
@@ -152,11 +197,18 @@ export function startWorker(deps: WorkerDeps): Worker {
   // slots idle. After a timeout or a broken connection the slot is held
   // until the record commits, so the abandoned request is surely gone from
   // the receiver before the webhook's next one starts.
-  const finished = (webhookId: string) => {
+  const finished = (webhookId: string, accountId: string) => {
     inflight--;
     const left = (inflightByWebhook.get(webhookId) ?? 1) - 1;
     if (left) inflightByWebhook.set(webhookId, left);
     else inflightByWebhook.delete(webhookId);
+    const held = (heldByAccount.get(accountId) ?? 1) - 1;
+    if (held) heldByAccount.set(accountId, held);
+    else heldByAccount.delete(accountId);
+    if (backlogged.has(accountId) && cfg.accountConcurrency - held >= accountAtLeast) {
+      backlogged.delete(accountId);
+      scanWanted = true;
+    }
     const queue = waiting.get(webhookId);
     const next = queue?.shift();
     if (next) {
@@ -164,7 +216,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       waitingCount--;
       send(next.job, next.webhook, next.event);
     }
-    wake?.();
+    nap.wake();
   };
   const unrecorded = (err: unknown, deliveryId: string) =>
     logger.error({ err, deliveryId }, 'delivery attempt not recorded; it will be retried after its lease');
@@ -175,20 +227,20 @@ export function startWorker(deps: WorkerDeps): Worker {
     sender.attempt(job, webhook, event).then(
       (o) => {
         if (o.attempt.responseStatus !== null) {
-          finished(job.webhookId);
+          finished(job.webhookId, job.accountId);
           recorder.record(o).catch((err) => unrecorded(err, job.deliveryId));
         } else {
           recorder.record(o).then(
-            () => finished(job.webhookId),
+            () => finished(job.webhookId, job.accountId),
             (err) => {
-              finished(job.webhookId);
+              finished(job.webhookId, job.accountId);
               unrecorded(err, job.deliveryId);
             },
           );
         }
       },
       (err) => {
-        finished(job.webhookId);
+        finished(job.webhookId, job.accountId);
         unrecorded(err, job.deliveryId);
       },
     );
@@ -217,6 +269,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         attemptCount: c.attemptCount,
         trigger: 'SCHEDULED',
       };
+      heldByAccount.set(c.accountId, (heldByAccount.get(c.accountId) ?? 0) + 1);
       if ((inflightByWebhook.get(c.webhookId) ?? 0) < cfg.webhookConcurrency) send(job, webhook, event);
       else {
         const queue = waiting.get(c.webhookId);
@@ -229,16 +282,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     await releaseClaims(sql, orphaned, owner);
   };
 
-  const idle = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
+  const idle = (ms: number) => nap.sleep(ms);
 
   // Claiming is one statement for a whole batch; claiming one row per freed
   // slot would cost that statement per delivery. So a busy worker waits
@@ -249,7 +293,9 @@ export function startWorker(deps: WorkerDeps): Worker {
   const recordBacklog = () => Math.max(0, recorder.pending - cfg.deliveryConcurrency);
 
   // A hinted claim is one primary-key statement, so it is worth making for fewer slots.
-  const hintAtLeast = Math.max(1, Math.min(claimAtLeast, Math.ceil(cfg.deliveryConcurrency / 8)));
+  const hintAtLeast = Math.max(1, Math.min(claimAtLeast, Math.ceil(Math.min(cfg.deliveryConcurrency, cfg.accountConcurrency) / 8)));
+  // A backlogged account asks for a scan once this many of its slots are free.
+  const accountAtLeast = Math.max(1, Math.min(claimAtLeast, Math.ceil(cfg.accountConcurrency / 4)));
   // While hints keep coming the scan still runs once per poll interval, so
   // retries, other instances' work and anything a hint missed wait no longer than before.
   let lastScan = 0;
@@ -265,7 +311,10 @@ export function startWorker(deps: WorkerDeps): Worker {
         continue;
       }
       if (!scanDue) {
-        const ids = pending.size ? pickHints(Math.min(capacity, cfg.workerBatchSize)) : [];
+        const limit = Math.min(capacity, cfg.workerBatchSize);
+        const room = pending.size ? hintRoom(limit) : { n: 0, fits: false };
+        // Busy, and the hints wait only for slots: claim once enough are free, in one statement.
+        const ids = room.n > 0 && (busy === 0 || room.fits || room.n >= hintAtLeast) ? pickHints(limit) : [];
         if (!ids.length) {
           // No hints, or every hinted webhook is at its limit: wait for a wake-up, a slot or the next scan.
           await idle(untilNextScan());
@@ -285,12 +334,28 @@ export function startWorker(deps: WorkerDeps): Worker {
       scanWanted = false;
       const saturated: string[] = [];
       for (const [id, n] of inflightByWebhook) if (n >= cfg.webhookConcurrency) saturated.push(id);
+      const fullAccounts: string[] = [];
+      const accountRooms: Record<string, number> = {};
+      for (const a of heldByAccount.keys()) {
+        const room = accountRoom(a);
+        if (room <= 0) fullAccounts.push(a);
+        else accountRooms[a] = room;
+      }
       const limit = Math.min(capacity, cfg.workerBatchSize);
       let claimed: ClaimedDelivery[] = [];
       try {
         claimed = await claimDue(
           sql,
-          { owner, limit, leaseMs, perWebhook: cfg.webhookConcurrency, excludeWebhookIds: saturated },
+          {
+            owner,
+            limit,
+            leaseMs,
+            perWebhook: cfg.webhookConcurrency,
+            perAccount: cfg.accountConcurrency,
+            accountRooms,
+            excludeWebhookIds: saturated,
+            excludeAccountIds: fullAccounts,
+          },
           deps.clock.now(),
         );
         if (claimed.length) await dispatchClaimed(claimed);
@@ -302,8 +367,19 @@ export function startWorker(deps: WorkerDeps): Worker {
       }
       // A full batch of rows no hint named means a backlog: scan again as
       // soon as slots allow. Hinted rows the scan took are no longer pending.
+      // An account that took every slot it had left, with rows no hint
+      // named, probably has more such rows: scan again once enough of its
+      // slots are free (its hinted rows need no scan: hints claim them).
       let unhinted = 0;
-      for (const c of claimed) if (!pending.delete(c.id)) unhinted++;
+      const took = new Map<string, number>();
+      const unhintedOf = new Set<string>();
+      for (const c of claimed) {
+        took.set(c.accountId, (took.get(c.accountId) ?? 0) + 1);
+        if (pending.delete(c.id)) continue;
+        unhinted++;
+        unhintedOf.add(c.accountId);
+      }
+      for (const a of unhintedOf) if (took.get(a)! >= (accountRooms[a] ?? cfg.accountConcurrency)) backlogged.add(a);
       if (claimed.length >= limit && unhinted > 0) scanWanted = true;
       else if (!pending.size) await idle(cfg.workerPollMs);
     }
@@ -319,7 +395,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     },
     async stop() {
       running = false;
-      wake?.();
+      nap.wake();
       offWake();
       await done;
       const unsent = [...waiting.values()].flat().map((w) => w.job.deliveryId);

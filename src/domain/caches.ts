@@ -28,6 +28,10 @@ export class KeyCache {
     this.byHash.set(keyHash, { caller, until: now + KEY_TTL_MS });
   }
 
+  clear(): void {
+    this.byHash.clear();
+  }
+
   forgetKey(apiKeyId: string): void {
     for (const [hash, hit] of this.byHash) if (hit.caller.apiKeyId === apiKeyId) this.byHash.delete(hash);
   }
@@ -50,6 +54,9 @@ export class CatalogCache {
   forget(accountId: string): void {
     this.byAccount.delete(accountId);
   }
+  clear(): void {
+    this.byAccount.clear();
+  }
 }
 
 export interface Caches {
@@ -63,6 +70,10 @@ export function createCaches(bus: Bus<AppEvents>): { caches: Caches; stop(): voi
   const offs = [
     bus.on('apiKey.revoked', (k) => caches.keys.forgetKey(k.apiKeyId)),
     bus.on('catalog.changed', (c) => caches.catalog.forget(c.accountId)),
+    bus.on('changes.missed', () => {
+      caches.keys.clear();
+      caches.catalog.clear();
+    }),
   ];
   return { caches, stop: () => offs.forEach((off) => off()) };
 }

@@ -36,6 +36,7 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeInfo[] = [
   builtIn('webhook.updated', 'Webhooks', 'A webhook was changed'),
   builtIn('webhook.deleted', 'Webhooks', 'A webhook was deleted'),
   builtIn('webhook.state_changed', 'State changes', "A webhook's state changed"),
+  builtIn('bulk_operation.finished', 'Bulk operations', 'A bulk retry or replay finished, was cancelled or failed'),
 ];
 
 /** Sent by pingWebhook only; not subscribable, so not in the catalog. */

@@ -49,7 +49,9 @@ export async function* whileKeyValid<T>(
 /** For a subscription's resolve: the event, or the error that ends a revoked key's stream. */
 export function unlessRevoked<T>(value: T | typeof KEY_REVOKED): T {
   if (value === KEY_REVOKED) {
-    throw new GraphQLError('The API key is invalid or has been revoked', { extensions: { code: 'UNAUTHENTICATED' } });
+    throw new GraphQLError('The API key or console link is invalid or has been revoked, or the link has expired', {
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   }
   return value;
 }

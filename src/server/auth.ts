@@ -1,9 +1,85 @@
-// Rejects operations without a valid API key, for HTTP and WebSocket alike
-// (both run through yoga.getEnveloped). Introspection alone is allowed, so
-// GraphiQL can show the schema before a key is entered.
+// One authentication path for HTTP, SSE and WebSocket: where a credential
+// may be presented, what it resolves to (an API key or a console link), and
+// the plugin that refuses operations without a valid one. Introspection alone
+// is allowed with no key or a bad one, so GraphiQL can show the schema before
+// a key is entered.
 import type { Plugin } from 'graphql-yoga';
-import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
-import { unauthenticated, type Context } from './context.js';
+import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import type { Caller } from '../base/caller.js';
+import { isConsoleLinkToken } from '../base/secrets.js';
+import { authenticate } from '../domain/accounts/apiKeys.js';
+import { authenticateLink } from '../domain/accounts/consoleLinks.js';
+import type { Deps } from '../domain/deps.js';
+import type { Context } from './context.js';
+
+export const unauthenticated = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+export const AUTH_REQUIRED =
+  'Authentication required: send an API key in the x-api-key header or Authorization: Bearer <key>; ' +
+  'over WebSocket, in connectionParams ({ "apiKey": "<key>" }, "x-api-key", "Authorization" or "headers"), ' +
+  "or in the subscribe message's extensions.headers";
+
+const bearer = (value: string) => /^Bearer\s+(.+)$/i.exec(value.trim())?.[1].trim() ?? null;
+
+/** x-api-key, or Authorization: Bearer, from a header bag (names compared case-insensitively). */
+function fromHeaderBag(get: (name: string) => unknown): string | null {
+  const direct = get('x-api-key');
+  if (typeof direct === 'string' && direct.trim()) return direct.trim();
+  const auth = get('authorization');
+  return typeof auth === 'string' ? bearer(auth) : null;
+}
+
+function plainBag(value: unknown): ((name: string) => unknown) | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const entries = Object.entries(value as Record<string, unknown>);
+  return (name) => entries.find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+/** x-api-key, or Authorization: Bearer. */
+export function apiKeyFromHeaders(headers: Headers): string | null {
+  return fromHeaderBag((name) => headers.get(name));
+}
+
+export interface CredentialSource {
+  /** The HTTP (or SSE) request. */
+  request?: Request;
+  /** graphql-ws connection_init payload. */
+  connectionParams?: Record<string, unknown>;
+  /** The operation's parameters: GraphiQL sends its Headers pane as extensions.headers. */
+  params?: unknown;
+}
+
+/**
+ * The credential presented, wherever the client put it: HTTP headers;
+ * connectionParams.apiKey, ["x-api-key"], .authorization / .Authorization
+ * (Bearer) or .headers {x-api-key | authorization}; or the operation's
+ * extensions.headers. An empty value counts as none.
+ */
+export function presentedCredential(source: CredentialSource): string | null {
+  if (source.request) {
+    const fromHttp = apiKeyFromHeaders(source.request.headers);
+    if (fromHttp) return fromHttp;
+  }
+  const params = plainBag(source.connectionParams);
+  if (params) {
+    const apiKey = params('apikey');
+    if (typeof apiKey === 'string' && apiKey.trim()) return apiKey.trim();
+    const direct = fromHeaderBag(params);
+    if (direct) return direct;
+    const headers = plainBag(params('headers'));
+    const nested = headers && fromHeaderBag(headers);
+    if (nested) return nested;
+  }
+  const extensions = plainBag((source.params as { extensions?: unknown } | undefined)?.extensions);
+  const extHeaders = extensions && plainBag(extensions('headers'));
+  return (extHeaders && fromHeaderBag(extHeaders)) || null;
+}
+
+/** The caller a credential stands for, or null when it is unknown, revoked or expired. */
+export function resolveCaller(deps: Pick<Deps, 'sql' | 'caches' | 'clock'>, credential: string): Promise<Caller | null> {
+  return isConsoleLinkToken(credential) ? authenticateLink(deps, credential) : authenticate(deps, credential);
+}
 
 function onlyIntrospection(set: SelectionSetNode, doc: DocumentNode, seen = new Set<string>()): boolean {
   return set.selections.every((s) => {
@@ -17,14 +93,15 @@ function onlyIntrospection(set: SelectionSetNode, doc: DocumentNode, seen = new 
 }
 
 function rejection(ctx: Context, document: DocumentNode, operationName?: string | null) {
-  if (ctx.badKey) return unauthenticated('The API key is invalid or has been revoked');
   if (ctx.caller) return null;
   const ops = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const op = ops.find((d) => !operationName || d.name?.value === operationName) ?? ops[0];
+  // The schema is public: a missing, placeholder or bad key does not block it.
   if (op && op.kind === Kind.OPERATION_DEFINITION && op.operation === 'query' && onlyIntrospection(op.selectionSet, document)) {
     return null;
   }
-  return unauthenticated('Authentication required: send an API key in x-api-key or Authorization: Bearer');
+  if (ctx.badKey) return unauthenticated('The API key or console link is invalid or has been revoked, or the link has expired');
+  return unauthenticated(AUTH_REQUIRED);
 }
 
 export function useApiKeyAuth(): Plugin<Context> {

@@ -1,11 +1,14 @@
-// Typed errors for the connection arguments of the Prisma-backed delivery-log
-// pages (events, deliveries, attempts). @pothos/plugin-prisma clamps `first`
+// Typed errors for the connection arguments of the delivery log's pages: the
+// Prisma-backed events page, and the hand-written deliveries and attempts
+// pages (whose filter is checked here too). @pothos/plugin-prisma clamps `first`
 // to its maxSize silently, and throws plain errors for a malformed cursor or
 // an unsupported combination, which Yoga masks as "Unexpected error.". A
 // nested relatedConnection (Delivery.attempts) even parses its cursor while
 // its parent field plans the query, so the error would land on the parent.
 // This check runs once per operation, before execution, on every field
-// marked CHECKED_CONNECTION, and answers BAD_USER_INPUT naming the argument.
+// marked CHECKED_CONNECTION, LOG_ATTEMPTS or LOG_DELIVERIES, and answers
+// BAD_USER_INPUT naming the argument (for the log's pages, a nested page's
+// bad cursor or filter is then one error, not one per parent).
 import type { Plugin } from 'graphql-yoga';
 import { parsePrismaCursor } from '@pothos/plugin-prisma';
 import {
@@ -20,9 +23,20 @@ import {
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import type { Context } from './context.js';
+import { parseLogCursor } from '../domain/log/cursor.js';
+import {
+  parseAttemptFilter,
+  parseDeliveryFilter,
+  type DeliveryAttemptFilterInput,
+  type DeliveryFilterInput,
+} from '../domain/log/filter.js';
+import { checkPageArgs } from '../domain/log/page.js';
 
-/** Field extensions of a connection whose arguments are checked before execution. */
-export const CHECKED_CONNECTION = { hooklineConnectionArgs: true } as const;
+/** Field extensions of a connection whose arguments are checked before execution: a Prisma cursor connection. */
+export const CHECKED_CONNECTION = { hooklineConnectionArgs: 'prisma' } as const;
+/** The delivery log's pages (src/domain/log): their cursors and their filter argument are checked too. */
+export const LOG_ATTEMPTS = { hooklineConnectionArgs: 'attempt' } as const;
+export const LOG_DELIVERIES = { hooklineConnectionArgs: 'delivery' } as const;
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -31,12 +45,10 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-const badInput = (field: string, message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: [field] } });
-
-/** Row ids (src/base/ids.ts): the only value a delivery-log cursor carries. */
+/** Row ids (src/base/ids.ts): the only value an events-page cursor carries. */
 const ID = /^[A-Za-z0-9]{1,64}$/;
 
-function isLogCursor(cursor: string): boolean {
+function isPrismaCursor(cursor: string): boolean {
   try {
     const value = parsePrismaCursor(cursor);
     return typeof value === 'string' && ID.test(value);
@@ -47,19 +59,16 @@ function isLogCursor(cursor: string): boolean {
 
 /** Throws a BAD_USER_INPUT GraphQLError naming the argument unless Pothos's Prisma cursor pagination can serve `args`. */
 export function checkConnectionArgs(args: ConnectionArgs, maxPageSize: number): void {
-  for (const name of ['first', 'last'] as const) {
-    const n = args[name];
-    if (n != null && (!Number.isInteger(n) || n < 0 || n > maxPageSize))
-      throw badInput(name, `${name} must be between 0 and ${maxPageSize}`);
-  }
-  if (args.first != null && args.last != null) throw badInput('last', 'Pass either first or last, not both');
-  if (args.after != null && args.before != null) throw badInput('before', 'Pass either after or before, not both');
-  if (args.before != null && args.first != null) throw badInput('first', 'Page backward from before with last, not first');
-  if (args.after != null && args.last != null) throw badInput('last', 'Page forward from after with first, not last');
-  for (const name of ['after', 'before'] as const) {
-    const cursor = args[name];
-    if (cursor != null && !isLogCursor(cursor)) throw badInput(name, `${name} is not a cursor from this list`);
-  }
+  checkPageArgs(args, maxPageSize, isPrismaCursor);
+}
+
+/** Checks one marked field's arguments; throws the first refusal. */
+function checkField(kind: unknown, args: Record<string, unknown>, maxPageSize: number) {
+  if (kind === 'attempt' || kind === 'delivery') {
+    checkPageArgs(args, maxPageSize, (c) => parseLogCursor(c, kind) !== null);
+    if (kind === 'attempt') parseAttemptFilter(args.filter as DeliveryAttemptFilterInput | null | undefined);
+    else parseDeliveryFilter(args.filter as DeliveryFilterInput | null | undefined);
+  } else checkConnectionArgs(args as ConnectionArgs, maxPageSize);
 }
 
 type Checked = [GraphQLField<unknown, unknown>, FieldNode][];
@@ -95,7 +104,7 @@ export function connectionArgsError(
 ): GraphQLError | null {
   for (const [def, node] of checkedFieldsOf(schema, document)) {
     try {
-      checkConnectionArgs(getArgumentValues(def, node, variables ?? {}) as ConnectionArgs, maxPageSize);
+      checkField(def.extensions?.hooklineConnectionArgs, getArgumentValues(def, node, variables ?? {}), maxPageSize);
     } catch (err) {
       if (err instanceof GraphQLError) return err;
       throw err;

@@ -4,7 +4,8 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 
-const ADMIN_URL = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/** The maintenance database the test databases are created from (and that fault tests administer them through). */
+export const ADMIN_URL = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export async function freshDatabase(prefix = 'hookline_test'): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;

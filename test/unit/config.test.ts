@@ -51,6 +51,10 @@ const bad: [string, string][] = [
   ['WORKER_POLL_MS', '0'],
   ['WORKER_BATCH_SIZE', 'x'],
   ['MAX_QUERY_COST', 'cheap'],
+  ['MAX_SUBSCRIPTIONS_PER_SOCKET', '0'],
+  ['MAX_STREAMS_PER_KEY', 'many'],
+  ['MAX_STREAMS_PER_ACCOUNT', '0'],
+  ['INIT_EMPTY_DATABASE', 'maybe'],
 ];
 
 for (const [variable, value] of bad) {
@@ -72,7 +76,8 @@ test('defaults, with an empty environment', () => {
   assert.equal(cfg.bootstrapApiKey, null);
   assert.equal(cfg.secretRotationGraceMs, 24 * 3600 * 1000);
   assert.equal(cfg.workerEnabled, true);
-  assert.equal(cfg.deliveryConcurrency, 64);
+  assert.equal(cfg.deliveryConcurrency, 256);
+  assert.equal(cfg.accountConcurrency, 64);
   assert.equal(cfg.webhookConcurrency, 8);
   assert.equal(cfg.deliveryTimeoutMs, 15_000);
   assert.deepEqual(
@@ -186,6 +191,10 @@ const VARIABLES = [
   'WORKER_BATCH_SIZE',
   'REDIS_URL',
   'INSTANCE_ID',
+  'MAX_SUBSCRIPTIONS_PER_SOCKET',
+  'MAX_STREAMS_PER_KEY',
+  'MAX_STREAMS_PER_ACCOUNT',
+  'INIT_EMPTY_DATABASE',
 ];
 
 describe('loadConfig: defaults', () => {
@@ -198,6 +207,10 @@ describe('loadConfig: defaults', () => {
     assert.equal(cfg.leaseMs, 60_000);
     assert.equal(cfg.workerPollMs, 250);
     assert.equal(cfg.workerBatchSize, 200);
+    assert.equal(cfg.maxSubscriptionsPerSocket, 100);
+    assert.equal(cfg.maxStreamsPerKey, 50);
+    assert.equal(cfg.maxStreamsPerAccount, 200);
+    assert.equal(cfg.initEmptyDatabase, false);
     assert.match(cfg.instanceId, new RegExp(`^${process.pid}-[a-z0-9]{1,6}$`));
   });
 
@@ -227,6 +240,7 @@ describe('loadConfig: numbers and switches', () => {
       ['MAX_QUERY_DEPTH', 'maxQueryDepth', 100, 0, 101],
       ['MAX_BODY_BYTES', 'maxBodyBytes', 1024, 1023, null],
       ['DELIVERY_CONCURRENCY', 'deliveryConcurrency', 10_000, 0, 10_001],
+      ['ACCOUNT_CONCURRENCY', 'accountConcurrency', 10_000, 0, 10_001],
       ['WEBHOOK_CONCURRENCY', 'webhookConcurrency', 10_000, 0, 10_001],
       ['DELIVERY_TIMEOUT_MS', 'deliveryTimeoutMs', 600_000, 0, 600_001],
       ['WORKER_POLL_MS', 'workerPollMs', 60_000, 0, 60_001],

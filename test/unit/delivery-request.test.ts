@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Webhook as StandardWebhook, WebhookVerificationError } from 'standardwebhooks';
+import { sealHeaders } from '../../src/base/customHeaders.js';
 import { generateWebhookSecret, SecretBox } from '../../src/base/secrets.js';
 import { buildBody, Sender, type EventForDelivery, type WebhookForDelivery } from '../../src/dispatch/sender.js';
 import { githubSignature, standardSignature } from '../../src/dispatch/signing.js';
@@ -169,7 +170,15 @@ describe('Sender.buildHeaders', () => {
     accountId: 'acct_1',
     name: 'Orders',
     targetUrl: 'https://hooks.invalid/in',
-    headers: { 'x-custom': 'yes', 'webhook-signature': 'v1,forged', 'content-type': 'text/plain', 'x-hookline-event': 'forged' },
+    headersCiphertext: sealHeaders(box, {
+      'x-custom': 'yes',
+      Authorization: 'Bearer s3cret',
+      'X-Tenant': 'acme',
+      'webhook-signature': 'v1,forged',
+      'content-type': 'text/plain',
+      'x-hookline-event': 'forged',
+    }),
+    sensitiveHeaders: ['x-tenant'],
     properties: null,
     secretCiphertext: box.encrypt(current),
     previousSecretCiphertext: null,
@@ -183,7 +192,7 @@ describe('Sender.buildHeaders', () => {
     const now = new Date();
     const wh = webhook();
     const body = buildBody(event(), wh);
-    const headers = sender.buildHeaders(event(), wh, body, now);
+    const { sent: headers, recorded } = sender.buildHeaders(event(), wh, body, now);
     assert.deepEqual(verify(current, body, headers), JSON.parse(body));
     assert.equal(headers['webhook-id'], 'evt_abc123');
     assert.equal(headers['webhook-timestamp'], String(Math.floor(now.getTime() / 1000)));
@@ -192,22 +201,46 @@ describe('Sender.buildHeaders', () => {
     assert.equal(headers['x-hookline-event'], 'order.created');
     assert.equal(headers['x-hookline-signature-256'], githubSignature(current, body));
     assert.equal(headers['x-custom'], 'yes', 'custom headers are sent');
+    assert.equal(headers.Authorization, 'Bearer s3cret', 'sensitive values are sent in clear');
+    assert.equal(headers['X-Tenant'], 'acme');
+    assert.deepEqual(recorded, { ...headers, Authorization: '********', 'X-Tenant': '********' }, 'and recorded masked, all else as sent');
+  });
+
+  test('custom headers are opened once per sealed value: a changed webhook is never sent its old headers', () => {
+    const body = buildBody(event(), webhook());
+    const first = webhook({ headersCiphertext: sealHeaders(box, { 'X-Version': '1' }) });
+    assert.equal(sender.buildHeaders(event(), first, body, new Date()).sent['X-Version'], '1');
+    const changed = webhook({ headersCiphertext: sealHeaders(box, { 'X-Version': '2' }) });
+    assert.equal(sender.buildHeaders(event(), changed, body, new Date()).sent['X-Version'], '2');
+    assert.equal(sender.buildHeaders(event(), webhook({ headersCiphertext: null }), body, new Date()).sent['X-Version'], undefined);
+  });
+
+  test('rows the migration left as "plain:<JSON>" are sent as they are', () => {
+    const legacy = webhook({ id: 'wh_legacy', headersCiphertext: 'plain:{"Authorization":"Bearer old"}', sensitiveHeaders: [] });
+    const { sent, recorded } = sender.buildHeaders(event(), legacy, '{}', new Date());
+    assert.equal(sent.Authorization, 'Bearer old');
+    assert.equal(recorded.Authorization, '********');
   });
 
   test('a secret in its grace period signs too; an expired one does not', () => {
     const now = new Date();
     const inGrace = webhook({ previousSecretCiphertext: box.encrypt(previous), previousSecretExpiresAt: new Date(now.getTime() + 60_000) });
     const body = buildBody(event(), inGrace);
-    const both = sender.buildHeaders(event(), inGrace, body, now);
+    const both = sender.buildHeaders(event(), inGrace, body, now).sent;
     assert.equal(both['webhook-signature'].split(' ').length, 2);
     verify(current, body, both);
     verify(previous, body, both);
-    assert.equal(both['x-hookline-signature-256'], githubSignature(current, body), 'the GitHub-style header uses the current secret only');
+    assert.equal(
+      both['x-hookline-signature-256'],
+      githubSignature(previous, body),
+      'the GitHub-style header (one signature) stays with the old secret until the grace period ends',
+    );
 
     const expired = webhook({ previousSecretCiphertext: box.encrypt(previous), previousSecretExpiresAt: now });
-    const one = sender.buildHeaders(event(), expired, body, now);
+    const one = sender.buildHeaders(event(), expired, body, now).sent;
     assert.equal(one['webhook-signature'].split(' ').length, 1);
     verify(current, body, one);
     assert.throws(() => verify(previous, body, one), WebhookVerificationError);
+    assert.equal(one['x-hookline-signature-256'], githubSignature(current, body), 'then the new secret signs it');
   });
 });

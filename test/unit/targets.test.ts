@@ -137,28 +137,53 @@ describe('isPrivateAddress: IPv6', () => {
     ['::ffff:7f00:0001', 'IPv4-mapped, leading zeros'],
     ['::ffff:169.254.169.254', 'IPv4-mapped cloud metadata'],
     ['64:ff9b::a9fe:a9fe', 'NAT64 cloud metadata'],
+    // Known gaps of the hand-written block list this replaced (issue 8).
+    ['::127.0.0.1', 'IPv4-compatible loopback'],
+    ['::7f00:1', 'IPv4-compatible loopback, hex'],
+    ['::a00:1', 'IPv4-compatible 10.0.0.1'],
+    ['::ffff:0:7f00:1', 'IPv4-translated loopback'],
+    ['::ffff:0:a9fe:a9fe', 'IPv4-translated cloud metadata'],
+    ['64:ff9b:1::7f00:1', 'local-use NAT64 loopback'],
+    ['64:ff9b:1:7f00:1::', 'local-use NAT64 in a /48 layout'],
+    ['2002:7f00:1::', '6to4 of loopback'],
+    ['2002:a9fe:a9fe::1', '6to4 of cloud metadata'],
+    ['2002:c0a8:101::', '6to4 of 192.168.1.1'],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'Teredo client 127.0.0.1 (inverted)'],
+    ['2001:0:a00:1:8000:63bf:f7f7:f7f7', 'Teredo server 10.0.0.1'],
+    ['fec0::1', 'deprecated site-local'],
+    ['feff::1', 'site-local, last block'],
+    ['2001:2::1', 'benchmarking'],
+    ['2001:10::1', 'ORCHID'],
+    ['3fff::1', 'documentation (3fff::/20)'],
+    ['5f00::1', 'segment routing'],
+    // Not in 2000::/3, the only block allocated for global unicast.
+    ['100:0:0:1::', 'just past discard /64, unallocated'],
+    ['fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'just before unique local, unallocated'],
+    ['fe00::', 'between unique local and link-local, unallocated'],
+    ['4000::1', 'unallocated'],
+    ['1::1', 'unallocated'],
   ];
   for (const [ip, what] of blocked) {
     test(`${ip} (${what}) is blocked`, () => assert.equal(isPrivateAddress(ip), true));
   }
 
-  // Edges of the ranges above, and public addresses. (Deprecated or newer
-  // special ranges the block list lacks, such as ::/96 and fec0::/10, are
-  // deliberately not asserted either way.)
+  // Edges of the ranges above, and public addresses.
   const open: [string, string][] = [
-    ['100:0:0:1::', 'just past discard /64'],
     ['2001:db7:ffff:ffff:ffff:ffff:ffff:ffff', 'just before documentation'],
     ['2001:db9::', 'just past documentation'],
-    ['fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'just before unique local'],
-    ['fe00::', 'just past unique local'],
-    ['feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'just before multicast'],
+    ['2000::1', 'first block of global unicast'],
+    ['3ffe:ffff::1', 'near the end of global unicast, before 3fff::/20'],
     ['2606:4700:4700::1111', 'public'],
     ['2a00:1450:4001:830::200e', 'public'],
     ['2001:4860:4860::8888', 'public'],
     ['::ffff:8.8.8.8', 'IPv4-mapped public'],
     ['::ffff:808:808', 'IPv4-mapped public, hex'],
+    ['::ffff:0:808:808', 'IPv4-translated public'],
     ['64:ff9b::1.1.1.1', 'NAT64 public'],
     ['64:ff9b::101:101', 'NAT64 public, hex'],
+    ['64:ff9b:1::808:808', 'local-use NAT64 (/96 layout) public'],
+    ['2002:808:808::1', '6to4 of a public address'],
+    ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', 'Teredo: public server, public client 8.8.8.8 (inverted)'],
   ];
   for (const [ip, what] of open) {
     test(`${ip} (${what}) passes`, () => assert.equal(isPrivateAddress(ip), false));
@@ -282,6 +307,14 @@ describe('checkTargetUrl', () => {
       ['https://[0:0:0:0:0:ffff:10.0.0.1]/', '::ffff:a00:1'],
       ['https://[64:ff9b::169.254.169.254]/', '64:ff9b::a9fe:a9fe'],
       ['https://[64:ff9b:0:0:0:0:10.0.0.1]/', '64:ff9b::a00:1'],
+      // IPv6 forms the hand-written block list let through (issue 8).
+      ['https://[::127.0.0.1]/', '::7f00:1'],
+      ['https://[::a00:1]/', '::a00:1'],
+      ['https://[::ffff:0:7f00:1]/', '::ffff:0:7f00:1'],
+      ['https://[64:ff9b:1::7f00:1]/', '64:ff9b:1::7f00:1'],
+      ['https://[2002:7f00:1::]/', '2002:7f00:1::'],
+      ['https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', '2001:0:4136:e378:8000:63bf:80ff:fffe'],
+      ['https://[fec0::1]/', 'fec0::1'],
     ];
     for (const [url, address] of cases) {
       await refused(url, false, `targetUrl points to a private or reserved address (${address})`);
@@ -342,6 +375,24 @@ describe('checkTargetUrl', () => {
     await refused('https://rebind.invalid/', false, /resolves to a private or reserved address \(::ffff:169\.254\.169\.254\)/);
     resolveWith(async () => [{ address: 'fd12::1', family: 6 }]);
     await refused('https://v6.invalid/', false, /^targetUrl host v6\.invalid resolves .*\(fd12::1\)$/);
+    for (const address of [
+      '::7f00:1',
+      '::ffff:0:a9fe:a9fe',
+      '64:ff9b:1::a00:1',
+      '2002:7f00:1::',
+      '2001:0:4136:e378:8000:63bf:80ff:fffe',
+      'fec0::1',
+    ]) {
+      resolveWith(async () => [
+        { address: '93.184.216.34', family: 4 },
+        { address, family: 6 },
+      ]);
+      await refused(
+        'https://embedded.invalid/',
+        false,
+        `targetUrl host embedded.invalid resolves to a private or reserved address (${address})`,
+      );
+    }
   });
 
   test('a host resolving only to public addresses passes', async () => {

@@ -45,7 +45,10 @@ export async function findAssociate(sql: Sql, accountId: string, id: string): Pr
 }
 
 export async function associatesByIds(sql: Sql, accountId: string, ids: readonly string[]): Promise<Associate[]> {
-  const rows = await sql.all(`SELECT * FROM "Associate" WHERE "accountId" = ? AND ${sql.dialect.inList('"id"')}`, [accountId, ids]);
+  const rows = await sql.all(`SELECT * FROM "Associate" WHERE ${sql.dialect.scope('"accountId"')} = ? AND ${sql.dialect.inList('"id"')}`, [
+    accountId,
+    ids,
+  ]);
   return rows.map((r) => associateFromRow(sql.dialect, r));
 }
 

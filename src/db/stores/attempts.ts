@@ -3,8 +3,14 @@ import type { DeliveryAttempt } from '../../generated/prisma/client.js';
 import type { Dialect } from '../dialect.js';
 import type { Row, Sql } from '../sql.js';
 
-/** A DeliveryAttempt row, as stored, streamed live and returned by the API. */
+/** A DeliveryAttempt row, as stored and returned by the API. */
 export type AttemptRecord = DeliveryAttempt;
+
+/** An attempt as announced after its commit and streamed live: the row plus its event, for live filters. */
+export interface RecordedAttempt extends AttemptRecord {
+  eventId: string;
+  eventType: string;
+}
 
 export const ATTEMPT_COLUMNS = [
   'id',
@@ -22,6 +28,7 @@ export const ATTEMPT_COLUMNS = [
   'responseBody',
   'durationMs',
   'error',
+  'errorClass',
   'nextAttemptAt',
   'createdAt',
 ] as const;
@@ -48,6 +55,7 @@ export function attemptFromRow(d: Dialect, r: Row): AttemptRecord {
     responseBody: (r.responseBody as string | null) ?? null,
     durationMs: Number(r.durationMs),
     error: (r.error as string | null) ?? null,
+    errorClass: (r.errorClass as string | null) ?? null,
     nextAttemptAt: d.dateOrNull(r.nextAttemptAt),
     createdAt: d.date(r.createdAt),
   };
@@ -84,6 +92,7 @@ const PG_TYPES = [
   'text',
   'int',
   'text',
+  'text',
   'timestamp(3)',
   'timestamp(3)',
 ];
@@ -91,3 +100,32 @@ const PG_COLUMNS = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
 // Dates arrive as ISO strings in UTC; timestamp(3) columns ignore the zone, as the drivers' bound dates do.
 const INSERT_MANY_PG = `INSERT INTO "DeliveryAttempt" (${PG_COLUMNS})
   SELECT ${PG_COLUMNS} FROM json_to_recordset(?::json) AS x(${ATTEMPT_COLUMNS.map((c, i) => `"${c}" ${PG_TYPES[i]}`).join(', ')})`;
+
+/** A failed attempt, as alerts describe it. */
+export interface RecentFailure {
+  at: Date;
+  responseStatus: number | null;
+  errorClass: string | null;
+  error: string | null;
+  responseBody: string | null;
+}
+
+/**
+ * A webhook's latest failed attempts, newest first: among its last 50
+ * attempts (one index range, however many successes came before).
+ */
+export async function recentFailures(sql: Sql, webhookId: string, limit: number): Promise<RecentFailure[]> {
+  const rows = await sql.all(
+    `SELECT * FROM (SELECT "createdAt", "id", "status", "responseStatus", "errorClass", "error", substr("responseBody", 1, 1024) AS "body"
+       FROM "DeliveryAttempt" WHERE "webhookId" = ? ORDER BY "createdAt" DESC, "id" DESC LIMIT 50) r
+     WHERE r."status" = 'FAILED' ORDER BY r."createdAt" DESC, r."id" DESC LIMIT ${sql.dialect.cast('?', 'int')}`,
+    [webhookId, limit],
+  );
+  return rows.map((r) => ({
+    at: sql.dialect.date(r.createdAt),
+    responseStatus: r.responseStatus === null ? null : Number(r.responseStatus),
+    errorClass: (r.errorClass as string | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    responseBody: (r.body as string | null) ?? null,
+  }));
+}

@@ -19,42 +19,59 @@ export interface ClaimRequest {
   leaseMs: number;
   /** At most this many deliveries per webhook in one claim. */
   perWebhook: number;
+  /** At most this many deliveries per account in one claim, unless `accountRooms` says fewer. */
+  perAccount: number;
+  /** Accounts with some of their slots in use: how many each may still take. */
+  accountRooms: Record<string, number>;
   /** Webhooks already at their concurrency limit in this worker. */
   excludeWebhookIds: string[];
+  /** Accounts already at their concurrency limit in this worker. */
+  excludeAccountIds: string[];
 }
 
 /**
  * How many of the oldest due rows a claim ranks, so a backlog costs a
  * bounded scan: enough to fill the batch even when a few webhooks own most of
- * them (saturated webhooks are excluded before this cut).
+ * them (saturated webhooks and accounts are excluded before this cut).
  */
 const candidateWindow = (req: ClaimRequest) => Math.min(4000, req.limit * Math.max(8, req.perWebhook));
 
 /**
  * One statement for both databases: the oldest due rows of active webhooks,
- * ranked per webhook so at most perWebhook of one webhook are claimed and a
- * slow webhook's backlog cannot fill the worker's slots. On PostgreSQL the
- * candidates are row-locked with SKIP LOCKED, so instances claim side by side
- * without waiting on, or double-claiming, each other's rows. SQLite has one
- * writer at a time, so the statement alone is atomic.
+ * ranked per webhook and then per account, so at most perWebhook of one
+ * webhook and the account's free slots of one account are claimed, and the
+ * batch takes accounts in turn (every account's oldest row, then every
+ * account's second, …): one tenant's backlog or slow receivers cannot fill
+ * the worker's slots. Saturated webhooks and accounts are left out before
+ * the candidate window, so their backlog cannot crowd others out of it.
+ * On PostgreSQL the candidates are row-locked with SKIP LOCKED, so instances
+ * claim side by side without waiting on, or double-claiming, each other's
+ * rows. SQLite has one writer at a time, so the statement alone is atomic.
  */
 const claimSql = perDialect(
   (d) => `
   WITH candidates AS (
-    SELECT d."id", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
+    SELECT d."id", d."accountId", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
     WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
       AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
       AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
       AND NOT (${d.inList('d."webhookId"')})
+      AND NOT (${d.inList('d."accountId"')})
     ORDER BY d."nextAttemptAt"
     LIMIT ${d.cast('?', 'int')}
     ${d.skipLocked}
-  ), ranked AS (
-    SELECT "id", "nextAttemptAt", ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
+  ), per_webhook AS (
+    SELECT "id", "accountId", "nextAttemptAt", ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "nextAttemptAt", "id") AS rn
     FROM candidates
+  ), per_account AS (
+    SELECT "id", "accountId", "nextAttemptAt", ROW_NUMBER() OVER (PARTITION BY "accountId" ORDER BY "nextAttemptAt", "id") AS ra
+    FROM per_webhook WHERE rn <= ${d.cast('?', 'int')}
   )
   UPDATE "Delivery" SET "leaseOwner" = ?, "leaseUntil" = ?
-  WHERE "id" IN (SELECT "id" FROM ranked WHERE rn <= ${d.cast('?', 'int')} ORDER BY "nextAttemptAt" LIMIT ${d.cast('?', 'int')})
+  WHERE "id" IN (
+    SELECT "id" FROM per_account
+    WHERE ra <= COALESCE(${d.intInJsonObject('"accountId"')}, ${d.cast('?', 'int')})
+    ORDER BY ra, "nextAttemptAt" LIMIT ${d.cast('?', 'int')})
   RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`,
 );
 
@@ -64,10 +81,13 @@ export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<
     now,
     now,
     req.excludeWebhookIds,
+    req.excludeAccountIds,
     candidateWindow(req),
+    req.perWebhook,
     req.owner,
     new Date(now.getTime() + req.leaseMs),
-    req.perWebhook,
+    JSON.stringify(req.accountRooms),
+    req.perAccount,
     req.limit,
   ]);
   for (const r of rows) r.attemptCount = Number(r.attemptCount);
@@ -151,7 +171,8 @@ const OUTCOME_SQL = `UPDATE "Delivery" SET
     "updatedAt" = ?,
     "leaseOwner" = CASE WHEN ? THEN NULL ELSE "leaseOwner" END,
     "leaseUntil" = CASE WHEN ? THEN NULL ELSE "leaseUntil" END
-  WHERE "id" = ?`;
+  WHERE "id" = ?
+  RETURNING *`;
 
 const OUTCOMES_PG = `UPDATE "Delivery" SET
     "status" = COALESCE(v.status, "Delivery"."status"),
@@ -162,24 +183,32 @@ const OUTCOMES_PG = `UPDATE "Delivery" SET
     "leaseOwner" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseOwner" END,
     "leaseUntil" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseUntil" END
   FROM unnest(?::text[], ?::"DeliveryStatus"[], ?::timestamp(3)[], ?::timestamp(3)[], ?::boolean[]) AS v(id, status, next, at, release)
-  WHERE "Delivery"."id" = v.id`;
+  WHERE "Delivery"."id" = v.id
+  RETURNING "Delivery".*`;
 
-/** Applies a batch of outcomes; callers pass them in id order so concurrent writers lock rows in one order. */
-export async function applyOutcomes(sql: Sql, outcomes: DeliveryOutcome[]): Promise<void> {
+/**
+ * Applies a batch of outcomes; callers pass them in id order so concurrent
+ * writers lock rows in one order. Returns the deliveries as updated (for the
+ * live deliveryUpdated stream).
+ */
+export async function applyOutcomes(sql: Sql, outcomes: DeliveryOutcome[]): Promise<Delivery[]> {
   if (sql.dialect.provider === 'sqlite') {
+    const updated: Delivery[] = [];
     for (const o of outcomes) {
       const release = o.releasesLease ? 1 : 0;
-      await sql.run(OUTCOME_SQL, [o.status, o.status, o.nextAttemptAt, o.at, o.at, release, release, o.deliveryId]);
+      const row = await sql.get(OUTCOME_SQL, [o.status, o.status, o.nextAttemptAt, o.at, o.at, release, release, o.deliveryId]);
+      if (row) updated.push(deliveryFromRow(sql.dialect, row));
     }
-    return;
+    return updated;
   }
-  await sql.run(OUTCOMES_PG, [
+  const rows = await sql.all(OUTCOMES_PG, [
     outcomes.map((o) => o.deliveryId),
     outcomes.map((o) => o.status),
     outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
     outcomes.map((o) => o.at.toISOString()),
     outcomes.map((o) => o.releasesLease),
   ]);
+  return rows.map((r) => deliveryFromRow(sql.dialect, r));
 }
 
 export function deliveryFromRow(d: Dialect, r: Row): Delivery {
@@ -216,21 +245,23 @@ export async function insertUnscheduledDelivery(
   );
 }
 
-/** Requeues a webhook's deliveries that failed for good since `since` (pings excluded). */
-export function requeueFailed(
+/** Requeues a webhook's deliveries that failed for good since `since` (pings excluded); returns them as requeued. */
+export async function requeueFailed(
   sql: Sql,
   accountId: string,
   webhookId: string,
   since: Date,
   now: Date,
   excludeType: string,
-): Promise<number> {
-  return sql.run(
+): Promise<Delivery[]> {
+  const rows = await sql.all(
     `UPDATE "Delivery" SET "status" = 'PENDING', "nextAttemptAt" = ?, "updatedAt" = ?, "leaseOwner" = NULL, "leaseUntil" = NULL
      WHERE "accountId" = ? AND "webhookId" = ? AND "status" = 'FAILED' AND "lastAttemptAt" >= ?
-       AND "eventId" IN (SELECT e."id" FROM "Event" e WHERE e."accountId" = ? AND e."type" <> ?)`,
+       AND "eventId" IN (SELECT e."id" FROM "Event" e WHERE e."accountId" = ? AND e."type" <> ?)
+     RETURNING *`,
     [now, now, accountId, webhookId, since, accountId, excludeType],
   );
+  return rows.map((r) => deliveryFromRow(sql.dialect, r));
 }
 
 /** Paused deliveries of a re-activated webhook are due now rather than at their old retry time. */

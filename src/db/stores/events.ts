@@ -109,3 +109,13 @@ export async function eventsByIds(sql: Sql, ids: string[]): Promise<StoredEvent[
   const rows = await sql.all(BY_IDS(sql.dialect), [ids]);
   return rows.map((r) => eventFromRow(sql.dialect, r));
 }
+
+/** The types of events by id, within one account. */
+export async function eventTypesByIds(sql: Sql, accountId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await sql.all<{ id: string; type: string }>(
+    `SELECT "id", "type" FROM "Event" WHERE ${sql.dialect.scope('"accountId"')} = ? AND ${sql.dialect.inList('"id"')}`,
+    [accountId, ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.type]));
+}

@@ -3,6 +3,7 @@
 // correlated subquery on a covering index ((webhookId, status, createdAt)
 // for deliveries, (webhookId, createdAt) for attempts); scoping by the
 // webhook's account keeps the index scans free of table lookups.
+import { perDialect, type Dialect } from '../dialect.js';
 import type { Sql } from '../sql.js';
 
 export interface WebhookStats {
@@ -16,16 +17,18 @@ export interface WebhookStats {
 
 const count = (status: string) => `(SELECT COUNT(*) FROM "Delivery" d WHERE d."webhookId" = w."id" AND d."status" = '${status}')`;
 
-const statsSql = (inList: string) => `
+const statsSql = (d: Dialect) => `
   SELECT w."id", w."consecutiveFailures",
     ${count('SUCCEEDED')} AS "succeeded", ${count('FAILED')} AS "failed", ${count('PENDING')} AS "pending",
     (SELECT MAX(a."createdAt") FROM "DeliveryAttempt" a WHERE a."webhookId" = w."id") AS "lastAttemptAt",
     (SELECT MAX(a."createdAt") FROM "DeliveryAttempt" a WHERE a."webhookId" = w."id" AND a."status" = 'SUCCEEDED') AS "lastSuccessAt"
-  FROM "Webhook" w WHERE w."accountId" = ? AND ${inList}`;
+  FROM "Webhook" w WHERE ${d.scope('w."accountId"')} = ? AND ${d.inList('w."id"')}`;
+
+const statsText = perDialect(statsSql);
 
 export async function webhookStats(sql: Sql, accountId: string, ids: readonly string[]): Promise<WebhookStats[]> {
   const d = sql.dialect;
-  const rows = await sql.all<Record<string, unknown>>(statsSql(d.inList('w."id"')), [accountId, ids]);
+  const rows = await sql.all<Record<string, unknown>>(statsText(d), [accountId, ids]);
   const byId = new Map(
     rows.map((r) => [
       r.id as string,

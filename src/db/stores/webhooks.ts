@@ -17,7 +17,8 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     stateReason: (r.stateReason as string | null) ?? null,
     stateChangedAt: d.date(r.stateChangedAt),
     type: r.type as string,
-    headers: d.json(r.headers),
+    headersCiphertext: (r.headersCiphertext as string | null) ?? null,
+    sensitiveHeaders: d.json(r.sensitiveHeaders),
     properties: d.json(r.properties),
     isApplicationManaged: d.bool(r.isApplicationManaged),
     managingApplication: (r.managingApplication as string | null) ?? null,
@@ -64,7 +65,8 @@ const COLUMNS = [
   'stateReason',
   'stateChangedAt',
   'type',
-  'headers',
+  'headersCiphertext',
+  'sensitiveHeaders',
   'properties',
   'isApplicationManaged',
   'managingApplication',
@@ -83,11 +85,12 @@ const COLUMNS = [
 const INSERT = `INSERT INTO "Webhook" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 
 const bindJson = (v: unknown) => JSON.stringify(v ?? {});
+const JSON_COLUMNS = new Set<string>(['sensitiveHeaders', 'properties']);
 
 export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
   await sql.run(
     INSERT,
-    COLUMNS.map((c) => (c === 'headers' || c === 'properties' ? bindJson(w[c]) : w[c])),
+    COLUMNS.map((c) => (JSON_COLUMNS.has(c) ? bindJson(w[c]) : w[c])),
   );
   await insertWebhookEvents(sql, w.accountId, w.id, events);
 }
@@ -106,7 +109,10 @@ export async function replaceWebhookEvents(sql: Sql, accountId: string, webhookI
 export interface WebhookPatch {
   name?: string;
   targetUrl?: string;
-  headers?: unknown;
+  /** Set (null: no headers) or, if undefined, left as it is. */
+  headersCiphertext?: string | null;
+  /** Lower-cased names; left as they are if undefined. */
+  sensitiveHeaders?: string[];
   properties?: unknown;
   ownerId?: string;
   updatedAt: Date;
@@ -118,14 +124,18 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
   return one(
     sql,
     `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
-       "headers" = COALESCE(?, "headers"), "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"),
+       "headersCiphertext" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
+       "sensitiveHeaders" = COALESCE(?, "sensitiveHeaders"),
+       "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"),
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
     [
       p.name ?? null,
       p.name?.toLowerCase() ?? null,
       p.targetUrl ?? null,
-      p.headers === undefined ? null : bindJson(p.headers),
+      p.headersCiphertext !== undefined,
+      p.headersCiphertext ?? null,
+      p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
       p.properties === undefined ? null : bindJson(p.properties),
       p.ownerId ?? null,
       p.updatedAt,
@@ -176,13 +186,13 @@ export function rotateWebhookSecretRow(sql: Sql, accountId: string, id: string, 
 }
 
 export async function deleteWebhooks(sql: Sql, accountId: string, ids: string[]): Promise<number> {
-  return sql.run(`DELETE FROM "Webhook" WHERE "accountId" = ? AND ${sql.dialect.inList('"id"')}`, [accountId, ids]);
+  return sql.run(`DELETE FROM "Webhook" WHERE ${sql.dialect.scope('"accountId"')} = ? AND ${sql.dialect.inList('"id"')}`, [accountId, ids]);
 }
 
 /** Subscribed event types of each webhook, sorted; one statement for any number of webhooks. */
 export async function eventTypesOf(sql: Sql, accountId: string, ids: readonly string[]): Promise<Map<string, string[]>> {
   const rows = await sql.all<{ webhookId: string; eventType: string }>(
-    `SELECT "webhookId", "eventType" FROM "WebhookEvent" WHERE "accountId" = ? AND ${sql.dialect.inList('"webhookId"')} ORDER BY "eventType"`,
+    `SELECT "webhookId", "eventType" FROM "WebhookEvent" WHERE ${sql.dialect.scope('"accountId"')} = ? AND ${sql.dialect.inList('"webhookId"')} ORDER BY "eventType"`,
     [accountId, ids],
   );
   const byId = new Map<string, string[]>();
@@ -196,6 +206,14 @@ export async function eventTypesOf(sql: Sql, accountId: string, ids: readonly st
 
 /** The webhooks a batch of deliveries needs (the worker's first read). Not tenant-scoped: the worker serves every account. */
 const BY_IDS = perDialect((d) => `SELECT * FROM "Webhook" WHERE ${d.inList('"id"')}`);
+
+const WEBHOOKS_IN = perDialect((d) => `SELECT * FROM "Webhook" WHERE ${d.scope('"accountId"')} = ? AND ${d.inList('"id"')}`);
+
+/** Webhooks by id within one account (object links of the delivery log). */
+export async function webhooksByIdsIn(sql: Sql, accountId: string, ids: readonly string[]): Promise<Webhook[]> {
+  const rows = await sql.all(WEBHOOKS_IN(sql.dialect), [accountId, ids]);
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
+}
 
 export async function webhooksByIds(sql: Sql, ids: string[]): Promise<Webhook[]> {
   const rows = await sql.all(BY_IDS(sql.dialect), [ids]);

@@ -1,7 +1,7 @@
 import { newId } from '../../base/ids.js';
 import { apiKeyHints, generateApiKey, hashApiKey } from '../../base/secrets.js';
 import { fail, invalid, ok, type Result, type UserError } from '../../base/errors.js';
-import { requireAdmin, type Caller } from '../../base/caller.js';
+import { requireAdmin, requireApiKey, type Caller } from '../../base/caller.js';
 import {
   findApiKey,
   findAssociate,
@@ -48,7 +48,7 @@ export function listApiKeys(deps: Deps, caller: Caller): Promise<ApiKey[]> {
 }
 
 export async function createApiKey(deps: Deps, caller: Caller, input: CreateApiKeyInput): Promise<Result<{ apiKey: ApiKey; key: string }>> {
-  const denied = requireAdmin(caller);
+  const denied = requireAdmin(caller) ?? requireApiKey(caller, 'create API keys');
   if (denied) return denied;
   const name = input.name.trim();
   const application = input.application?.trim() || null;

@@ -85,11 +85,12 @@ export async function listWebhookConnection(
   const first = checkCount('first', args.first, max);
   const last = checkCount('last', args.last, max);
   if (first !== null && last !== null) throw badInput('last', 'Pass either first or last, not both');
-  const backward = last !== null || (first === null && !!args.before);
+  const backward = last !== null || (first === null && args.before != null);
   const take = (backward ? last : first) ?? 20;
   const baseDir = direction === 'ASC' ? 'asc' : 'desc';
-  const after = args.after ? decode(args.after, field, 'after') : null;
-  const before = args.before ? decode(args.before, field, 'before') : null;
+  // An empty string is no cursor from this list either (as for the delivery log's pages).
+  const after = args.after != null ? decode(args.after, field, 'after') : null;
+  const before = args.before != null ? decode(args.before, field, 'before') : null;
   const f = listFilter(accountId, filter);
   // Backward pages scan the reverse order from `before`, then flip.
   const rows =
@@ -110,8 +111,8 @@ export async function listWebhookConnection(
   return {
     edges,
     pageInfo: {
-      hasNextPage: backward ? !!args.before : more,
-      hasPreviousPage: backward ? more : !!args.after,
+      hasNextPage: backward ? before !== null : more,
+      hasPreviousPage: backward ? more : after !== null,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },

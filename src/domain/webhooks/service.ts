@@ -3,6 +3,7 @@
 import { newId } from '../../base/ids.js';
 import { fail, ok, type Result, type UserError } from '../../base/errors.js';
 import { requireAdmin, type Caller } from '../../base/caller.js';
+import { markedNames, sealHeaders, type HeaderMap } from '../../base/customHeaders.js';
 import { generateWebhookSecret } from '../../base/secrets.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Tx } from '../../db/sql.js';
@@ -23,8 +24,20 @@ import type { WebhookState } from '../../generated/prisma/client.js';
 import { publishInTx } from '../../outbox/publish.js';
 import { changeStateInTx, webhookSummary } from '../../outbox/webhookState.js';
 import { checkEventNames } from '../catalog.js';
+import { checkManagingApplication, webhookForChange } from './access.js';
 import type { Deps } from '../deps.js';
-import { checkHeaders, checkName, checkProperties, checkUrl, listedEvents, normaliseEvents } from './validation.js';
+import { openWebhookHeaders } from './headers.js';
+import {
+  checkName,
+  checkProperties,
+  checkUrl,
+  listedEvents,
+  normaliseEvents,
+  resolveHeaders,
+  resolveSensitiveMarks,
+  type HeadersCheck,
+  type MarksCheck,
+} from './validation.js';
 
 export interface CreateWebhookInput {
   name: string;
@@ -32,6 +45,8 @@ export interface CreateWebhookInput {
   events: string[];
   isActive?: boolean | null;
   headers?: unknown;
+  /** Header names to mask besides those sensitive by name (see src/base/customHeaders.ts). */
+  sensitiveHeaders?: string[] | null;
   properties?: unknown;
   isApplicationManaged?: boolean | null;
   ownerId?: string | null;
@@ -41,7 +56,10 @@ export interface UpdateWebhookInput {
   name?: string | null;
   targetUrl?: string | null;
   events?: string[] | null;
+  /** Replaces every custom header; "********" keeps a saved value (see resolveHeaders). */
   headers?: unknown;
+  /** Adds sensitive marks (see resolveSensitiveMarks). */
+  sensitiveHeaders?: string[] | null;
   properties?: unknown;
   ownerId?: string | null;
 }
@@ -50,31 +68,13 @@ export const webhookDefaults = () => ({
   state: 'ACTIVE' as WebhookState,
   type: 'webhook',
   events: [] as string[],
-  headers: {} as Record<string, string>,
+  headers: {} as HeaderMap,
   properties: {} as Record<string, unknown>,
   isActive: true,
 });
 
 export function getWebhook(deps: Deps, caller: Caller, id: string): Promise<Webhook | null> {
   return findWebhook(deps.sql, caller.accountId, id);
-}
-
-/** The webhook, if this caller may change it. */
-async function loadForChange(deps: Deps, caller: Caller, id: string): Promise<Result<Webhook>> {
-  const denied = requireAdmin(caller);
-  if (denied) return denied;
-  const webhook = await findWebhook(deps.sql, caller.accountId, id);
-  if (!webhook) return fail('NOT_FOUND', `No webhook with id "${id}"`, ['id']);
-  return checkManagingApplication(caller, webhook) ?? ok(webhook);
-}
-
-function checkManagingApplication(caller: Caller, webhook: Webhook, field: string[] = ['id']): Result<never> | null {
-  if (!webhook.isApplicationManaged || caller.application === webhook.managingApplication) return null;
-  return fail(
-    'FORBIDDEN',
-    `Webhook "${webhook.name}" is managed by the application "${webhook.managingApplication}"; only that application's API keys can change it`,
-    field,
-  );
 }
 
 async function checkOwner(deps: Deps, caller: Caller, ownerId: string, field: string[]): Promise<UserError[]> {
@@ -86,6 +86,8 @@ async function nameTaken(deps: Deps, accountId: string, name: string, exceptId?:
   const id = await webhookIdByName(deps.sql, accountId, name.trim().toLowerCase());
   return !!id && id !== exceptId;
 }
+
+const errorsOf = (check: HeadersCheck | MarksCheck | null): UserError[] => (check && !check.ok ? check.errors : []);
 
 const conflictName = (name: string, field: string[]): UserError => ({
   code: 'CONFLICT',
@@ -105,7 +107,8 @@ export async function createWebhook(
   const denied = requireAdmin(caller);
   if (denied) return denied;
   const f = (name: string) => ['input', name];
-  const headers = input.headers ?? {};
+  const headers = resolveHeaders(input.headers ?? {}, {}, f('headers'));
+  const marks = headers.ok ? resolveSensitiveMarks(input.sensitiveHeaders, headers.headers, [], f('sensitiveHeaders')) : null;
   const properties = input.properties ?? {};
   const events = normaliseEvents(input.events);
   const targetUrl = input.targetUrl.trim();
@@ -113,7 +116,8 @@ export async function createWebhook(
     ...checkName(input.name, f('name')),
     ...(await checkUrl(targetUrl, deps.config.allowPrivateTargets, f('targetUrl'))),
     ...(await checkEventNames(deps, caller.accountId, listedEvents(input.events), f('events'))),
-    ...checkHeaders(headers, f('headers')),
+    ...errorsOf(headers),
+    ...errorsOf(marks),
     ...checkProperties(properties, f('properties')),
   ];
   if (input.isApplicationManaged && !caller.application) {
@@ -125,7 +129,7 @@ export async function createWebhook(
   }
   // An empty ownerId is an unknown associate, not "default to the caller".
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
-  if (errors.length) return { ok: false, errors };
+  if (errors.length || !headers.ok || !marks?.ok) return { ok: false, errors };
   if (await nameTaken(deps, caller.accountId, input.name)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
 
   const secret = generateWebhookSecret();
@@ -142,7 +146,8 @@ export async function createWebhook(
     stateReason: active ? null : `Created inactive by ${caller.associateName}`,
     stateChangedAt: now,
     type: 'webhook',
-    headers: headers as Webhook['headers'],
+    headersCiphertext: sealHeaders(deps.keyring.box, headers.headers),
+    sensitiveHeaders: marks.marks,
     properties: properties as Webhook['properties'],
     isApplicationManaged: !!input.isApplicationManaged,
     managingApplication: input.isApplicationManaged ? caller.application : null,
@@ -170,7 +175,7 @@ export async function createWebhook(
 }
 
 export async function updateWebhook(deps: Deps, caller: Caller, id: string, input: UpdateWebhookInput): Promise<Result<Webhook>> {
-  const loaded = await loadForChange(deps, caller, id);
+  const loaded = await webhookForChange(deps, caller, id);
   if (!loaded.ok) return loaded;
   const f = (name: string) => ['input', name];
   const events = input.events ? normaliseEvents(input.events) : null;
@@ -178,7 +183,19 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   if (input.name != null) errors.push(...checkName(input.name, f('name')));
   if (input.targetUrl != null) errors.push(...(await checkUrl(input.targetUrl.trim(), deps.config.allowPrivateTargets, f('targetUrl'))));
   if (input.events) errors.push(...(await checkEventNames(deps, caller.accountId, listedEvents(input.events), f('events'))));
-  if (input.headers != null) errors.push(...checkHeaders(input.headers, f('headers')));
+  const current = loaded.value;
+  const stored = input.headers != null || input.sensitiveHeaders != null ? openWebhookHeaders(deps, current) : null;
+  const headers = input.headers != null ? resolveHeaders(input.headers, stored!, f('headers')) : null;
+  const marks =
+    stored && (!headers || headers.ok)
+      ? resolveSensitiveMarks(
+          input.sensitiveHeaders,
+          headers?.headers ?? stored,
+          markedNames(current.sensitiveHeaders),
+          f('sensitiveHeaders'),
+        )
+      : null;
+  errors.push(...errorsOf(headers), ...errorsOf(marks));
   if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
   if (errors.length) return { ok: false, errors };
@@ -190,7 +207,8 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
       const row = (await updateWebhookFields(tx, caller.accountId, id, {
         name: input.name?.trim() ?? undefined,
         targetUrl: input.targetUrl?.trim() ?? undefined,
-        headers: input.headers ?? undefined,
+        headersCiphertext: headers?.ok ? sealHeaders(deps.keyring.box, headers.headers) : undefined,
+        sensitiveHeaders: marks?.ok ? marks.marks : undefined,
         properties: input.properties ?? undefined,
         ownerId: input.ownerId ?? undefined,
         updatedAt: deps.clock.now(),
@@ -209,7 +227,7 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
 }
 
 export async function setWebhookActive(deps: Deps, caller: Caller, id: string, active: boolean): Promise<Result<Webhook>> {
-  const loaded = await loadForChange(deps, caller, id);
+  const loaded = await webhookForChange(deps, caller, id);
   if (!loaded.ok) return loaded;
   const current = loaded.value;
   const target: WebhookState = active ? 'ACTIVE' : 'STOPPED';
@@ -236,7 +254,7 @@ export async function setWebhookActive(deps: Deps, caller: Caller, id: string, a
 }
 
 export async function deleteWebhook(deps: Deps, caller: Caller, id: string): Promise<Result<string>> {
-  const loaded = await loadForChange(deps, caller, id);
+  const loaded = await webhookForChange(deps, caller, id);
   if (!loaded.ok) return loaded;
   await deps.sql.tx(async (tx) => {
     await deleteWebhooks(tx, caller.accountId, [id]);
@@ -269,7 +287,7 @@ export async function deleteWebhooksByUrl(deps: Deps, caller: Caller, url: strin
 }
 
 export async function rotateWebhookSecret(deps: Deps, caller: Caller, id: string): Promise<Result<{ webhook: Webhook; secret: string }>> {
-  const loaded = await loadForChange(deps, caller, id);
+  const loaded = await webhookForChange(deps, caller, id);
   if (!loaded.ok) return loaded;
   const secret = generateWebhookSecret();
   const now = deps.clock.now();
