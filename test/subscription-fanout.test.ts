@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { startTestApp, testDb, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
 import { client, type Gql } from './helpers/graphql.js';
 import { settle, waitUntil } from './helpers/wait.js';
-import type { AttemptRecord } from '../src/db/stores/attempts.js';
+import type { AttemptRecord, RecordedAttempt } from '../src/db/stores/attempts.js';
 import type { Fanout } from '../src/live/fanout.js';
 
 const CAP = 64 * 1024;
@@ -28,7 +28,13 @@ const clients: Client[] = [];
 const sockets: WebSocket[] = [];
 
 before(async () => {
-  app = await startTestApp({ WORKER_ENABLED: 'false', WS_MAX_BUFFERED_BYTES: String(CAP) });
+  // 100 sockets at a time with one key: above the default stream caps (test/stream-limits.test.ts covers those).
+  app = await startTestApp({
+    WORKER_ENABLED: 'false',
+    WS_MAX_BUFFERED_BYTES: String(CAP),
+    MAX_STREAMS_PER_KEY: '1000',
+    MAX_STREAMS_PER_ACCOUNT: '1000',
+  });
   gql = client(app.url, BOOTSTRAP_KEY);
   wsUrl = app.url.replace(/^http/, 'ws');
   const { state } = testDb();
@@ -43,7 +49,7 @@ after(async () => {
 });
 
 let seq = 0;
-function attempt(over: Partial<AttemptRecord> = {}): AttemptRecord {
+function attempt(over: Partial<RecordedAttempt> = {}): RecordedAttempt {
   seq++;
   return {
     id: `att_${seq}`,
@@ -61,13 +67,16 @@ function attempt(over: Partial<AttemptRecord> = {}): AttemptRecord {
     responseBody: null,
     durationMs: 3,
     error: null,
+    errorClass: null,
     nextAttemptAt: null,
     createdAt: new Date(),
+    eventId: `evt_${seq}`,
+    eventType: 'webhook.created',
     ...over,
-  } as AttemptRecord;
+  } as RecordedAttempt;
 }
 
-function emit(a: AttemptRecord) {
+function emit(a: RecordedAttempt) {
   testDb().state.pubsub.publish('attempts:account', a.accountId, a);
 }
 

@@ -1,5 +1,6 @@
 // Live delivery log: subscriptions over graphql-ws (a real WebSocket client,
 // authenticated by connectionParams) and over SSE.
+import { sseEvents } from './helpers/sse.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
@@ -269,28 +270,10 @@ test('subscriptions also stream over SSE', async () => {
   });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
   const events: any[] = [];
   const reading = (async () => {
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        text += decoder.decode(value, { stream: true });
-        let cut: number;
-        while ((cut = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, cut);
-          text = text.slice(cut + 2);
-          const data = block
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trim())
-            .join('\n');
-          if (data) events.push(JSON.parse(data));
-        }
-      }
+      for await (const e of sseEvents(res)) events.push(e);
     } catch {
       // aborted
     }

@@ -11,8 +11,18 @@
 // the serialised result and writes pre-built frames. SSE (and anything else
 // without a WsSink in its context) iterates the source here.
 import type { Plugin } from 'graphql-yoga';
-import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  GraphQLError,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import type { Caller } from '../base/caller.js';
 import type { Fanout, WsSink } from './fanout.js';
+import { TOO_MANY_STREAMS, tooManyStreamsMessage, type StreamLimits, type StreamSlot } from './limits.js';
 import { liveSpecOf } from './source.js';
 
 type Shared = Map<string, ExecutionResult | Promise<ExecutionResult>>;
@@ -68,15 +78,71 @@ async function* mapEvents(source: AsyncIterable<unknown>, args: ExecutionArgs): 
 const EVENT_EXECUTION = Symbol('live event execution');
 
 interface SubscribeContext {
-  app?: { fanout?: Fanout };
+  app?: { fanout?: Fanout; streams?: StreamLimits };
+  caller?: Caller | null;
   graphqlWs?: WsSink;
 }
 
+/**
+ * The stream with its slot: released when it ends, fails or is returned
+ * (the client went away), also if it never started.
+ */
+function holding<T>(source: AsyncIterator<T>, slot: StreamSlot): AsyncIterableIterator<T> {
+  return {
+    async next() {
+      try {
+        const r = await source.next();
+        if (r.done) slot.release();
+        return r;
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
+    },
+    async return(value?: unknown) {
+      slot.release();
+      return (await source.return?.(value)) ?? { done: true, value: undefined };
+    },
+    async throw(err?: unknown) {
+      slot.release();
+      if (source.throw) return source.throw(err);
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 async function sharedSubscribe(args: ExecutionArgs) {
-  const source = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in (source as object))) return source as ExecutionResult;
+  const { app, caller, graphqlWs: sink } = (args.contextValue ?? {}) as SubscribeContext;
+  // Over graphql-ws the connection holds the slot (src/server/http.ts); an
+  // SSE or other HTTP stream holds one of its own. Refused before anything
+  // subscribes, with 429 (the result processor in src/server/yoga.ts sends
+  // it as JSON).
+  let slot: StreamSlot | null = null;
+  if (!sink && caller && app?.streams) {
+    const got = app.streams.acquire(caller.apiKeyId, caller.accountId);
+    if (!got.ok) {
+      const error = new GraphQLError(tooManyStreamsMessage(got.scope, got.limit), {
+        extensions: { code: TOO_MANY_STREAMS, http: { status: 429 } },
+      });
+      return { errors: [error] } satisfies ExecutionResult;
+    }
+    slot = got.slot;
+  }
+  let source: Awaited<ReturnType<typeof createSourceEventStream>>;
+  try {
+    source = await createSourceEventStream(args);
+  } catch (err) {
+    slot?.release();
+    throw err;
+  }
+  if (!(Symbol.asyncIterator in (source as object))) {
+    slot?.release();
+    return source as ExecutionResult;
+  }
   const spec = liveSpecOf(source);
-  const { app, graphqlWs: sink } = (args.contextValue ?? {}) as SubscribeContext;
   if (spec && sink && app?.fanout) {
     return app.fanout.register({
       spec,
@@ -86,7 +152,8 @@ async function sharedSubscribe(args: ExecutionArgs) {
       execute: (rootValue) => sink.execute({ ...args, rootValue, [EVENT_EXECUTION]: true } as ExecutionArgs),
     });
   }
-  return mapEvents(source as AsyncIterable<unknown>, args);
+  const events = mapEvents(source as AsyncIterable<unknown>, args);
+  return slot ? holding(events, slot) : events;
 }
 
 export function useSharedSubscriptionResults(): Plugin {

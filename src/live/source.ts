@@ -12,7 +12,7 @@ import type { LivePubSub, Topics } from './pubsub.js';
 import { whileKeyValid, type KEY_REVOKED } from './revocation.js';
 
 /** The per-account live topics a subscription can be built on. */
-export type LiveTopic = 'attempts:account' | 'webhook-state:account';
+export type LiveTopic = 'attempts:account' | 'deliveries:account' | 'webhook-state:account' | 'bulk-operations:account';
 export type LiveEvent<K extends LiveTopic> = Topics[K][1];
 
 export interface LiveSpec<K extends LiveTopic = LiveTopic> {

@@ -66,7 +66,7 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
   const rows = await fanOut(tx, event);
   // The new rows' ids travel with the wake-up, so this instance's delivery
   // thread can claim them by primary key instead of scanning for them.
-  if (rows.length) tx.afterCommit('deliveries.due', { accountId: req.accountId, hints: hintsOf(rows) });
+  if (rows.length) tx.afterCommit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows) });
   return { event, deliveryCount: rows.length, duplicate: false };
 }
 
@@ -89,6 +89,6 @@ export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRe
   if (earlier) return earlier;
   const event = newEvent(req, now);
   const rows = await insertEventWithFanOut(sql, event);
-  if (rows.length) bus.emit('deliveries.due', { accountId: req.accountId, hints: hintsOf(rows) });
+  if (rows.length) bus.emit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows) });
   return { event, deliveryCount: rows.length, duplicate: false };
 }

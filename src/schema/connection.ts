@@ -14,7 +14,7 @@ type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T
 export function connectionType<T>(
   name: string,
   nodeRef: ObjectRef<Types, T>,
-  opts: { description?: string; countOf?: (parent: unknown, ctx: Context) => Promise<number> } = {},
+  opts: { description?: string; countOf?: (parent: unknown, ctx: Context) => Promise<number>; bounded?: boolean } = {},
 ) {
   return builder.connectionObject({
     type: nodeRef,
@@ -33,6 +33,14 @@ export function connectionType<T>(
           throw new Error(`${name}Connection resolved without a totalCount`);
         },
       }),
+      ...(opts.bounded
+        ? {
+            totalCountIsLowerBound: t.boolean({
+              description: 'True when more than totalCount rows match: counts stop at 10,000 so they stay cheap on millions of rows',
+              resolve: (c) => c.totalCountIsLowerBound?.() ?? false,
+            }),
+          }
+        : {}),
     }),
   });
 }

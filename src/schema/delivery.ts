@@ -2,9 +2,26 @@ import { builder } from './builder.js';
 import { callerOf } from '../server/context.js';
 import { KEY_REVOKED, unlessRevoked } from '../live/revocation.js';
 import { liveSource } from '../live/source.js';
-import { AttemptStatus, AttemptTrigger, DeliveryStatus } from '../generated/prisma/enums.js';
 import { pingWebhook, publishAs, recoverWebhook, redeliver } from '../dispatch/service.js';
 import type { AttemptRecord as LiveAttempt } from '../db/stores/attempts.js';
+import type { UpdatedDelivery } from '../db/events.js';
+import {
+  AttemptStatusEnum,
+  AttemptTriggerEnum,
+  DeliveryAttemptFilterRef,
+  DeliveryFilterRef,
+  DeliveryStatusEnum,
+  ErrorClassEnum,
+  attemptFilterInput,
+  deliveryFilterInput,
+} from './logFilter.js';
+import { cursorOf } from '../domain/log/cursor.js';
+import { listAttempts, listDeliveries } from '../domain/log/service.js';
+import { parseAttemptFilter, parseDeliveryFilter, withShorthands } from '../domain/log/filter.js';
+import type { AttemptStatus, DeliveryStatus } from '../generated/prisma/enums.js';
+import { attemptStream, deliveryStream } from '../live/logStreams.js';
+import { LOG_ATTEMPTS, LOG_DELIVERIES } from '../server/connectionArgs.js';
+import type { ErrorClass } from '../dispatch/policy.js';
 import type { Published } from '../outbox/publish.js';
 import type { WebhookStats } from '../db/stores/stats.js';
 import { findWebhook } from '../db/stores/webhooks.js';
@@ -13,16 +30,6 @@ import { CHECKED_CONNECTION } from '../server/connectionArgs.js';
 import type { Context } from '../server/context.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 import { WebhookRef } from './webhook.js';
-
-const DeliveryStatusEnum = builder.enumType(DeliveryStatus, {
-  name: 'DeliveryStatus',
-  description: 'PENDING is waiting for its next try (or paused while its webhook is off); SUCCEEDED and FAILED are final',
-});
-const AttemptStatusEnum = builder.enumType(AttemptStatus, { name: 'DeliveryAttemptStatus' });
-const AttemptTriggerEnum = builder.enumType(AttemptTrigger, {
-  name: 'DeliveryAttemptTrigger',
-  description: 'SCHEDULED by the retry schedule, MANUAL from redeliver, PING from pingWebhook',
-});
 
 // Stored as JSON text; always an object (payloads and headers are checked on the way in).
 const parseJson = (s: string | null) => (s === null ? null : (JSON.parse(s) as object));
@@ -52,9 +59,14 @@ export const DeliveryRef = builder.prismaObject('Delivery', {
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
     lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    // Loaded with the deliveries' query (one batched statement for a page), or by Prisma's batched fallback.
-    event: t.relation('event'),
+    cursor: t.string({
+      description: "This delivery's place in the log: pass it as after or before",
+      resolve: (d) => cursorOf('delivery', d),
+    }),
+    // Object links: one batched, account-scoped statement per kind for a whole page.
+    event: t.field({ type: EventRef, resolve: async (d, _a, ctx) => (await ctx.loaders.event.load(d.eventId))! }),
     webhookId: t.exposeID('webhookId'),
+    eventId: t.exposeID('eventId'),
   }),
 });
 
@@ -75,8 +87,27 @@ export const DeliveryAttemptRef = builder.prismaObject('DeliveryAttempt', {
     responseBody: t.exposeString('responseBody', { nullable: true, description: 'At most the first 64 KiB' }),
     durationMs: t.exposeInt('durationMs'),
     error: t.exposeString('error', { nullable: true, description: 'Such as "TIMEOUT: …", "CONNECTION_REFUSED: …" or "HTTP 500"' }),
+    errorClass: t.field({
+      type: ErrorClassEnum,
+      nullable: true,
+      description: 'Why it failed, as a class to filter by; null when it succeeded',
+      resolve: (a) => (a.status === 'FAILED' ? ((a.errorClass as ErrorClass | null) ?? 'NETWORK') : null),
+    }),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    cursor: t.string({
+      description: "This attempt's place in the log: pass it as after or before, or to the deliveryAttempts subscription's after",
+      resolve: (a) => cursorOf('attempt', a),
+    }),
+    delivery: t.field({ type: DeliveryRef, resolve: async (a, _x, ctx) => (await ctx.loaders.delivery.load(a.deliveryId))! }),
+    event: t.field({
+      type: EventRef,
+      resolve: async (a, _x, ctx) => {
+        // Live attempts carry their event id; stored ones reach it through their delivery.
+        const eventId = (a as { eventId?: string }).eventId ?? (await ctx.loaders.delivery.load(a.deliveryId))!.eventId;
+        return (await ctx.loaders.event.load(eventId))!;
+      },
+    }),
   }),
 });
 
@@ -92,20 +123,11 @@ const WebhookStatsRef = builder.objectRef<WebhookStats>('WebhookStats').implemen
 });
 
 const EventConnection = connectionType('Event', EventRef);
-const DeliveryConnection = connectionType('Delivery', DeliveryRef);
-const DeliveryAttemptConnection = connectionType('DeliveryAttempt', DeliveryAttemptRef, {
-  // Delivery.attempts: Prisma would count a relation with a GROUP BY over every
-  // attempt in the table (41 ms per request at 100k attempts); a DataLoader counts
-  // a page of deliveries' attempts in one statement on the deliveryId index.
-  countOf: (delivery, ctx) => ctx.loaders.attemptCount.load((delivery as { id: string }).id),
-});
+const bounded = { bounded: true, description: 'Rows matching, counted exactly up to 10,000 (see totalCountIsLowerBound)' };
+const DeliveryConnection = connectionType('Delivery', DeliveryRef, bounded);
+const DeliveryAttemptConnection = connectionType('DeliveryAttempt', DeliveryAttemptRef, bounded);
 
-/**
- * The delivery log's pages: Pothos's Prisma cursor connections, newest first.
- * Prisma pages with its cursor on the row id (the cursor row's createdAt and
- * id, read in a subquery, bound the page); the arguments are checked before
- * execution (src/server/connectionArgs.ts), and every query is scoped to the caller's account.
- */
+/** The events page: Pothos's Prisma cursor connection, newest first (its arguments are checked before execution, src/server/connectionArgs.ts). */
 const NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 const pageOptions = {
   cursor: 'id',
@@ -114,59 +136,117 @@ const pageOptions = {
 } as const;
 
 const eventsOf = (ctx: Context, type: string | null | undefined) => ({ accountId: callerOf(ctx).accountId, ...(type ? { type } : {}) });
-const deliveriesOf = (w: { id: string; accountId: string }, status: DeliveryStatus | null | undefined) => ({
-  accountId: w.accountId,
-  webhookId: w.id,
-  ...(status ? { status } : {}),
-});
-const attemptsOf = (w: { id: string; accountId: string }, status: AttemptStatus | null | undefined) => ({
-  accountId: w.accountId,
-  webhookId: w.id,
-  ...(status ? { status } : {}),
-});
 
-// A webhook comes from the hand-written store (src/db/stores/webhooks.ts), not
-// from Prisma, so its pages are prismaConnections on the Webhook type rather
-// than relatedConnections: a relatedConnection would load the webhook row again,
-// and Prisma counts a relation's rows with a GROUP BY over the whole table.
+/*
+ * The delivery log's pages (src/domain/log/service.ts): hand-written keyset
+ * SQL, newest first by (createdAt, id), one filter input everywhere. Their
+ * arguments and filters are checked before execution too (LOG_ATTEMPTS,
+ * LOG_DELIVERIES), so a bad cursor in a nested page is one error.
+ */
+const id = (v: string | number | null | undefined) => (v == null ? null : String(v));
+const attemptFilter = (input: unknown, s: { webhookId?: string | null; status?: AttemptStatus | null } = {}) =>
+  withShorthands(parseAttemptFilter(attemptFilterInput(input)), s);
+const deliveryFilter = (input: unknown, s: { webhookId?: string | null; status?: DeliveryStatus | null } = {}) =>
+  withShorthands(parseDeliveryFilter(deliveryFilterInput(input)), s);
+
+// A webhook comes from the hand-written store (src/db/stores/webhooks.ts), not from Prisma.
 builder.prismaObjectFields('Webhook', (t) => ({
   stats: t.field({ type: WebhookStatsRef, resolve: (w, _a, ctx) => ctx.loaders.webhookStats.load(w.id) }),
-  deliveries: t.prismaConnection(
+  deliveries: t.connection(
     {
-      ...pageOptions,
       type: DeliveryRef,
-      args: { status: t.arg({ type: DeliveryStatusEnum }) },
-      resolve: (query, w, a, ctx) =>
-        ctx.app.db.prisma.delivery.findMany({ ...query, where: deliveriesOf(w, a.status), orderBy: NEWEST_FIRST }),
-      totalCount: (w, a, ctx) => ctx.app.db.prisma.delivery.count({ where: deliveriesOf(w, a.status) }),
+      extensions: LOG_DELIVERIES,
+      args: {
+        status: t.arg({ type: DeliveryStatusEnum, description: 'Shorthand for filter.statuses: [status]' }),
+        filter: t.arg({ type: DeliveryFilterRef }),
+      },
+      resolve: (w, a, ctx) =>
+        listDeliveries(
+          ctx.app,
+          w.accountId,
+          a,
+          deliveryFilter(a.filter, { status: a.status }),
+          { column: 'webhookId', id: w.id },
+          ctx.loaders.batch,
+        ),
     },
     DeliveryConnection,
   ),
-  deliveryAttempts: t.prismaConnection(
+  deliveryAttempts: t.connection(
     {
-      ...pageOptions,
       type: DeliveryAttemptRef,
-      args: { status: t.arg({ type: AttemptStatusEnum }) },
-      resolve: (query, w, a, ctx) =>
-        ctx.app.db.prisma.deliveryAttempt.findMany({ ...query, where: attemptsOf(w, a.status), orderBy: NEWEST_FIRST }),
-      totalCount: (w, a, ctx) => ctx.app.db.prisma.deliveryAttempt.count({ where: attemptsOf(w, a.status) }),
+      extensions: LOG_ATTEMPTS,
+      args: {
+        status: t.arg({ type: AttemptStatusEnum, description: 'Shorthand for filter.statuses: [status]' }),
+        filter: t.arg({ type: DeliveryAttemptFilterRef }),
+      },
+      resolve: (w, a, ctx) =>
+        listAttempts(
+          ctx.app,
+          w.accountId,
+          a,
+          attemptFilter(a.filter, { status: a.status }),
+          { column: 'webhookId', id: w.id },
+          ctx.loaders.batch,
+        ),
     },
     DeliveryAttemptConnection,
   ),
 }));
 
 builder.prismaObjectFields('Delivery', (t) => ({
-  // Loaded with the delivery (a page of deliveries loads all their attempts in one statement).
-  attempts: t.relatedConnection(
-    'attempts',
+  attempts: t.connection(
     {
-      ...pageOptions,
-      // totalCount: by DeliveryAttemptConnection's countOf, not Prisma's relation count.
-      query: (_a, ctx) => ({ where: { accountId: callerOf(ctx).accountId }, orderBy: NEWEST_FIRST }),
+      type: DeliveryAttemptRef,
+      extensions: LOG_ATTEMPTS,
+      args: { filter: t.arg({ type: DeliveryAttemptFilterRef }) },
+      resolve: (d, a, ctx) =>
+        listAttempts(ctx.app, d.accountId, a, attemptFilter(a.filter), { column: 'deliveryId', id: d.id }, ctx.loaders.batch),
     },
     DeliveryAttemptConnection,
   ),
-  webhook: t.relation('webhook', { nullable: true }),
+  webhook: t.field({ type: WebhookRef, nullable: true, resolve: (d, _a, ctx) => ctx.loaders.webhook.load(d.webhookId) }),
+}));
+
+builder.prismaObjectFields('DeliveryAttempt', (t) => ({
+  webhook: t.field({ type: WebhookRef, nullable: true, resolve: (a, _x, ctx) => ctx.loaders.webhook.load(a.webhookId) }),
+}));
+
+builder.prismaObjectFields('Event', (t) => ({
+  deliveries: t.connection(
+    {
+      type: DeliveryRef,
+      extensions: LOG_DELIVERIES,
+      description: "This event's deliveries, one per webhook it went to",
+      args: { filter: t.arg({ type: DeliveryFilterRef }) },
+      resolve: (e, a, ctx) =>
+        listDeliveries(ctx.app, e.accountId, a, deliveryFilter(a.filter), { column: 'eventId', id: e.id }, ctx.loaders.batch),
+    },
+    DeliveryConnection,
+  ),
+}));
+
+builder.queryFields((t) => ({
+  deliveries: t.connection(
+    {
+      type: DeliveryRef,
+      extensions: LOG_DELIVERIES,
+      description: 'Deliveries in your account, newest first',
+      args: { filter: t.arg({ type: DeliveryFilterRef }) },
+      resolve: (_r, a, ctx) => listDeliveries(ctx.app, callerOf(ctx).accountId, a, deliveryFilter(a.filter)),
+    },
+    DeliveryConnection,
+  ),
+  deliveryAttempts: t.connection(
+    {
+      type: DeliveryAttemptRef,
+      extensions: LOG_ATTEMPTS,
+      description: 'Delivery attempts in your account, newest first',
+      args: { filter: t.arg({ type: DeliveryAttemptFilterRef }) },
+      resolve: (_r, a, ctx) => listAttempts(ctx.app, callerOf(ctx).accountId, a, attemptFilter(a.filter)),
+    },
+    DeliveryAttemptConnection,
+  ),
 }));
 
 builder.queryFields((t) => ({
@@ -275,25 +355,41 @@ builder.subscriptionType({
   fields: (t) => ({
     deliveryAttempts: t.field({
       type: DeliveryAttemptRef,
-      description: 'Every attempt in your account as it finishes, optionally for one webhook or status',
-      args: { webhookId: t.arg.id(), status: t.arg({ type: AttemptStatusEnum }) },
-      subscribe: (_r, { webhookId, status }, ctx) => {
-        const { accountId, apiKeyId } = callerOf(ctx);
-        return liveSource(ctx.app.pubsub, {
-          topic: 'attempts:account',
-          accountId,
-          apiKeyId,
-          accept: (a) => (!webhookId || a.webhookId === webhookId) && (!status || a.status === status),
-        });
+      description:
+        'Attempts in your account as they are recorded, matching the filter (webhookId and status are shorthands for it). With after (a cursor), every stored attempt after it comes first, then the live ones: none missed, none twice',
+      args: {
+        filter: t.arg({ type: DeliveryAttemptFilterRef }),
+        after: t.arg.string({ description: "An attempt's cursor: start with the stored attempts after it, oldest first" }),
+        webhookId: t.arg.id(),
+        status: t.arg({ type: AttemptStatusEnum }),
+      },
+      subscribe: (_r, a, ctx) => {
+        const { accountId, apiKeyId, expiresAt } = callerOf(ctx);
+        ctx.app.expiry.watch(apiKeyId, expiresAt);
+        const filter = attemptFilter(a.filter, { webhookId: id(a.webhookId), status: a.status });
+        return attemptStream(ctx.app, { accountId, apiKeyId, filter, after: a.after ?? null });
       },
       resolve: (a: LiveAttempt | typeof KEY_REVOKED) => unlessRevoked(a),
+    }),
+    deliveryUpdated: t.field({
+      type: DeliveryRef,
+      description:
+        'A delivery changed: each recorded attempt (status PENDING → SUCCEEDED or FAILED, or a new nextAttemptAt) and each requeue. webhookId is a shorthand for filter.webhookIds',
+      args: { filter: t.arg({ type: DeliveryFilterRef }), webhookId: t.arg.id() },
+      subscribe: (_r, a, ctx) => {
+        const { accountId, apiKeyId, expiresAt } = callerOf(ctx);
+        ctx.app.expiry.watch(apiKeyId, expiresAt);
+        return deliveryStream(ctx.app, { accountId, apiKeyId, filter: deliveryFilter(a.filter, { webhookId: id(a.webhookId) }) });
+      },
+      resolve: (d: UpdatedDelivery | typeof KEY_REVOKED) => unlessRevoked(d),
     }),
     webhookStateChanged: t.field({
       type: WebhookRef,
       description: "A webhook's state changed (toggled, auto-disabled or stopped by 410 Gone)",
       args: { webhookId: t.arg.id() },
       subscribe: (_r, { webhookId }, ctx) => {
-        const { accountId, apiKeyId } = callerOf(ctx);
+        const { accountId, apiKeyId, expiresAt } = callerOf(ctx);
+        ctx.app.expiry.watch(apiKeyId, expiresAt);
         return liveSource(ctx.app.pubsub, {
           topic: 'webhook-state:account',
           accountId,

@@ -1,0 +1,151 @@
+// Standalone benchmark for health over time (issue 9): the rollups of
+// 1,000,000 attempts spread over 24 hours (10 accounts of 50 webhooks each;
+// the measured account has half of the attempts), written
+// through the recorder's own rollup code (rollupIncrements + addToRollups),
+// then the 24-hour dashboard in 5-minute buckets, account-wide and for one
+// webhook, timed through the service the API calls (healthSeries). Also the
+// recorder's added cost per 64-attempt batch.
+//
+//   npx tsx bench/health.ts sqlite|postgresql [attempts]
+//
+// Not part of `npm run bench` (which runs the load scenarios); run by hand.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createApp } from '../src/app/app.js';
+import { loadConfig } from '../src/base/config.js';
+import { ManualClock } from '../src/base/clock.js';
+import { addToRollups } from '../src/db/stores/rollups.js';
+import { rollupIncrements, type AttemptForRollup } from '../src/dispatch/health.js';
+import { healthSeries } from '../src/domain/health/service.js';
+
+const provider = process.argv[2] === 'postgresql' ? 'postgresql' : 'sqlite';
+const TOTAL = Number(process.argv[3] ?? 1_000_000);
+const ACCOUNTS = 10;
+const WEBHOOKS = 50;
+const ADMIN_URL = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ERRORS = ['TIMEOUT', 'CONNECTION_REFUSED', 'HTTP_ERROR', 'HTTP_ERROR', 'DNS'];
+
+async function database(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (provider === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'hookline-health-bench-'));
+    return { url: `file:${join(dir, 'bench.db')}`, drop: async () => undefined };
+  }
+  const name = `hookline_health_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A deterministic pseudo-random attempt: account 0 gets half the traffic. */
+function attempt(i: number, now: number): AttemptForRollup {
+  const r = (Math.imul(i, 2654435761) >>> 0) / 2 ** 32;
+  const account = r < 0.5 ? 0 : 1 + (i % (ACCOUNTS - 1));
+  const failed = (r * 97) % 1 < 0.08;
+  const status = failed && i % 3 ? 500 + (i % 4) : failed ? null : 200;
+  return {
+    accountId: `acct${account}`,
+    webhookId: `wh${account}_${i % WEBHOOKS}`,
+    status: failed ? 'FAILED' : 'SUCCEEDED',
+    responseStatus: status,
+    errorClass: failed ? (status ? 'HTTP_ERROR' : ERRORS[i % ERRORS.length]) : null,
+    durationMs: Math.round(20 + ((r * 7919) % 1) ** 3 * 2000),
+    createdAt: new Date(now - 86_400_000 + Math.floor((i / TOTAL) * 86_400_000)),
+  };
+}
+
+const percentileOf = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil(p * xs.length) - 1];
+
+async function main() {
+  const db = await database();
+  const clock = new ManualClock();
+  const app = await createApp(loadConfig({ DATABASE_URL: db.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'hb-')), LOG_LEVEL: 'silent' }), {
+    clock,
+  });
+  const { sql } = app.state;
+  const now = clock.now().getTime();
+  try {
+    // Fill: as the recorder would, but 2,000 attempts per statement (the resulting rows are the same).
+    let t0 = performance.now();
+    for (let i = 0; i < TOTAL; i += 2000) {
+      const batch: AttemptForRollup[] = [];
+      for (let j = i; j < Math.min(TOTAL, i + 2000); j++) batch.push(attempt(j, now));
+      await sql.tx((tx) => addToRollups(tx, rollupIncrements(batch)));
+    }
+    const fillS = (performance.now() - t0) / 1000;
+    const rows = Number((await sql.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM "AttemptRollup"`))!.n);
+
+    // The recorder's added cost: one 64-attempt batch's rollup statement, in its own transaction.
+    const recorder: number[] = [];
+    for (let k = 0; k < 200; k++) {
+      const batch = Array.from({ length: 64 }, (_, j) => attempt(TOTAL + k * 64 + j, now));
+      t0 = performance.now();
+      await sql.tx((tx) => addToRollups(tx, rollupIncrements(batch)));
+      recorder.push(performance.now() - t0);
+    }
+
+    const measure = async (webhookId: string | null) => {
+      const times: number[] = [];
+      let attempts = 0;
+      for (let k = 0; k < 60; k++) {
+        t0 = performance.now();
+        const s = await healthSeries(app.state, 'acct0', webhookId, '24h', '5m');
+        times.push(performance.now() - t0);
+        attempts = s.buckets.reduce((n, b) => n + b.attempts, 0);
+      }
+      const warm = times.slice(10);
+      return {
+        attempts,
+        p50: percentileOf(warm, 0.5).toFixed(1),
+        p95: percentileOf(warm, 0.95).toFixed(1),
+        max: Math.max(...warm).toFixed(1),
+      };
+    };
+    const account = await measure(null);
+    const webhook = await measure('wh0_7');
+    const week = await (async () => {
+      const times: number[] = [];
+      for (let k = 0; k < 30; k++) {
+        t0 = performance.now();
+        await healthSeries(app.state, 'acct0', null, '7d', '1h');
+        times.push(performance.now() - t0);
+      }
+      return percentileOf(times.slice(5), 0.5).toFixed(1);
+    })();
+    console.log(
+      JSON.stringify(
+        {
+          provider,
+          attempts: TOTAL,
+          rollupRows: rows,
+          fillSeconds: fillS.toFixed(1),
+          recorderRollupMsPer64: { p50: percentileOf(recorder, 0.5).toFixed(2), p95: percentileOf(recorder, 0.95).toFixed(2) },
+          dashboard24h5mAccountMs: account,
+          dashboard24h5mWebhookMs: webhook,
+          week1hAccountP50Ms: week,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await app.stop();
+    await db.drop();
+  }
+}
+
+await main();
