@@ -35,3 +35,6 @@ if (pulled.length) {
   console.error(`build: the delivery thread bundle must not include ${[...new Set(pulled)].join(', ')}`);
   process.exit(1);
 }
+
+// The console (web/): built here too, so install, start and test all serve the current one.
+await import('./build-web.mjs');

@@ -35,7 +35,11 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
-  Connection: { totalCount?: number | (() => number | Promise<number>) };
+  Connection: {
+    totalCount?: number | (() => number | Promise<number>);
+    /** Bounded counts (the delivery log): whether more rows match than totalCount says. */
+    totalCountIsLowerBound?: () => Promise<boolean>;
+  };
 }>({
   plugins: [PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,

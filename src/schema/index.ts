@@ -1,12 +1,17 @@
 // Imports each type file for its side effects, then builds the schema.
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
+import { refuseNulInArguments } from './textArgs.js';
 import './userError.js';
 import './connection.js';
 import './associate.js';
 import './apiKey.js';
+import './consoleLink.js';
+import './credential.js';
 import './eventType.js';
 import './webhook.js';
 import './delivery.js';
+import './bulkOperation.js';
+import './health.js';
 
-export const schema = lexicographicSortSchema(builder.toSchema());
+export const schema = refuseNulInArguments(lexicographicSortSchema(builder.toSchema()));

@@ -1,6 +1,7 @@
 import { builder } from './builder.js';
 import { callerOf } from '../server/context.js';
 import { AssociateRef } from './associate.js';
+import { EventTypeRef } from './eventType.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 import { WebhookState } from '../generated/prisma/enums.js';
 import type { Webhook } from '../db/stores/webhooks.js';
@@ -14,6 +15,7 @@ import {
   updateWebhook,
   webhookDefaults,
 } from '../domain/webhooks/service.js';
+import { shownHeaders } from '../domain/webhooks/headers.js';
 import { listWebhookConnection, listWebhookPage, type WebhookPageResult } from '../domain/webhooks/list.js';
 import { connectionType } from './connection.js';
 
@@ -32,6 +34,11 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       description: 'Subscribed event types; "*" means every event',
       resolve: (w, _a, ctx) => ctx.loaders.webhookEvents.load(w.id),
     }),
+    eventTypes: t.field({
+      type: [EventTypeRef],
+      description: 'The catalog entries of the subscribed event types, with their groups (for "*", the whole catalog), by group then name',
+      resolve: (w, _a, ctx) => ctx.loaders.webhookEventTypes.load(w.id),
+    }),
     state: t.expose('state', { type: WebhookStateEnum }),
     isActive: t.boolean({ resolve: (w) => w.state === 'ACTIVE' }),
     stateReason: t.exposeString('stateReason', { nullable: true, description: 'Why the state last changed' }),
@@ -39,8 +46,14 @@ export const WebhookRef = builder.prismaObject('Webhook', {
     type: t.exposeString('type'),
     headers: t.field({
       type: 'JSONObject',
-      description: 'Custom HTTP headers sent with every delivery',
-      resolve: (w) => w.headers as object,
+      description:
+        'Custom HTTP headers sent with every delivery. The values of sensitive headers (see sensitiveHeaders) read as "********"; send that back in updateWebhook to keep the saved value',
+      resolve: (w, _a, ctx) => shownHeaders(ctx.app, w).headers,
+    }),
+    sensitiveHeaders: t.stringList({
+      description:
+        'Names of the headers whose values are never shown again once saved: Authorization, Proxy-Authorization, Cookie, any name containing token, secret, key, auth, password or signature, and those an admin marked',
+      resolve: (w, _a, ctx) => shownHeaders(ctx.app, w).sensitiveHeaders,
     }),
     properties: t.field({
       type: 'JSONObject',
@@ -156,6 +169,9 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     events: t.stringList({ required: true, description: 'Event types from the catalog, or ["*"]' }),
     isActive: t.boolean({ defaultValue: true }),
     headers: t.field({ type: 'JSON', description: 'Custom headers, as an object of string values' }),
+    sensitiveHeaders: t.stringList({
+      description: 'Names among headers to treat as sensitive besides those sensitive by name: their values are never shown again',
+    }),
     properties: t.field({ type: 'JSON', description: 'An object merged into every delivery body' }),
     isApplicationManaged: t.boolean({
       defaultValue: false,
@@ -170,7 +186,15 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     name: t.string(),
     targetUrl: t.string(),
     events: t.stringList(),
-    headers: t.field({ type: 'JSON' }),
+    headers: t.field({
+      type: 'JSON',
+      description:
+        'Replaces every custom header: one left out or set to null is removed; "********" (the masked value) keeps the saved value of that header',
+    }),
+    sensitiveHeaders: t.stringList({
+      description:
+        'Header names to mark sensitive, added to the earlier marks. A mark is removed only with its header, since a value saved as sensitive is never shown again',
+    }),
     properties: t.field({ type: 'JSON' }),
     ownerId: t.id(),
   }),

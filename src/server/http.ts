@@ -1,13 +1,19 @@
 // The HTTP server: GraphQL over HTTP (and SSE) through Yoga, GraphQL over
 // WebSocket (graphql-ws) on the same /graphql path, and health probes.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { createHooklineYoga } from './yoga.js';
+import { serveGraphiQLAsset } from './graphiql.js';
+import { loadConsole } from './console.js';
 import type { AppState } from './state.js';
+import type { Config } from '../base/config.js';
+import { StartupError } from '../base/startup.js';
 import type { WsSink } from '../live/fanout.js';
+import { TOO_MANY_STREAMS_CLOSE_CODE, TOO_MANY_SUBSCRIPTIONS, tooManySubscriptionsMessage } from '../live/limits.js';
+import { presentedCredential, resolveCaller } from './auth.js';
 
 export interface HttpServer {
   server: Server;
@@ -20,18 +26,105 @@ function json(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-export async function startHttpServer(app: AppState): Promise<HttpServer> {
-  const { config: cfg, logger } = app;
-  const yoga = createHooklineYoga(app);
-  let draining = false;
+/** True when `record` has more than `max` keys (counts no further than max + 1). */
+function countOver(record: Record<string, unknown>, max: number): boolean {
+  let n = 0;
+  for (const _ in record) if (++n > max) return true;
+  return false;
+}
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+/** The listening socket, taken before anything else starts; requests get 503 until serve(). */
+export interface Listener {
+  server: Server;
+  /** Hands requests to the application from now on. */
+  serve(handler: RequestListener): void;
+  close(): Promise<void>;
+}
+
+/** Why the address cannot be listened on, in words. */
+function listenFailure(cfg: Pick<Config, 'host' | 'port'>, err: NodeJS.ErrnoException): string {
+  const where = `${cfg.host}:${cfg.port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: the address is already in use (another process listens on port ${cfg.port}; stop it or set PORT)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return `cannot listen on ${where}: HOST "${cfg.host}" does not resolve to an address (${err.code}); set HOST to an address or name of this machine`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: no network interface of this machine has that address (EADDRNOTAVAIL); set HOST`;
+    case 'EACCES':
+      return `cannot listen on ${where}: permission denied (EACCES); ports below 1024 need privileges, set PORT`;
+    default:
+      return `cannot listen on ${where}: ${err.code ? `${err.code}: ` : ''}${err.message.split('\n')[0]}`;
+  }
+}
+
+/**
+ * Listens on HOST:PORT first, before migrations or anything else, so a
+ * taken port or a HOST that does not resolve stops start-up at once with
+ * one line (StartupError) and changes nothing.
+ */
+export async function listen(cfg: Pick<Config, 'host' | 'port'>): Promise<Listener> {
+  let handler: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    json(res, 503, { status: 'starting' });
+  };
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException) => reject(new StartupError(listenFailure(cfg, err)));
+    server.once('error', fail);
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+  return {
+    server,
+    serve(next) {
+      handler = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export async function startHttpServer(app: AppState, listener?: Listener): Promise<HttpServer> {
+  const { config: cfg, logger } = app;
+  const yoga = createHooklineYoga(app);
+  const consoleFiles = loadConsole();
+  let draining = false;
+  const bound = listener ?? (await listen(cfg));
+
+  // Ready: this instance can serve the API and record deliveries, so the
+  // database must take writes (503 otherwise). Redis carries only live
+  // subscription events between instances: without it the instance still
+  // serves, so it stays 200 with "status": "degraded" and "redis": "down".
+  let databaseFault: string | null = null;
+  const readiness = async () => {
+    const health = await app.db.health();
+    if (!health.ok && databaseFault !== health.error) logger.error({ error: health.error }, 'readiness: the database does not take writes');
+    if (health.ok && databaseFault !== null) logger.info('readiness: the database takes writes again');
+    databaseFault = health.ok ? null : (health.error ?? 'unknown');
+    const redis = app.redis();
+    const ready = health.ok && !draining;
+    const status = !ready ? 'unavailable' : redis === 'down' ? 'degraded' : 'ready';
+    return { status: ready ? 200 : 503, body: { status, database: health.ok, redis } };
+  };
+  const server = bound.server;
+
+  bound.serve((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (cfg.graphiql && serveGraphiQLAsset(req, res, path)) return;
+    if (consoleFiles.serve(req, res, path)) return;
     if (path === '/readyz') {
-      void app.db
-        .ping()
-        .then((up) => json(res, up && !draining ? 200 : 503, { status: up && !draining ? 'ready' : 'unavailable', database: up }));
+      void readiness().then(({ status, body }) => json(res, status, body));
       return;
     }
     const length = Number(req.headers['content-length'] ?? 0);
@@ -46,13 +139,42 @@ export async function startHttpServer(app: AppState): Promise<HttpServer> {
   });
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: cfg.maxBodyBytes });
+  const maxOps = cfg.maxSubscriptionsPerSocket;
   useServer(
     {
+      // A connection whose key is known takes one of the key's and the
+      // account's stream slots until it closes (src/live/limits.ts). One
+      // without a valid key takes none: every operation it sends but
+      // introspection is refused.
+      onConnect: async (ctx) => {
+        // The same credential sources and kinds (API key, console link) as every request.
+        const credential = presentedCredential({ connectionParams: ctx.connectionParams });
+        const caller = credential ? await resolveCaller(app, credential) : null;
+        if (!caller) return true;
+        const got = app.streams.acquire(caller.apiKeyId, caller.accountId);
+        const socket = ctx.extra.socket;
+        if (!got.ok) {
+          // A close reason holds at most 123 bytes; the setting is named in the README.
+          socket.close(
+            TOO_MANY_STREAMS_CLOSE_CODE,
+            `Too many open streams for this ${got.scope === 'key' ? 'API key' : 'account'} (limit ${got.limit})`,
+          );
+          return false;
+        }
+        if (socket.readyState > 1) got.slot.release();
+        else socket.once('close', () => got.slot.release());
+        return true;
+      },
       // Same envelope as HTTP: context, auth, armor and masking all apply.
       execute: (args) => (args as unknown as { rootValue: { execute: (a: ExecutionArgs) => unknown } }).rootValue.execute(args) as never,
       subscribe: (args) =>
         (args as unknown as { rootValue: { subscribe: (a: ExecutionArgs) => unknown } }).rootValue.subscribe(args) as never,
       onSubscribe: async (ctx, id, payload) => {
+        // graphql-ws has already put this operation in ctx.subscriptions; it
+        // removes an operation refused here, so what is refused costs nothing.
+        if (countOver(ctx.subscriptions, maxOps)) {
+          return [new GraphQLError(tooManySubscriptionsMessage(maxOps), { extensions: { code: TOO_MANY_SUBSCRIPTIONS } })];
+        }
         const initial: Record<string, unknown> = {
           ...ctx,
           req: ctx.extra.request,
@@ -92,7 +214,6 @@ export async function startHttpServer(app: AppState): Promise<HttpServer> {
     wss,
   );
 
-  await new Promise<void>((resolve) => server.listen(cfg.port, cfg.host, resolve));
   const { port } = server.address() as AddressInfo;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? 'localhost' : cfg.host;
   const url = `http://${host}:${port}/graphql`;

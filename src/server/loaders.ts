@@ -3,16 +3,40 @@
 import DataLoader from 'dataloader';
 import { associatesByIds, type Associate } from '../db/stores/accounts.js';
 import { webhookStats, type WebhookStats } from '../db/stores/stats.js';
-import { eventTypesOf } from '../db/stores/webhooks.js';
+import { eventTypesOf, webhooksByIdsIn, type Webhook } from '../db/stores/webhooks.js';
+import { deliveriesByIds, eventsByIdsIn } from '../db/stores/log.js';
+import type { Delivery, Event } from '../generated/prisma/client.js';
+import type { Batch } from '../domain/log/service.js';
 import type { Sql } from '../db/sql.js';
 import type { PrismaDb } from '../db/prisma.js';
+import { catalogOf, type EventTypeInfo } from '../domain/catalog.js';
 
 export interface Loaders {
   associate: DataLoader<string, Associate | null>;
   webhookEvents: DataLoader<string, string[]>;
   webhookStats: DataLoader<string, WebhookStats>;
-  /** Attempts per delivery (Delivery.attempts' totalCount): one indexed GROUP BY for a page of deliveries. */
-  attemptCount: DataLoader<string, number>;
+  /** The catalog entries of a webhook's event types ("*": the whole catalog): its events' batch plus one catalog read per request. */
+  webhookEventTypes: DataLoader<string, EventTypeInfo[]>;
+  /** Object links of the delivery log (DeliveryAttempt.webhook, .delivery, .event; Delivery.webhook, .event). */
+  webhook: DataLoader<string, Webhook | null>;
+  delivery: DataLoader<string, Delivery | null>;
+  event: DataLoader<string, Event | null>;
+  /** Per-parent pages of the delivery log, batched by what they ask (src/domain/log/service.ts). */
+  batch: Batch;
+}
+
+/**
+ * The delivery log's loaders batch within a tick but keep nothing: a
+ * subscription's context lives as long as its stream, and a cached delivery
+ * or webhook would go stale (and pile up) there.
+ */
+const UNCACHED = { cache: false } as const;
+
+function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const found = new Map((await load(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id) ?? null);
+  }, UNCACHED);
 }
 
 /**
@@ -42,21 +66,48 @@ class RequestLoaders implements Loaders {
     }));
   }
 
+  get webhookEventTypes() {
+    return (this.made.webhookEventTypes ??= new DataLoader(async (ids) => {
+      const [names, catalog] = await Promise.all([this.webhookEvents.loadMany(ids), catalogOf({ sql: this.sql }, this.scope)]);
+      const byName = new Map(catalog.map((e) => [e.name, e]));
+      return names.map((list) => {
+        if (list instanceof Error) return list;
+        if (list.includes('*')) return catalog;
+        // A type removed from the catalog since has no group to show: left out.
+        return list.flatMap((name) => byName.get(name) ?? []);
+      });
+    }));
+  }
+
   get webhookStats() {
     return (this.made.webhookStats ??= new DataLoader((ids) => webhookStats(this.sql, this.scope, ids)));
   }
 
-  get attemptCount() {
-    return (this.made.attemptCount ??= new DataLoader(async (ids) => {
-      const rows = await this.db.prisma.deliveryAttempt.groupBy({
-        by: ['deliveryId'],
-        where: { accountId: this.scope, deliveryId: { in: [...ids] } },
-        _count: { _all: true },
-      });
-      const byId = new Map(rows.map((r) => [r.deliveryId, r._count._all]));
-      return ids.map((id) => byId.get(id) ?? 0);
-    }));
+  get webhook() {
+    return (this.made.webhook ??= byId((ids) => webhooksByIdsIn(this.sql, this.scope, ids)));
   }
+
+  get delivery() {
+    return (this.made.delivery ??= byId((ids) => deliveriesByIds(this.sql, this.scope, ids)));
+  }
+
+  get event() {
+    return (this.made.event ??= byId((ids) => eventsByIdsIn(this.sql, this.scope, ids)));
+  }
+
+  private readonly batches = new Map<string, DataLoader<string, unknown>>();
+
+  readonly batch: Batch = <V>(key: string, load: (ids: readonly string[]) => Promise<V[]>) => {
+    let loader = this.batches.get(key) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<string, V>(load, UNCACHED);
+      // A long-lived (subscription) context asks few distinct things; a request is short.
+      if (this.batches.size > 1000) this.batches.clear();
+      this.batches.set(key, loader as DataLoader<string, unknown>);
+    }
+    const l = loader;
+    return (id: string) => l.load(id);
+  };
 }
 
 export function createLoaders(sql: Sql, db: { prisma: PrismaDb }, accountId: string | null): Loaders {

@@ -3,10 +3,20 @@
 // GraphQL context.
 import type { DispatchDeps } from '../dispatch/service.js';
 import type { Fanout } from '../live/fanout.js';
-import type { LivePubSub } from '../live/pubsub.js';
+import type { StreamLimits } from '../live/limits.js';
+import type { CredentialExpiry } from '../live/expiry.js';
+import type { Live, LivePubSub, RedisStatus } from '../live/pubsub.js';
 
 export interface AppState extends DispatchDeps {
   pubsub: LivePubSub;
   /** graphql-ws subscribers of live topics (see src/live/fanout.ts). */
   fanout: Fanout;
+  /** Open WebSocket connections and SSE streams per API key and account. */
+  streams: StreamLimits;
+  /** Whether the Redis carrying live events is reachable ('disabled' without REDIS_URL). */
+  redis(): RedisStatus;
+  /** Ends console-link streams when the link expires (src/live/expiry.ts). */
+  expiry: CredentialExpiry;
+  /** See Live.ready: streams that read history after subscribing wait for it. */
+  liveReady: Live['ready'];
 }

@@ -1,0 +1,72 @@
+// Console links: sign-in links for the console, kept as a token hash.
+import type { ConsoleLink, Role } from '../../generated/prisma/client.js';
+import type { Dialect } from '../dialect.js';
+import type { Row, Sql } from '../sql.js';
+
+export type { ConsoleLink };
+
+function fromRow(d: Dialect, r: Row): ConsoleLink {
+  return {
+    id: r.id as string,
+    accountId: r.accountId as string,
+    createdById: r.createdById as string,
+    role: r.role as Role,
+    tokenHash: r.tokenHash as string,
+    createdAt: d.date(r.createdAt),
+    expiresAt: d.date(r.expiresAt),
+    revokedAt: d.dateOrNull(r.revokedAt),
+  };
+}
+
+const COLUMNS = ['id', 'accountId', 'createdById', 'role', 'tokenHash', 'createdAt', 'expiresAt', 'revokedAt'] as const;
+
+export async function insertConsoleLink(sql: Sql, l: ConsoleLink): Promise<void> {
+  await sql.run(
+    `INSERT INTO "ConsoleLink" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+    COLUMNS.map((c) => l[c]),
+  );
+}
+
+export async function listConsoleLinks(sql: Sql, accountId: string): Promise<ConsoleLink[]> {
+  const rows = await sql.all(`SELECT * FROM "ConsoleLink" WHERE "accountId" = ? ORDER BY "createdAt" DESC, "id"`, [accountId]);
+  return rows.map((r) => fromRow(sql.dialect, r));
+}
+
+export async function findConsoleLink(sql: Sql, accountId: string, id: string): Promise<ConsoleLink | null> {
+  const r = await sql.get(`SELECT * FROM "ConsoleLink" WHERE "accountId" = ? AND "id" = ?`, [accountId, id]);
+  return r ? fromRow(sql.dialect, r) : null;
+}
+
+export async function revokeConsoleLinkRow(sql: Sql, accountId: string, id: string, at: Date): Promise<ConsoleLink | null> {
+  const r = await sql.get(`UPDATE "ConsoleLink" SET "revokedAt" = ? WHERE "accountId" = ? AND "id" = ? RETURNING *`, [at, accountId, id]);
+  return r ? fromRow(sql.dialect, r) : null;
+}
+
+export interface LinkHolder {
+  linkId: string;
+  accountId: string;
+  role: Role;
+  expiresAt: Date;
+  associateId: string;
+  associateName: string;
+}
+
+/** The unrevoked link with this token hash and the admin who made it: one indexed lookup. Expiry is the caller's check (it owns the clock). */
+export async function linkHolderByHash(sql: Sql, tokenHash: string): Promise<LinkHolder | undefined> {
+  const r = await sql.get(
+    `SELECT l."id" AS "linkId", l."accountId", l."role", l."expiresAt", a."id" AS "associateId", a."name" AS "associateName"
+     FROM "ConsoleLink" l JOIN "Associate" a ON a."id" = l."createdById"
+     WHERE l."tokenHash" = ? AND l."revokedAt" IS NULL`,
+    [tokenHash],
+  );
+  return r
+    ? {
+        linkId: r.linkId as string,
+        accountId: r.accountId as string,
+        role: r.role as Role,
+        expiresAt: sql.dialect.date(r.expiresAt),
+        associateId: r.associateId as string,
+        associateName: r.associateName as string,
+      }
+    : undefined;
+}
