@@ -7,10 +7,10 @@
 // shows medians.
 //
 // Processes: the server under test (node dist/main.mjs), the webhook
-// receiver, the load generator, the subscribers, the raw broadcaster, the
-// queue baselines (BullMQ, graphile-worker) and the raw API handler each run
-// in a process of their own, so no two share an event loop. Traffic stays on
-// 127.0.0.1.
+// receiver (and scenario 7's receiver that never answers), the load
+// generator, the subscribers, the raw broadcaster, the queue baselines
+// (BullMQ, graphile-worker) and the raw API handler each run in a process of
+// their own, so no two share an event loop. Traffic stays on 127.0.0.1.
 //
 //   npm run bench                    full run (3 reps), writes bench/results/latest.md
 //   npm run bench -- --quick         CI smoke run (1 rep, fewer subscribers), bench/results/quick.md
@@ -35,6 +35,7 @@ import {
   type DeliverySetup,
   type ThroughputResult,
 } from './scenarios/delivery.js';
+import { FAIRNESS_RATE, measureFairness, NOISY_SLOTS, NOISY_WEBHOOKS } from './scenarios/fairness.js';
 import { measureFanout } from './scenarios/fanout.js';
 import { countSql, measurePublish, measureRead, prepareApi, startRawApi, startSqlCounter, type ReadComparison } from './scenarios/api.js';
 import { startQueueBaselines, type QueueBaseline, type QueueRun } from './scenarios/queues.js';
@@ -575,6 +576,53 @@ if (b.wants(4) && s.s4Postgres) {
       await db.drop();
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Server E: SQLite with the worker, every concurrency setting at its default —
+// scenario 7 (noisy neighbour). A server of its own, so the noisy account's
+// hung requests and backlog touch no other scenario.
+if (b.wants(7)) {
+  let srv: HooklineServer | null = null;
+  await section('Noisy-neighbour server', async () => {
+    srv = await server('sqlite-fairness', 'sqlite');
+    log(`scenario 7: quiet account's delivery latency while the noisy account's ${NOISY_WEBHOOKS} receivers hang`);
+    const f = await phase(srv, 'scenario 7 (noisy neighbour)', () => measureFairness(b, srv!));
+    const gap = (k: 'p99' | 'max') =>
+      pairedGap(
+        f.noisy.map((x) => x[k]),
+        f.baseline.map((x) => x[k]),
+      );
+    const h99 = medianOf(f.noisy, 'p99');
+    const within = (ms: number, limit: number) =>
+      !Number.isFinite(ms) ? 'n/a' : ms <= limit ? 'yes' : `no (${(ms - limit).toFixed(0)} ms over)`;
+    rows.push({
+      scenario: "7. Healthy tenant's delivery p99 while another tenant's receivers hang",
+      hookline: fmtMs(h99),
+      baseline: `${fmtMs(medianOf(f.baseline, 'p99'))} with the other tenant idle`,
+      ratio: fmtGap(gap('p99')),
+      target: '≤ 1 s',
+      met: within(h99, 1_000),
+    });
+    rows.push({
+      scenario: "7. Healthy tenant's delivery max while another tenant's receivers hang",
+      hookline: fmtMs(medianOf(f.noisy, 'max')),
+      baseline: `${fmtMs(medianOf(f.baseline, 'max'))} with the other tenant idle`,
+      ratio: fmtGap(gap('max')),
+      target: '—',
+      met: '—',
+    });
+    b.sections.push({
+      title: 'Scenario 7: noisy neighbour',
+      lines: [
+        `Default concurrency (DELIVERY_CONCURRENCY 256, ACCOUNT_CONCURRENCY 64, WEBHOOK_CONCURRENCY 8, DELIVERY_TIMEOUT_MS 15 s). ` +
+          `Noisy account: ${NOISY_WEBHOOKS} webhooks to a receiver that never answers, holding up to ${NOISY_SLOTS} requests open; ` +
+          `quiet account: 1 webhook to the healthy receiver, ${FAIRNESS_RATE} events/s for ${f.durationMs / 1000} s per window.`,
+        ...f.detail,
+      ],
+    });
+  });
+  if (srv) await stopServer(srv as HooklineServer);
 }
 
 // ---------------------------------------------------------------------------

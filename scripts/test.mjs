@@ -21,7 +21,8 @@ const isUnit = (f) => /^(?:\.\/)?test\/unit\//.test(f);
 const chosen = args.length ? args : [...list('test/unit'), ...list('test')];
 const unit = chosen.filter(isUnit);
 const integration = chosen.filter((f) => !isUnit(f));
-const inProcess = integration.filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('startTestApp('));
+// In-process: startTestApp(), or testEnv() for a file that prepares its database before starting the app itself.
+const inProcess = integration.filter((f) => /startTestApp\(|testEnv\(/.test(readFileSync(`${root}${f}`, 'utf8')));
 
 // Unit tests run once, on no database: one that starts the app belongs in test/.
 const misplaced = unit.filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('startTestApp('));

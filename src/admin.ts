@@ -1,5 +1,5 @@
 // `npm run --silent admin -- create-account <name>`: prints one JSON line.
-import { configOrExit } from './app/run.js';
+import { configOrExit, startupFailure } from './app/run.js';
 import { createApp } from './app/app.js';
 import { createAccount } from './domain/accounts/accounts.js';
 
@@ -18,6 +18,6 @@ try {
   process.stdout.write(JSON.stringify(created) + '\n');
   await app.stop();
 } catch (err) {
-  console.error(`hookline: ${(err as Error).message}`);
+  console.error(startupFailure(err, ''));
   process.exit(1);
 }

@@ -44,7 +44,9 @@ let app: TestApp;
 let schema: GraphQLSchema;
 let gql: Gql;
 before(async () => {
-  app = await startTestApp();
+  // Retries far apart: the example webhook's first failed attempt (its URL does not resolve here)
+  // leaves its delivery PENDING throughout, so DeliveryLog's failedCount is 0 however fast the attempts run.
+  app = await startTestApp({ RETRY_SCHEDULE: '600,600' });
   ({ schema } = await import('../src/schema/index.js'));
   gql = client(app.url, BOOTSTRAP_KEY);
 });
@@ -88,6 +90,17 @@ test('the README has an example of each main query and mutation', () => {
     'mutation.revokeApiKey',
     'mutation.createAssociate',
     'mutation.createEventType',
+    'query.deliveries',
+    'query.deliveryAttempts',
+    'subscription.deliveryAttempts',
+    'subscription.deliveryUpdated',
+    'mutation.retryDeliveries',
+    'mutation.replayEvents',
+    'mutation.cancelBulkOperation',
+    'query.bulkOperation',
+    'query.bulkOperations',
+    'subscription.bulkOperationUpdated',
+    'query.deliveryHealth',
   ];
   assert.deepEqual(
     main.filter((f) => !documented.has(f)),
@@ -99,10 +112,10 @@ test('the README has an example of each main query and mutation', () => {
 test('the README GraphQL examples run against a real server without errors', async () => {
   const byName = new Map(examples().map((e) => [e.name, e]));
   const ids: Record<string, string> = {};
-  async function run(name: string, variables?: Record<string, unknown>) {
+  async function run(name: string, variables?: Record<string, unknown>, edit: (query: string) => string = (q) => q) {
     const ex = byName.get(name);
     assert.ok(ex, `README has no example named ${name}`);
-    const res = await gql(ex.query, variables ?? ex.variables);
+    const res = await gql(edit(ex.query), variables ?? ex.variables);
     assert.equal(res.status, 200, `${name}: HTTP ${res.status} ${JSON.stringify(res.errors)}`);
     assert.equal(res.errors, undefined, `${name}: ${JSON.stringify(res.errors)}`);
     for (const [field, payload] of Object.entries(res.data as Record<string, any>)) {
@@ -116,7 +129,8 @@ test('the README GraphQL examples run against a real server without errors', asy
   const created = await run('CreateWebhook');
   ids.webhook = created.createWebhook.webhook.id;
   assert.match(created.createWebhook.secret, /^whsec_/);
-  assert.deepEqual(created.createWebhook.webhook.headers, { 'X-Tenant': 'acme' });
+  assert.deepEqual(created.createWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'acme' });
+  assert.deepEqual(created.createWebhook.webhook.sensitiveHeaders, ['Authorization']);
   await run('CreateEventType');
   await run('CreateAssociate');
   const key = await run('CreateApiKey');
@@ -131,8 +145,34 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.ok((await run('EventTypes')).eventTypes.length > 0);
   await run('Associates');
   await run('ApiKeys');
+  // The delivery log (what it holds depends on the built-in events' deliveries by now).
+  const log = await run('ServerErrorsToday');
+  assert.equal(log.deliveryAttempts.totalCountIsLowerBound, false);
+  assert.ok(Array.isArray((await run('FailedDeliveries')).deliveries.nodes));
+  const perWebhook = await run('DeliveryLog', undefined, (q) => q.replace('"…"', JSON.stringify(ids.webhook)));
+  assert.ok(Array.isArray(perWebhook.webhook.deliveryAttempts.nodes));
+
+  // Bulk operations and health over time.
+  const retried = await run('RetryFailed');
+  assert.equal(retried.retryDeliveries.bulkOperation.kind, 'RETRY_DELIVERIES');
+  await gql('mutation { createEventType(input: { name: "invoice.paid", group: "Invoices" }) { userErrors { message } } }');
+  const replayed = await run('ReplayIntoWebhook', { webhookId: ids.webhook });
+  assert.equal(replayed.replayEvents.bulkOperation.webhookId, ids.webhook);
+  const progress = await run('BulkOperationProgress', { id: replayed.replayEvents.bulkOperation.id });
+  assert.equal(progress.bulkOperation.id, replayed.replayEvents.bulkOperation.id);
+  assert.ok(progress.bulkOperations.nodes.length >= 2);
+  const pending = await gql('mutation { replayEvents(filter: {}, webhookId: "' + ids.webhook + '") { bulkOperation { id } } }');
+  const cancelled = await gql(byName.get('CancelBulk')!.query, { id: pending.data.replayEvents.bulkOperation.id });
+  assert.equal(cancelled.errors, undefined);
+  // Cancelled, or (if it was quick) already over: a typed refusal.
+  const c = cancelled.data.cancelBulkOperation;
+  assert.ok(c.bulkOperation?.status === 'CANCELLED' || c.userErrors[0]?.code === 'INVALID', JSON.stringify(c));
+  assert.equal((await run('WebhookHealth', { id: ids.webhook })).webhook.health.buckets.length, 288);
+  assert.equal((await run('AccountHealth')).deliveryHealth.buckets.length, 168);
 
   await run('UpdateWebhook', { id: ids.webhook });
+  const headers = await run('UpdateWebhookHeaders', { id: ids.webhook, headers: { Authorization: '********', 'X-Tenant': 'globex' } });
+  assert.deepEqual(headers.updateWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'globex' });
   assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');
   assert.match((await run('RotateWebhookSecret', { id: ids.webhook })).rotateWebhookSecret.secret, /^whsec_/);
   assert.equal((await run('RevokeApiKey', { id: ids.apiKey })).revokeApiKey.apiKey.revoked, true);

@@ -8,7 +8,7 @@ export interface Settings {
   /** Measured repetitions per figure; the table shows their median. */
   reps: number;
   profile: boolean;
-  /** Scenario numbers to run (1–6); all when empty. */
+  /** Scenario numbers to run (1–7); all when empty. */
   only: Set<number>;
   s1Events: number;
   /** Concurrent publishers in scenario 1 (Hookline's and the queue baselines'). */
@@ -28,6 +28,8 @@ export interface Settings {
   s5Subscribers: number;
   s5Events: number;
   s5PacedMs: number;
+  /** Scenario 7: each measured window of the quiet account's paced publishing (with and without the noisy one). */
+  s7DurationMs: number;
 }
 
 export function settings(args: string[]): Settings {
@@ -53,6 +55,7 @@ export function settings(args: string[]): Settings {
     s5Subscribers: quick ? 100 : 1000,
     s5Events: quick ? 10 : 6,
     s5PacedMs: quick ? 1_500 : 5_000,
+    s7DurationMs: quick ? 1_500 : 5_000,
   };
 }
 

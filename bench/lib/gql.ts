@@ -6,14 +6,15 @@ import { samplePayload } from './payload.js';
 
 export { samplePayload };
 
-export function headers(): Record<string, string> {
-  return { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': API_KEY };
+/** Request headers with an API key: the bootstrap account's unless another account's key is given. */
+export function headers(apiKey = API_KEY): Record<string, string> {
+  return { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': apiKey };
 }
 
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>, apiKey?: string): Promise<T> {
   const res = await request(url, {
     method: 'POST',
-    headers: headers(),
+    headers: headers(apiKey),
     body: JSON.stringify({ query, variables }),
     headersTimeout: 30_000,
     bodyTimeout: 30_000,
@@ -24,26 +25,33 @@ export async function gql<T = any>(url: string, query: string, variables?: Recor
 }
 
 /** Runs a mutation and fails on userErrors, so setup problems surface at once. */
-export async function mutate<T = any>(url: string, query: string, field: string, variables?: Record<string, unknown>): Promise<T> {
-  const data = await gql<Record<string, any>>(url, query, variables);
+export async function mutate<T = any>(
+  url: string,
+  query: string,
+  field: string,
+  variables?: Record<string, unknown>,
+  apiKey?: string,
+): Promise<T> {
+  const data = await gql<Record<string, any>>(url, query, variables, apiKey);
   const errs = data[field]?.userErrors;
   if (errs?.length) throw new Error(`${field}: ${errs.map((e: { message: string }) => e.message).join('; ')}`);
   return data[field] as T;
 }
 
-export async function createEventType(url: string, name: string): Promise<void> {
+export async function createEventType(url: string, name: string, apiKey?: string): Promise<void> {
   await mutate(
     url,
     `mutation($n: String!) { createEventType(input: { name: $n, group: "Bench" }) { userErrors { message } } }`,
     'createEventType',
     { n: name },
+    apiKey,
   );
 }
 
 /** Creates `count` webhooks subscribed to `event`, `parallel` at a time; returns their IDs in creation order. */
 export async function createWebhooks(
   url: string,
-  opts: { count: number; event: string; targetUrl: (i: number) => string; namePrefix: string; parallel?: number },
+  opts: { count: number; event: string; targetUrl: (i: number) => string; namePrefix: string; parallel?: number; apiKey?: string },
 ): Promise<string[]> {
   const ids: string[] = new Array(opts.count);
   let next = 0;
@@ -63,6 +71,7 @@ export async function createWebhooks(
             properties: { tenant: 'bench', region: 'eu-west' },
           },
         },
+        opts.apiKey,
       );
       ids[i] = r.webhook.id;
     }

@@ -131,6 +131,9 @@ export async function startServer(opts: ServerOptions): Promise<HooklineServer> 
       ALLOW_PRIVATE_TARGETS: 'true',
       LOG_LEVEL: 'warn',
       GRAPHIQL: 'false',
+      // Scenario 5 opens up to 1,000 graphql-ws connections with one key.
+      MAX_STREAMS_PER_KEY: '100000',
+      MAX_STREAMS_PER_ACCOUNT: '100000',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -158,6 +161,29 @@ export async function startServer(opts: ServerOptions): Promise<HooklineServer> 
     await sleep(100);
   }
   return server;
+}
+
+/**
+ * A new account on the server's database, made the way an operator makes one
+ * (README "Create an account": the admin CLI, here its dist bundle), with its
+ * admin associate's API key. The server keeps running; the CLI opens the same
+ * database alongside it.
+ */
+export async function createAccount(server: HooklineServer, name: string): Promise<{ accountId: string; apiKey: string }> {
+  const { stdout } = await run(process.execPath, ['dist/admin.mjs', 'create-account', name], {
+    cwd: ROOT,
+    timeout: 30_000,
+    env: {
+      ...process.env,
+      DATABASE_URL: server.databaseUrl,
+      DATA_DIR: server.dataDir,
+      SECRET_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const created = JSON.parse(stdout.trim().split('\n').pop()!) as { accountId: string; apiKey: string };
+  if (!created.apiKey) throw new Error(`create-account ${name} printed no API key: ${stdout.slice(0, 200)}`);
+  return created;
 }
 
 export function lastLines(text: string, n = 6): string {

@@ -10,7 +10,7 @@ import { median, summarize, type LatencySummary } from '../lib/stats.js';
 import { queueThroughputOnce, type QueueBaseline, type QueueRun } from './queues.js';
 
 export const FANOUT = 10;
-/** Hookline's effective delivery concurrency here: min(DELIVERY_CONCURRENCY 64, 10 webhooks × WEBHOOK_CONCURRENCY 8). */
+/** Hookline's effective delivery concurrency here: min(DELIVERY_CONCURRENCY 256, ACCOUNT_CONCURRENCY 64, 10 webhooks × WEBHOOK_CONCURRENCY 8). */
 export const DELIVERY_CONCURRENCY = 64;
 const EVENT = 'bench.delivery';
 
