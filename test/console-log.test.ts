@@ -212,7 +212,21 @@ test('when the server restarts the console says so, reconnects and catches up on
   // Published at once: the console is most likely still waiting to retry.
   await publish(gql, 'log.test', { n: 'during-outage-1' });
   await publish(gql, 'log.test', { n: 'during-outage-2' });
-  await page.locator('.live.connected').waitFor({ timeout: 15_000 });
+  await page
+    .locator('.live.connected')
+    .waitFor({ timeout: 15_000 })
+    .catch(async (err: Error) => {
+      // Say what the page showed instead, for a failure seen only under CI load.
+      const live = await page
+        .locator('.live')
+        .innerText()
+        .catch(() => '?');
+      const notices = await page
+        .locator('[role="status"], [role="alert"]')
+        .allInnerTexts()
+        .catch(() => []);
+      throw new Error(`${err.message}\nlive indicator: ${live}\nnotices: ${notices.join(' | ')}`);
+    });
   await page.getByText('Reconnected.').waitFor();
   await logMatchesApi('caught up after restart');
   await publish(gql, 'log.test', { n: 'after-reconnect' });

@@ -94,3 +94,34 @@ export function createLogBuffer<T extends LogRow>(opts: {
     },
   };
 }
+
+/** How long a live stream that ended unasked waits before it is opened again. */
+export const REOPEN_MS = 1000;
+
+const REFUSAL_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
+
+/**
+ * Why a live stream's error is a refusal (asking again gets the same answer,
+ * so the page says so and stops), or null when it is worth asking again: a
+ * dropped socket or a server-side fault. graphql-ws reports either the
+ * stream's GraphQL errors or the socket's close event.
+ */
+export function streamRefusal(err: unknown): string | null {
+  if (Array.isArray(err)) {
+    for (const e of err as { message?: string; extensions?: { code?: unknown } }[]) {
+      const code = e?.extensions?.code;
+      if (typeof code === 'string' && REFUSAL_CODES.has(code)) return e.message ? `${code}: ${e.message}` : code;
+    }
+    return null;
+  }
+  const close = err as { code?: unknown; reason?: unknown } | null;
+  if (close && typeof close.code === 'number') {
+    // 4400-4499 are graphql-ws's and Hookline's refusals (bad request,
+    // unauthorised, forbidden, too many streams) except the time-outs and a
+    // duplicate stream id, which a new stream does not repeat.
+    if (close.code >= 4400 && close.code < 4500 && close.code !== 4408 && close.code !== 4409 && close.code !== 4499) {
+      return `closed ${close.code}${typeof close.reason === 'string' && close.reason ? `: ${close.reason}` : ''}`;
+    }
+  }
+  return null;
+}

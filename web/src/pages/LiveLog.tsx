@@ -10,7 +10,7 @@ import { useApp } from '../app-context';
 import { ATTEMPT_DETAIL, ATTEMPTS_STREAM, LOG_PAGE, REDELIVER } from '../operations';
 import type { ResultOf } from '../graphql';
 import { onLinkClick } from '../router';
-import { createLogBuffer, newestFirst, type LogBuffer } from '../live-log';
+import { createLogBuffer, newestFirst, REOPEN_MS, streamRefusal, type LogBuffer } from '../live-log';
 import { Dialog } from '../ui/Dialog';
 import { headerLines, prettyBody, when } from '../ui/format';
 
@@ -60,19 +60,46 @@ export function LiveLog(props: { webhookId?: string; title: string; onActivity?:
       buf.push(a);
     };
     let unsubscribe: (() => void) | null = null;
+    let reopenTimer: ReturnType<typeof setTimeout> | undefined;
     const openStream = () => {
+      clearTimeout(reopenTimer);
+      if (disposed) return;
       // The new stream starts before the old one ends, so the (lazy) socket stays open.
       const previous = unsubscribe;
-      unsubscribe = session.ws.subscribe<{ deliveryAttempts: Attempt }>(
+      let ended = false;
+      const end = () => {
+        ended = true;
+        release();
+      };
+      // A stream that ends without being asked to (the server completed it,
+      // or an error other than a refusal) is opened again from the newest
+      // attempt: with a lazy socket, a stream that is gone also stops the
+      // reconnecting, and the page would stay disconnected for good.
+      const reopenLater = () => {
+        if (ended || disposed) return;
+        ended = true;
+        reopenTimer = setTimeout(openStream, REOPEN_MS);
+      };
+      const refusedOrReopen = (err: unknown) => {
+        if (ended || disposed) return;
+        const refusal = streamRefusal(err);
+        if (!refusal) return reopenLater();
+        ended = true;
+        setNotice(`The live stream was refused (${refusal}); reload the page.`);
+      };
+      const release = session.ws.subscribe<{ deliveryAttempts: Attempt }>(
         { query: stringifyDocument(ATTEMPTS_STREAM), variables: { after: newest?.cursor ?? null, filter } },
         {
           next: (msg) => {
             if (msg.data?.deliveryAttempts) take(msg.data.deliveryAttempts);
+            // A revoked key's streams end with its error as the last event.
+            else if (msg.errors?.length) refusedOrReopen(msg.errors);
           },
-          error: () => setNotice('The live stream was refused; reload the page.'),
-          complete: () => undefined,
+          error: refusedOrReopen,
+          complete: reopenLater,
         },
       );
+      unsubscribe = end;
       previous?.();
     };
     const loadPage = async (after: string | null) => {
@@ -110,6 +137,7 @@ export function LiveLog(props: { webhookId?: string; title: string; onActivity?:
     });
     return () => {
       disposed = true;
+      clearTimeout(reopenTimer);
       off();
       unsubscribe?.();
       buf.dispose();
