@@ -2,7 +2,7 @@
 // graphql-ws as they finish, newest on top, with no gap and no duplicate
 // (see live-log.ts), a status filter, pause/resume, and a catch-up after the
 // socket comes back (a server restart).
-import { memo } from 'preact/compat';
+import { memo } from '../ui/memo';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useClient, useMutation, useQuery } from '@urql/preact';
 import { stringifyDocument } from '@urql/core';
