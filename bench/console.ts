@@ -153,7 +153,9 @@ try {
   if (cdpRows) {
     const { profile } = await cdpRows.send('Profiler.stop');
     writeFileSync(`${ROOT}bench/results/console-rows.cpuprofile`, JSON.stringify(profile));
-    console.log(formatSummary('console page, 100-row loads', summarizeProfile(`${ROOT}bench/results/console-rows.cpuprofile`, 30)).join('\n'));
+    console.log(
+      formatSummary('console page, 100-row loads', summarizeProfile(`${ROOT}bench/results/console-rows.cpuprofile`, 30)).join('\n'),
+    );
   }
   rows.push([
     '100 rows: data arrived → rows in the DOM (median of 5)',
@@ -208,7 +210,9 @@ try {
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(`${ROOT}bench/results/console-live.cpuprofile`, JSON.stringify(profile));
-    console.log(formatSummary('console page, live log phase', summarizeProfile(`${ROOT}bench/results/console-live.cpuprofile`, 25)).join('\n'));
+    console.log(
+      formatSummary('console page, live log phase', summarizeProfile(`${ROOT}bench/results/console-live.cpuprofile`, 25)).join('\n'),
+    );
   }
   await publisher;
   await new Promise((r) => setTimeout(r, 2000));
