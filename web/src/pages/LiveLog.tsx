@@ -19,6 +19,8 @@ type Status = 'SUCCEEDED' | 'FAILED' | '';
 // Rows kept on the page: older ones leave the window (the history stays one query away).
 const WINDOW = 300;
 const HISTORY_PAGE = 50;
+// While attempts stream in, the log renders at most 4 times a second (see createLogBuffer).
+const RENDER_INTERVAL_MS = 250;
 
 export function LiveLog(props: { webhookId?: string; title: string; onActivity?: () => void }) {
   const { session } = useApp();
@@ -37,6 +39,7 @@ export function LiveLog(props: { webhookId?: string; title: string; onActivity?:
     let shown: Attempt[] = [];
     const buf = createLogBuffer<Attempt>({
       max: WINDOW,
+      minIntervalMs: RENDER_INTERVAL_MS,
       onRender: (r, w) => {
         if (r !== shown && shown.length) props.onActivity?.();
         shown = r;
