@@ -234,7 +234,7 @@ const AttemptRow = memo(function AttemptRow(props: { a: Attempt; showWebhook: bo
       <td>{a.trigger}</td>
       <td>#{a.attemptNumber}</td>
       {props.showWebhook && (
-        <td>
+        <td class="clip">
           <a href={`/webhooks/${encodeURIComponent(a.webhookId)}`} onClick={onLinkClick}>
             {a.webhookId}
           </a>
