@@ -171,6 +171,9 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.equal((await run('AccountHealth')).deliveryHealth.buckets.length, 168);
 
   await run('UpdateWebhook', { id: ids.webhook });
+  const put = await run('PutWebhook', { id: ids.webhook });
+  assert.equal(put.updateWebhook.webhook.isActive, false);
+  assert.equal(put.updateWebhook.webhook.state, 'STOPPED');
   const headers = await run('UpdateWebhookHeaders', { id: ids.webhook, headers: { Authorization: '********', 'X-Tenant': 'globex' } });
   assert.deepEqual(headers.updateWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'globex' });
   assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');
@@ -184,7 +187,9 @@ test('the README GraphQL examples run against a real server without errors', asy
   );
   assert.deepEqual(spare.data.createWebhook.userErrors, []);
   const spareId = spare.data.createWebhook.webhook.id;
-  assert.equal((await run('DeleteWebhook', { id: spareId })).deleteWebhook.deletedWebhookId, spareId);
+  const deleted = (await run('DeleteWebhook', { id: spareId })).deleteWebhook;
+  assert.equal(deleted.deletedWebhookId, spareId);
+  assert.equal(deleted.success, true);
 });
 
 test('the configuration table lists exactly the variables src/base/config.ts reads', () => {

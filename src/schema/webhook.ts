@@ -2,7 +2,7 @@ import { builder } from './builder.js';
 import { callerOf } from '../server/context.js';
 import { AssociateRef } from './associate.js';
 import { EventTypeRef } from './eventType.js';
-import { toPayload, userErrorsField, type Payload } from './userError.js';
+import { successField, toPayload, userErrorsField, type Payload } from './userError.js';
 import { WebhookState } from '../generated/prisma/enums.js';
 import type { Webhook } from '../db/stores/webhooks.js';
 import {
@@ -69,6 +69,9 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.registeredById))!,
     }),
     updated: t.expose('updatedAt', { type: 'DateTime' }),
+    // WhautoChat's names for registered and updated (the same values).
+    createdAt: t.expose('registeredAt', { type: 'DateTime', description: 'When it was created: the same as registered' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed: the same as updated' }),
     updatedAssociate: t.field({
       type: AssociateRef,
       resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.updatedById))!,
@@ -197,6 +200,9 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     }),
     properties: t.field({ type: 'JSON' }),
     ownerId: t.id(),
+    isActive: t.boolean({
+      description: 'Turn it on or off, as setWebhookActive does (turning it on also clears TOO_MANY_ERRORS); left as it is when omitted',
+    }),
   }),
 });
 
@@ -219,6 +225,7 @@ const WebhookSecretPayload = builder.objectRef<Payload<{ webhook: Webhook; secre
 const DeleteWebhookPayload = builder.objectRef<Payload<{ deletedWebhookId: string }>>('DeleteWebhookPayload').implement({
   fields: (t) => ({
     deletedWebhookId: t.id({ nullable: true, resolve: (p) => p.deletedWebhookId ?? null }),
+    success: successField(t),
     userErrors: userErrorsField(t),
   }),
 });
@@ -226,6 +233,7 @@ const DeleteWebhookPayload = builder.objectRef<Payload<{ deletedWebhookId: strin
 const DeleteWebhooksByUrlPayload = builder.objectRef<Payload<{ deletedWebhookIds: string[] }>>('DeleteWebhooksByUrlPayload').implement({
   fields: (t) => ({
     deletedWebhookIds: t.idList({ resolve: (p) => p.deletedWebhookIds ?? [] }),
+    success: successField(t),
     userErrors: userErrorsField(t),
   }),
 });

@@ -62,6 +62,8 @@ export interface UpdateWebhookInput {
   sensitiveHeaders?: string[] | null;
   properties?: unknown;
   ownerId?: string | null;
+  /** WhautoChat's PUT carries `active`: the same change as setWebhookActive, in the same transaction. */
+  isActive?: boolean | null;
 }
 
 export const webhookDefaults = () => ({
@@ -202,9 +204,12 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   if (input.name != null && (await nameTaken(deps, caller.accountId, input.name, id))) {
     return { ok: false, errors: [conflictName(input.name, f('name'))] };
   }
+  // An update that only toggles is a state change alone, as setWebhookActive makes it.
+  const onlyToggle = input.isActive != null && Object.entries(input).every(([k, v]) => k === 'isActive' || v == null);
+  if (onlyToggle) return setWebhookActive(deps, caller, id, input.isActive!, current);
   try {
     const webhook = await deps.sql.tx(async (tx) => {
-      const row = (await updateWebhookFields(tx, caller.accountId, id, {
+      const updated = (await updateWebhookFields(tx, caller.accountId, id, {
         name: input.name?.trim() ?? undefined,
         targetUrl: input.targetUrl?.trim() ?? undefined,
         headersCiphertext: headers?.ok ? sealHeaders(deps.keyring.box, headers.headers) : undefined,
@@ -216,8 +221,8 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
       }))!;
       if (events) await replaceWebhookEvents(tx, caller.accountId, id, events);
       tx.afterCommit('webhook.changed', { id });
-      await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(row, events ?? undefined) });
-      return row;
+      await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(updated, events ?? undefined) });
+      return input.isActive == null ? updated : toggleInTx(tx, deps, caller, updated, input.isActive);
     });
     return ok(webhook);
   } catch (err) {
@@ -226,31 +231,49 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   }
 }
 
-export async function setWebhookActive(deps: Deps, caller: Caller, id: string, active: boolean): Promise<Result<Webhook>> {
-  const loaded = await webhookForChange(deps, caller, id);
-  if (!loaded.ok) return loaded;
-  const current = loaded.value;
+/**
+ * Turns `current` on or off in `tx` (nothing if it already is): the state,
+ * its reason and webhook.state_changed; turning on also resumes paused
+ * deliveries.
+ */
+async function toggleInTx(tx: Tx, deps: Deps, caller: Caller, current: Webhook, active: boolean): Promise<Webhook> {
   const target: WebhookState = active ? 'ACTIVE' : 'STOPPED';
-  if (current.state === target) return ok(current);
+  if (current.state === target) return current;
   const now = deps.clock.now();
-  const webhook = await deps.sql.tx(async (tx) => {
-    const row = await changeStateInTx(tx, current, {
-      state: target,
-      reason: `${active ? 'Activated' : 'Deactivated'} by ${caller.associateName}`,
-      at: now,
-      by: caller.associateId,
-      // Re-activation starts the failure count afresh, so a recovered
-      // receiver is not disabled again by its old failures.
-      resetFailures: active,
-    });
-    if (active) {
-      // Paused deliveries resume now rather than at their old retry time.
-      await resumePaused(tx, id, now);
-      tx.afterCommit('deliveries.due', { accountId: caller.accountId });
-    }
-    return row;
+  const row = await changeStateInTx(tx, current, {
+    state: target,
+    reason: `${active ? 'Activated' : 'Deactivated'} by ${caller.associateName}`,
+    at: now,
+    by: caller.associateId,
+    // Re-activation starts the failure count afresh, so a recovered
+    // receiver is not disabled again by its old failures.
+    resetFailures: active,
   });
-  return ok(webhook);
+  if (active) {
+    // Paused deliveries resume now rather than at their old retry time.
+    await resumePaused(tx, current.id, now);
+    tx.afterCommit('deliveries.due', { accountId: caller.accountId });
+  }
+  return row;
+}
+
+export async function setWebhookActive(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  active: boolean,
+  /** Already loaded (and checked) by the caller. */
+  loadedWebhook?: Webhook,
+): Promise<Result<Webhook>> {
+  let current = loadedWebhook;
+  if (!current) {
+    const loaded = await webhookForChange(deps, caller, id);
+    if (!loaded.ok) return loaded;
+    current = loaded.value;
+  }
+  if (current.state === (active ? 'ACTIVE' : 'STOPPED')) return ok(current);
+  const from = current;
+  return ok(await deps.sql.tx((tx) => toggleInTx(tx, deps, caller, from, active)));
 }
 
 export async function deleteWebhook(deps: Deps, caller: Caller, id: string): Promise<Result<string>> {
