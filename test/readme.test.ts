@@ -138,10 +138,16 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.match(key.createApiKey.key, /^hk_/);
 
   assert.equal((await run('Viewer')).viewer.role, 'ADMIN');
+  // The curl -u example of Authenticate: HTTP Basic, the key as the password.
+  const basic = await client(app.url, null)(byName.get('Viewer')!.query, undefined, {
+    authorization: `Basic ${Buffer.from(`me:${BOOTSTRAP_KEY}`).toString('base64')}`,
+  });
+  assert.equal(basic.data.viewer.role, 'ADMIN');
   assert.ok((await run('Webhooks')).webhooks.totalCount >= 1, 'the Webhooks example finds the created webhook');
   await run('WebhooksPage');
   assert.equal((await run('Webhook', { id: ids.webhook })).webhook.id, ids.webhook);
-  await run('WebhookDefaults');
+  const defaults = (await run('WebhookDefaults')).webhookDefaults;
+  assert.deepEqual([defaults.name, defaults.targetUrl, defaults.secret, defaults.type], ['', '', null, 'webhook']);
   assert.ok((await run('EventTypes')).eventTypes.length > 0);
   await run('Associates');
   await run('ApiKeys');
@@ -178,6 +184,7 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.deepEqual(headers.updateWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'globex' });
   assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');
   assert.match((await run('RotateWebhookSecret', { id: ids.webhook })).rotateWebhookSecret.secret, /^whsec_/);
+  assert.equal((await run('RotateToOwnSecret', { id: ids.webhook })).rotateWebhookSecret.secret, 'my-shared-secret-from-the-crm-0042');
   assert.equal((await run('RevokeApiKey', { id: ids.apiKey })).revokeApiKey.apiKey.revoked, true);
   assert.deepEqual((await run('DeleteWebhooksByUrl')).deleteWebhooksByUrl.deletedWebhookIds, [ids.webhook]);
 

@@ -5,7 +5,7 @@
 // end over HTTP against a real server and database.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, testDb, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
+import { signingSecrets, startTestApp, testDb, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
 import { client, type Gql } from './helpers/graphql.js';
 import {
   DELETE_BY_URL,
@@ -16,6 +16,7 @@ import {
   createWebhook,
   okData,
   payloadOk,
+  webhookInput,
 } from './helpers/webhooks.js';
 
 let app: TestApp;
@@ -128,5 +129,148 @@ describe('WhautoChat: isActive in updateWebhook, createdAt/updatedAt, success on
     // Documents without success (the shared test helpers') still work: it is an addition.
     assert.equal(payloadOk(await gql(DELETE_BY_URL, { url }), 'deleteWebhooksByUrl').deletedWebhookIds.length, 0);
     assertUserError(await gql(DELETE_WEBHOOK, { id: webhook.id }), 'deleteWebhook', 'NOT_FOUND', ['id']);
+  });
+});
+
+describe('SuperOffice: own secrets, type, complete defaults, Basic authentication', () => {
+  const CREATE = `mutation($input: CreateWebhookInput!) {
+    createWebhook(input: $input) { secret webhook { id type } userErrors { field message code } }
+  }`;
+  const ROTATE_TO = `mutation($id: ID!, $secret: String) {
+    rotateWebhookSecret(id: $id, secret: $secret) { secret webhook { id } userErrors { field message code } }
+  }`;
+  const storedSecrets = async (id: string) => signingSecrets(await testDb().prisma.webhook.findUniqueOrThrow({ where: { id } }));
+
+  test("createWebhook takes the caller's secret, shows it only in that response and signs with it", async () => {
+    const own = 'superoffice-shared-secret-0001';
+    const created = payloadOk(await gql(CREATE, { input: webhookInput({ secret: own }) }), 'createWebhook');
+    assert.equal(created.secret, own);
+    assert.deepEqual(await storedSecrets(created.webhook.id), [own]);
+    const { prisma } = testDb();
+    const row = await prisma.webhook.findUniqueOrThrow({ where: { id: created.webhook.id } });
+    assert.ok(!row.secretCiphertext.includes(own), 'stored encrypted');
+    // No query shows it again.
+    const read = await gql(`query($id: ID!) { webhook(id: $id) { secret } }`, { id: created.webhook.id });
+    assert.match(read.errors?.[0].message ?? '', /Cannot query field "secret"/);
+    const whsec = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const standard = payloadOk(await gql(CREATE, { input: webhookInput({ secret: whsec }) }), 'createWebhook');
+    assert.equal(standard.secret, whsec);
+  });
+
+  test('a secret that is too short or a malformed whsec_ is refused on input.secret, and nothing is created', async () => {
+    const { prisma } = testDb();
+    const count = await prisma.webhook.count();
+    assertUserError(
+      await gql(CREATE, { input: webhookInput({ secret: 'short' }) }),
+      'createWebhook',
+      'INVALID',
+      ['input', 'secret'],
+      /at least 24/,
+    );
+    assertUserError(
+      await gql(CREATE, { input: webhookInput({ secret: 'whsec_tooshort' }) }),
+      'createWebhook',
+      'INVALID',
+      ['input', 'secret'],
+      /whsec_/,
+    );
+    assert.equal(await prisma.webhook.count(), count);
+  });
+
+  test("rotateWebhookSecret takes the caller's new secret; the old one keeps signing for the grace period", async () => {
+    const { webhook, secret: old } = await createWebhook(gql);
+    const own = 'rotated-by-the-caller-000000000001';
+    const rotated = payloadOk(await gql(ROTATE_TO, { id: webhook.id, secret: own }), 'rotateWebhookSecret');
+    assert.equal(rotated.secret, own);
+    assert.deepEqual(await storedSecrets(webhook.id), [own, old]);
+    assertUserError(await gql(ROTATE_TO, { id: webhook.id, secret: own }), 'rotateWebhookSecret', 'INVALID', ['secret'], /differ/);
+    assertUserError(await gql(ROTATE_TO, { id: webhook.id, secret: 'x'.repeat(10) }), 'rotateWebhookSecret', 'INVALID', ['secret']);
+    assert.deepEqual(await storedSecrets(webhook.id), [own, old], 'refused rotations change nothing');
+    // Without a secret one is generated, as before.
+    const generated = payloadOk(await gql(ROTATE_TO, { id: webhook.id }), 'rotateWebhookSecret').secret;
+    assert.match(generated, /^whsec_/);
+  });
+
+  test('type is "webhook" by default, can be set on create and update, and is checked', async () => {
+    const plain = payloadOk(await gql(CREATE, { input: webhookInput() }), 'createWebhook').webhook;
+    assert.equal(plain.type, 'webhook');
+    const script = payloadOk(await gql(CREATE, { input: webhookInput({ type: 'crmscript' }) }), 'createWebhook').webhook;
+    assert.equal(script.type, 'crmscript');
+    const updated = payloadOk(await gql(UPDATE_WEBHOOK, { id: script.id, input: { type: 'webhook' } }), 'updateWebhook').webhook;
+    assert.equal(updated.type, 'webhook');
+    assertUserError(await gql(UPDATE_WEBHOOK, { id: script.id, input: { type: 'not a type' } }), 'updateWebhook', 'INVALID', [
+      'input',
+      'type',
+    ]);
+    assertUserError(await gql(CREATE, { input: webhookInput({ type: '' }) }), 'createWebhook', 'INVALID', ['input', 'type']);
+    assert.equal(okData(await gql(GET_WEBHOOK, { id: script.id })).webhook.type, 'webhook');
+  });
+
+  test('webhookDefaults returns every field a new webhook gets, and a webhook created from them gets exactly those', async () => {
+    const defaults = okData(
+      await gql(
+        `{ webhookDefaults { name targetUrl secret events state isActive type headers sensitiveHeaders properties isApplicationManaged } }`,
+      ),
+    ).webhookDefaults;
+    assert.deepEqual(defaults, {
+      name: '',
+      targetUrl: '',
+      secret: null,
+      events: [],
+      state: 'ACTIVE',
+      isActive: true,
+      type: 'webhook',
+      headers: {},
+      sensitiveHeaders: [],
+      properties: {},
+      isApplicationManaged: false,
+    });
+    // A webhook made with only the required fields has the defaults for the rest.
+    const made = (await createWebhook(gql)).webhook;
+    for (const field of ['state', 'isActive', 'type', 'headers', 'properties', 'isApplicationManaged'] as const) {
+      assert.deepEqual(made[field], defaults[field], field);
+    }
+  });
+
+  test('Authorization: Basic base64(anything:<key>) authenticates over HTTP; a wrong password is 401', async () => {
+    const anon = client(app.url, null);
+    const basic = (s: string) => ({ authorization: `Basic ${Buffer.from(s).toString('base64')}` });
+    const viewer = okData(await gql('{ viewer { id } }')).viewer;
+    assert.equal(okData(await anon('{ viewer { id } }', undefined, basic(`tje0:${BOOTSTRAP_KEY}`))).viewer.id, viewer.id);
+    assert.equal(okData(await anon('{ viewer { id } }', undefined, basic(`:${BOOTSTRAP_KEY}`))).viewer.id, viewer.id);
+    const wrong = await anon('{ viewer { id } }', undefined, basic(`tje0:not-the-key`));
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+    const none = await anon('{ viewer { id } }', undefined, basic(BOOTSTRAP_KEY));
+    assert.equal(none.status, 401, 'no colon: no password, so no key');
+    assert.match(none.errors?.[0].message ?? '', /Basic/);
+  });
+
+  test('Basic also works for SSE subscriptions and graphql-ws connectionParams (the shared auth path)', async () => {
+    const auth = `Basic ${Buffer.from(`user:${BOOTSTRAP_KEY}`).toString('base64')}`;
+    const viewer = okData(await gql('{ viewer { id } }')).viewer;
+    const { createClient } = await import('graphql-ws');
+    const { default: WebSocket } = await import('ws');
+    const ws = createClient({
+      url: app.url.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { Authorization: auth },
+      retryAttempts: 0,
+    });
+    try {
+      const result = await new Promise<any>((resolve, reject) => {
+        ws.subscribe({ query: '{ viewer { id } }' }, { next: resolve, error: reject, complete: () => undefined });
+      });
+      assert.equal(result.data.viewer.id, viewer.id);
+    } finally {
+      await ws.dispose();
+    }
+    const sse = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth },
+      body: JSON.stringify({ query: '{ viewer { id } }' }),
+    });
+    assert.equal(sse.status, 200);
+    assert.match(await sse.text(), new RegExp(`"id":"${viewer.id}"`));
   });
 });

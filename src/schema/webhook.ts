@@ -113,14 +113,20 @@ const WebhookOrder = builder.inputType('WebhookOrder', {
 });
 
 const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>('WebhookDefaults').implement({
-  description: 'The values a new webhook gets when the input leaves them out',
+  description:
+    "Every field a new webhook gets, as SuperOffice's CreateDefaultWebhook returns them: what the input must supply is empty, the rest is what it gets when the input leaves it out",
   fields: (t) => ({
+    name: t.exposeString('name', { description: 'Empty: a name is required' }),
+    targetUrl: t.exposeString('targetUrl', { description: 'Empty: a target URL is required' }),
+    secret: t.exposeString('secret', { nullable: true, description: 'Null: one is generated unless the input gives one' }),
     state: t.field({ type: WebhookStateEnum, resolve: (d) => d.state }),
     isActive: t.exposeBoolean('isActive'),
     type: t.exposeString('type'),
     events: t.exposeStringList('events'),
     headers: t.field({ type: 'JSONObject', resolve: (d) => d.headers }),
+    sensitiveHeaders: t.exposeStringList('sensitiveHeaders'),
     properties: t.field({ type: 'JSONObject', resolve: (d) => d.properties }),
+    isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
   }),
 });
 
@@ -181,6 +187,11 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
       description: "Lock the webhook to your API key's application",
     }),
     ownerId: t.id({ description: 'The owning associate; defaults to you' }),
+    secret: t.string({
+      description:
+        'Your own signing secret ("shared secret key"): at least 24 visible ASCII characters, or "whsec_" and base64 of 24 to 64 bytes. Generated when left out; returned only by this mutation',
+    }),
+    type: t.string({ description: 'The name of the handler (SuperOffice\'s plugin name); "webhook" when left out' }),
   }),
 });
 
@@ -200,6 +211,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     }),
     properties: t.field({ type: 'JSON' }),
     ownerId: t.id(),
+    type: t.string({ description: 'The name of the handler' }),
     isActive: t.boolean({
       description: 'Turn it on or off, as setWebhookActive does (turning it on also clears TOO_MANY_ERRORS); left as it is when omitted',
     }),
@@ -272,8 +284,14 @@ builder.mutationFields((t) => ({
   }),
   rotateWebhookSecret: t.field({
     type: WebhookSecretPayload,
-    description: 'Issue a new secret. The old one keeps signing for SECRET_ROTATION_GRACE',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => toPayload(await rotateWebhookSecret(ctx.app, callerOf(ctx), id), (v) => v),
+    description: 'Issue a new secret, or set your own. The old one keeps signing for SECRET_ROTATION_GRACE',
+    args: {
+      id: t.arg.id({ required: true }),
+      secret: t.arg.string({
+        description:
+          'Your own new secret (the rules of CreateWebhookInput.secret); generated when left out. Returned only by this mutation',
+      }),
+    },
+    resolve: async (_r, { id, secret }, ctx) => toPayload(await rotateWebhookSecret(ctx.app, callerOf(ctx), id, secret), (v) => v),
   }),
 }));

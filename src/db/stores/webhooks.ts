@@ -115,6 +115,7 @@ export interface WebhookPatch {
   sensitiveHeaders?: string[];
   properties?: unknown;
   ownerId?: string;
+  type?: string;
   updatedAt: Date;
   updatedById: string;
 }
@@ -126,7 +127,7 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
     `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
        "headersCiphertext" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
        "sensitiveHeaders" = COALESCE(?, "sensitiveHeaders"),
-       "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"),
+       "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"), "type" = COALESCE(?, "type"),
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
     [
@@ -138,6 +139,7 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
       p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
       p.properties === undefined ? null : bindJson(p.properties),
       p.ownerId ?? null,
+      p.type ?? null,
       p.updatedAt,
       p.updatedById,
       accountId,

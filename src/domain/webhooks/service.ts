@@ -30,6 +30,8 @@ import { openWebhookHeaders } from './headers.js';
 import {
   checkName,
   checkProperties,
+  checkSecret,
+  checkType,
   checkUrl,
   listedEvents,
   normaliseEvents,
@@ -50,6 +52,10 @@ export interface CreateWebhookInput {
   properties?: unknown;
   isApplicationManaged?: boolean | null;
   ownerId?: string | null;
+  /** The caller's own signing secret (SuperOffice's "shared secret key"); generated when left out. */
+  secret?: string | null;
+  /** The handler's name; "webhook" when left out. */
+  type?: string | null;
 }
 
 export interface UpdateWebhookInput {
@@ -62,17 +68,30 @@ export interface UpdateWebhookInput {
   sensitiveHeaders?: string[] | null;
   properties?: unknown;
   ownerId?: string | null;
+  type?: string | null;
   /** WhautoChat's PUT carries `active`: the same change as setWebhookActive, in the same transaction. */
   isActive?: boolean | null;
 }
 
+export const DEFAULT_WEBHOOK_TYPE = 'webhook';
+
+/**
+ * Every field a new webhook gets, as SuperOffice's CreateDefaultWebhook
+ * returns them: what the caller must supply (name, targetUrl) is empty, and
+ * the secret is null (generated on create unless given).
+ */
 export const webhookDefaults = () => ({
+  name: '',
+  targetUrl: '',
+  secret: null as string | null,
   state: 'ACTIVE' as WebhookState,
-  type: 'webhook',
+  isActive: true,
+  type: DEFAULT_WEBHOOK_TYPE,
   events: [] as string[],
   headers: {} as HeaderMap,
+  sensitiveHeaders: [] as string[],
   properties: {} as Record<string, unknown>,
-  isActive: true,
+  isApplicationManaged: false,
 });
 
 export function getWebhook(deps: Deps, caller: Caller, id: string): Promise<Webhook | null> {
@@ -121,6 +140,8 @@ export async function createWebhook(
     ...errorsOf(headers),
     ...errorsOf(marks),
     ...checkProperties(properties, f('properties')),
+    ...(input.secret != null ? checkSecret(input.secret, f('secret')) : []),
+    ...(input.type != null ? checkType(input.type, f('type')) : []),
   ];
   if (input.isApplicationManaged && !caller.application) {
     errors.push({
@@ -134,7 +155,7 @@ export async function createWebhook(
   if (errors.length || !headers.ok || !marks?.ok) return { ok: false, errors };
   if (await nameTaken(deps, caller.accountId, input.name)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
 
-  const secret = generateWebhookSecret();
+  const secret = input.secret ?? generateWebhookSecret();
   const now = deps.clock.now();
   const active = input.isActive ?? true;
   const name = input.name.trim();
@@ -147,7 +168,7 @@ export async function createWebhook(
     state: active ? 'ACTIVE' : 'STOPPED',
     stateReason: active ? null : `Created inactive by ${caller.associateName}`,
     stateChangedAt: now,
-    type: 'webhook',
+    type: input.type ?? DEFAULT_WEBHOOK_TYPE,
     headersCiphertext: sealHeaders(deps.keyring.box, headers.headers),
     sensitiveHeaders: marks.marks,
     properties: properties as Webhook['properties'],
@@ -200,6 +221,7 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   errors.push(...errorsOf(headers), ...errorsOf(marks));
   if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
+  if (input.type != null) errors.push(...checkType(input.type, f('type')));
   if (errors.length) return { ok: false, errors };
   if (input.name != null && (await nameTaken(deps, caller.accountId, input.name, id))) {
     return { ok: false, errors: [conflictName(input.name, f('name'))] };
@@ -216,6 +238,7 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
         sensitiveHeaders: marks?.ok ? marks.marks : undefined,
         properties: input.properties ?? undefined,
         ownerId: input.ownerId ?? undefined,
+        type: input.type ?? undefined,
         updatedAt: deps.clock.now(),
         updatedById: caller.associateId,
       }))!;
@@ -309,10 +332,24 @@ export async function deleteWebhooksByUrl(deps: Deps, caller: Caller, url: strin
   return ok(matches.map((w) => w.id));
 }
 
-export async function rotateWebhookSecret(deps: Deps, caller: Caller, id: string): Promise<Result<{ webhook: Webhook; secret: string }>> {
+export async function rotateWebhookSecret(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  /** The caller's own new secret; generated when left out. */
+  given?: string | null,
+): Promise<Result<{ webhook: Webhook; secret: string }>> {
   const loaded = await webhookForChange(deps, caller, id);
   if (!loaded.ok) return loaded;
-  const secret = generateWebhookSecret();
+  if (given != null) {
+    const errors = checkSecret(given, ['secret']);
+    if (errors.length) return { ok: false, errors };
+    // A rotation to the same secret would leave a leaked one signing.
+    if (deps.keyring.box.decrypt(loaded.value.secretCiphertext) === given) {
+      return fail('INVALID', 'The new secret must differ from the current one', ['secret']);
+    }
+  }
+  const secret = given ?? generateWebhookSecret();
   const now = deps.clock.now();
   const webhook = await deps.sql.tx(async (tx) => {
     const row = (await rotateWebhookSecretRow(tx, caller.accountId, id, {
