@@ -199,6 +199,30 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.equal(deleted.success, true);
 });
 
+test('the README examples of the seed behaviours (accounts, associates, invites, Relay) run against a real server', async () => {
+  const byName = new Map(examples().map((e) => [e.name, e]));
+  async function run(name: string, variables?: Record<string, unknown>, key = BOOTSTRAP_KEY) {
+    const ex = byName.get(name);
+    assert.ok(ex, `README has no example named ${name}`);
+    const res = await client(app.url, key)(ex.query, variables ?? ex.variables);
+    assert.equal(res.status, 200, `${name}: HTTP ${res.status} ${JSON.stringify(res.errors)}`);
+    assert.equal(res.errors, undefined, `${name}: ${JSON.stringify(res.errors)}`);
+    for (const [field, payload] of Object.entries(res.data as Record<string, any>)) {
+      if (payload && typeof payload === 'object' && 'userErrors' in payload) {
+        assert.deepEqual(payload.userErrors, [], `${name}: ${field} returned userErrors`);
+      }
+    }
+    return res.data as any;
+  }
+  const count = async (type: string) =>
+    (await gql(`query($t: String) { events(type: $t, first: 1) { totalCount } }`, { t: type })).data.events.totalCount as number;
+
+  // Invites: a console link records invite.created.
+  const invites = await count('invite.created');
+  await run('ConsoleLink');
+  assert.equal(await count('invite.created'), invites + 1);
+});
+
 test('the configuration table lists exactly the variables src/base/config.ts reads', () => {
   const source = readFileSync(join(root, 'src/base/config.ts'), 'utf8');
   const read = new Set<string>();
