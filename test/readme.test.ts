@@ -217,6 +217,23 @@ test('the README examples of the seed behaviours (accounts, associates, invites,
   const count = async (type: string) =>
     (await gql(`query($t: String) { events(type: $t, first: 1) { totalCount } }`, { t: type })).data.events.totalCount as number;
 
+  // Associates: promote, then delete with reassignTo.
+  const make = async (email: string) =>
+    (
+      await gql(`mutation($i: CreateAssociateInput!) { createAssociate(input: $i) { associate { id } } }`, {
+        i: { name: email.split('@')[0], email, role: 'MEMBER' },
+      })
+    ).data.createAssociate.associate.id as string;
+  const leaver = await make('leaver@example.com');
+  const heir = await make('heir@example.com');
+  await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { message } } }`, {
+    input: { name: 'Owned by the leaver', targetUrl: 'https://example.com/owned', events: ['*'], ownerId: leaver },
+  });
+  assert.equal((await run('UpdateAssociate', { id: leaver })).updateAssociate.associate.role, 'ADMIN');
+  const gone = (await run('DeleteAssociate', { id: leaver, reassignTo: heir })).deleteAssociate;
+  assert.equal(gone.success, true);
+  assert.equal(gone.reassignedWebhookIds.length, 1);
+
   // Invites: a console link records invite.created.
   const invites = await count('invite.created');
   await run('ConsoleLink');

@@ -42,10 +42,21 @@ export async function revokeConsoleLinkRow(sql: Sql, accountId: string, id: stri
   return r ? fromRow(sql.dialect, r) : null;
 }
 
+/** Revokes every live link `createdById` made; returns their ids. */
+export async function revokeLinksCreatedBy(sql: Sql, accountId: string, createdById: string, at: Date): Promise<string[]> {
+  const rows = await sql.all<{ id: string }>(
+    `UPDATE "ConsoleLink" SET "revokedAt" = ? WHERE "accountId" = ? AND "createdById" = ? AND "revokedAt" IS NULL RETURNING "id"`,
+    [at, accountId, createdById],
+  );
+  return rows.map((r) => r.id);
+}
+
 export interface LinkHolder {
   linkId: string;
   accountId: string;
   role: Role;
+  /** The maker's role now: a link never acts above it (see authenticateLink). */
+  makerRole: Role;
   expiresAt: Date;
   associateId: string;
   associateName: string;
@@ -54,9 +65,10 @@ export interface LinkHolder {
 /** The unrevoked link with this token hash and the admin who made it: one indexed lookup. Expiry is the caller's check (it owns the clock). */
 export async function linkHolderByHash(sql: Sql, tokenHash: string): Promise<LinkHolder | undefined> {
   const r = await sql.get(
-    `SELECT l."id" AS "linkId", l."accountId", l."role", l."expiresAt", a."id" AS "associateId", a."name" AS "associateName"
+    `SELECT l."id" AS "linkId", l."accountId", l."role", l."expiresAt", a."id" AS "associateId", a."name" AS "associateName",
+            a."role" AS "makerRole"
      FROM "ConsoleLink" l JOIN "Associate" a ON a."id" = l."createdById"
-     WHERE l."tokenHash" = ? AND l."revokedAt" IS NULL`,
+     WHERE l."tokenHash" = ? AND l."revokedAt" IS NULL AND a."deletedAt" IS NULL`,
     [tokenHash],
   );
   return r
@@ -64,6 +76,7 @@ export async function linkHolderByHash(sql: Sql, tokenHash: string): Promise<Lin
         linkId: r.linkId as string,
         accountId: r.accountId as string,
         role: r.role as Role,
+        makerRole: r.makerRole as Role,
         expiresAt: sql.dialect.date(r.expiresAt),
         associateId: r.associateId as string,
         associateName: r.associateName as string,

@@ -148,6 +148,22 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
   );
 }
 
+/** Hands every webhook `from` owns to `to`, as a change `by` made at `at`; returns them as changed. */
+export async function reassignWebhookOwner(
+  sql: Sql,
+  accountId: string,
+  from: string,
+  to: string,
+  at: Date,
+  by: string,
+): Promise<Webhook[]> {
+  const rows = await sql.all(
+    `UPDATE "Webhook" SET "ownerId" = ?, "updatedAt" = ?, "updatedById" = ? WHERE "accountId" = ? AND "ownerId" = ? RETURNING *`,
+    [to, at, by, accountId, from],
+  );
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
+}
+
 export interface StateChange {
   state: WebhookState;
   reason: string;

@@ -126,7 +126,8 @@ export async function authenticateLink(deps: Pick<Deps, 'sql' | 'caches' | 'cloc
       accountId: row.accountId,
       associateId: row.associateId,
       associateName: row.associateName,
-      role: row.role,
+      // A link made by an admin who has since become a MEMBER only reads.
+      role: row.role === 'ADMIN' && row.makerRole === 'ADMIN' ? 'ADMIN' : 'MEMBER',
       apiKeyId: row.linkId,
       application: null,
       expiresAt: row.expiresAt,
