@@ -234,6 +234,14 @@ test('the README examples of the seed behaviours (accounts, associates, invites,
   assert.equal(gone.success, true);
   assert.equal(gone.reassignedWebhookIds.length, 1);
 
+  // Accounts: a platform key creates one; its admin reads and renames it.
+  const { createPlatformKey } = await import('../src/domain/accounts/platformKeys.js');
+  const platform = await createPlatformKey((await import('./helpers/app.js')).testDb().state, 'readme');
+  const globex = (await run('CreateAccount', undefined, platform.key)).createAccount;
+  assert.equal(globex.account.name, 'globex');
+  assert.equal((await run('Account', undefined, globex.key)).account.id, globex.account.id);
+  assert.equal((await run('UpdateAccount', undefined, globex.key)).updateAccount.account.name, 'Globex Corporation');
+
   // Invites: a console link records invite.created.
   const invites = await count('invite.created');
   await run('ConsoleLink');

@@ -122,6 +122,18 @@ export function apiKeyHints(key: string): { prefix: string; lastFour: string } {
   return { prefix, lastFour: key.slice(-4) };
 }
 
+const PLATFORM_KEY_PREFIX = 'hkp_';
+
+/** A platform-level key: "hkp_" and 40 random alphanumerics, stored only as hashApiKey's SHA-256. */
+export function generatePlatformKey(): string {
+  return PLATFORM_KEY_PREFIX + randomAlphanumeric(GENERATED_KEY_LENGTH);
+}
+
+/** Whether a presented credential is a platform-level key rather than an account's API key. */
+export function isPlatformKey(credential: string): boolean {
+  return credential.startsWith(PLATFORM_KEY_PREFIX);
+}
+
 const CONSOLE_LINK_PREFIX = 'hkc_';
 
 /** A console link's token: 43 random alphanumerics (about 256 bits), stored only as hashApiKey's SHA-256. */

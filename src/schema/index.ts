@@ -5,6 +5,7 @@ import { refuseNulInArguments } from './textArgs.js';
 import './userError.js';
 import './connection.js';
 import './associate.js';
+import './account.js';
 import './apiKey.js';
 import './consoleLink.js';
 import './credential.js';

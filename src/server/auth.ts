@@ -5,10 +5,11 @@
 // a key is entered.
 import type { Plugin } from 'graphql-yoga';
 import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
-import type { Caller } from '../base/caller.js';
-import { isConsoleLinkToken } from '../base/secrets.js';
+import type { Caller, PlatformCaller } from '../base/caller.js';
+import { isConsoleLinkToken, isPlatformKey } from '../base/secrets.js';
 import { authenticate } from '../domain/accounts/apiKeys.js';
 import { authenticateLink } from '../domain/accounts/consoleLinks.js';
+import { authenticatePlatform } from '../domain/accounts/platformKeys.js';
 import type { Deps } from '../domain/deps.js';
 import type { Context } from './context.js';
 
@@ -90,9 +91,15 @@ export function presentedCredential(source: CredentialSource): string | null {
   return (extHeaders && fromHeaderBag(extHeaders)) || null;
 }
 
-/** The caller a credential stands for, or null when it is unknown, revoked or expired. */
-export function resolveCaller(deps: Pick<Deps, 'sql' | 'caches' | 'clock'>, credential: string): Promise<Caller | null> {
+/** The caller a credential stands for, or null when it is unknown, revoked or expired (or a platform key, which acts for no account). */
+export async function resolveCaller(deps: Pick<Deps, 'sql' | 'caches' | 'clock'>, credential: string): Promise<Caller | null> {
+  if (isPlatformKey(credential)) return null;
   return isConsoleLinkToken(credential) ? authenticateLink(deps, credential) : authenticate(deps, credential);
+}
+
+/** The holder of a platform-level key, or null for any other credential or a revoked one. */
+export function resolvePlatform(deps: Pick<Deps, 'sql'>, credential: string): Promise<PlatformCaller | null> {
+  return isPlatformKey(credential) ? authenticatePlatform(deps, credential) : Promise.resolve(null);
 }
 
 function onlyIntrospection(set: SelectionSetNode, doc: DocumentNode, seen = new Set<string>()): boolean {
@@ -107,7 +114,8 @@ function onlyIntrospection(set: SelectionSetNode, doc: DocumentNode, seen = new 
 }
 
 function rejection(ctx: Context, document: DocumentNode, operationName?: string | null) {
-  if (ctx.caller) return null;
+  // A platform key passes here; every field but createAccount refuses it (callerOf).
+  if (ctx.caller || ctx.platform) return null;
   const ops = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const op = ops.find((d) => !operationName || d.name?.value === operationName) ?? ops[0];
   // The schema is public: a missing, placeholder or bad key does not block it.

@@ -9,6 +9,20 @@ export async function accountIdByName(sql: Sql, name: string): Promise<string | 
   return (await sql.get<{ id: string }>(`SELECT "id" FROM "Account" WHERE "name" = ?`, [name]))?.id ?? null;
 }
 
+function accountFromRow(d: Dialect, r: Row): Account {
+  return { id: r.id as string, name: r.name as string, createdAt: d.date(r.createdAt) };
+}
+
+export async function findAccount(sql: Sql, id: string): Promise<Account | null> {
+  const r = await sql.get(`SELECT * FROM "Account" WHERE "id" = ?`, [id]);
+  return r ? accountFromRow(sql.dialect, r) : null;
+}
+
+export async function renameAccount(sql: Sql, id: string, name: string): Promise<Account | null> {
+  const r = await sql.get(`UPDATE "Account" SET "name" = ? WHERE "id" = ? RETURNING *`, [name, id]);
+  return r ? accountFromRow(sql.dialect, r) : null;
+}
+
 export async function insertAccount(sql: Sql, a: Account): Promise<void> {
   await sql.run(`INSERT INTO "Account" ("id", "name", "createdAt") VALUES (?, ?, ?)`, [a.id, a.name, a.createdAt]);
 }
