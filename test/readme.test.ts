@@ -242,6 +242,19 @@ test('the README examples of the seed behaviours (accounts, associates, invites,
   assert.equal((await run('Account', undefined, globex.key)).account.id, globex.account.id);
   assert.equal((await run('UpdateAccount', undefined, globex.key)).updateAccount.account.name, 'Globex Corporation');
 
+  // Relay: node and nodes take the ids every other field returns.
+  const viewer = (await run('Viewer')).viewer;
+  assert.deepEqual((await run('Node', { id: viewer.id })).node, {
+    __typename: 'Associate',
+    id: viewer.id,
+    name: viewer.name,
+    role: 'ADMIN',
+  });
+  assert.deepEqual(
+    (await run('Nodes', { ids: [heir, 'missing'] })).nodes.map((n: any) => n?.__typename ?? null),
+    ['Associate', null],
+  );
+
   // Invites: a console link records invite.created.
   const invites = await count('invite.created');
   await run('ConsoleLink');

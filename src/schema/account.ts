@@ -1,6 +1,7 @@
 // The account (tenant) itself: its admins read and rename it, and a
 // platform-level key creates new ones (createAccount).
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { getAccount, provisionAccount, updateAccount } from '../domain/accounts/accounts.js';
 import { fail } from '../base/errors.js';
@@ -9,6 +10,7 @@ import { toPayload, userErrorsField, type Payload } from './userError.js';
 import type { Account, Associate } from '../generated/prisma/client.js';
 
 export const AccountRef = builder.prismaObject('Account', {
+  interfaces: [NodeRef],
   description: 'An account (tenant): everything else belongs to one',
   fields: (t) => ({
     id: t.exposeID('id'),

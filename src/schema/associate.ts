@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { createAssociate, deleteAssociate, listAssociates, updateAssociate } from '../domain/accounts/associates.js';
 import { Role } from '../generated/prisma/enums.js';
@@ -11,6 +12,7 @@ export const RoleEnum = builder.enumType(Role, {
 });
 
 export const AssociateRef = builder.prismaObject('Associate', {
+  interfaces: [NodeRef],
   description: 'A person or application user in an account',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -14,5 +14,6 @@ import './webhook.js';
 import './delivery.js';
 import './bulkOperation.js';
 import './health.js';
+import './node.js';
 
 export const schema = refuseNulInArguments(lexicographicSortSchema(builder.toSchema()));

@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { AssociateRef } from './associate.js';
 import { EventTypeRef } from './eventType.js';
@@ -25,6 +26,7 @@ export const WebhookStateEnum = builder.enumType(WebhookState, {
 });
 
 export const WebhookRef = builder.prismaObject('Webhook', {
+  interfaces: [NodeRef],
   description: 'A subscription: events of the listed types are POSTed to targetUrl',
   fields: (t) => ({
     id: t.exposeID('id'),

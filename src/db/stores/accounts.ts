@@ -9,7 +9,7 @@ export async function accountIdByName(sql: Sql, name: string): Promise<string | 
   return (await sql.get<{ id: string }>(`SELECT "id" FROM "Account" WHERE "name" = ?`, [name]))?.id ?? null;
 }
 
-function accountFromRow(d: Dialect, r: Row): Account {
+export function accountFromRow(d: Dialect, r: Row): Account {
   return { id: r.id as string, name: r.name as string, createdAt: d.date(r.createdAt) };
 }
 

@@ -5,7 +5,7 @@ import type { Row, Sql } from '../sql.js';
 
 export type { ConsoleLink };
 
-function fromRow(d: Dialect, r: Row): ConsoleLink {
+export function consoleLinkFromRow(d: Dialect, r: Row): ConsoleLink {
   return {
     id: r.id as string,
     accountId: r.accountId as string,
@@ -29,17 +29,17 @@ export async function insertConsoleLink(sql: Sql, l: ConsoleLink): Promise<void>
 
 export async function listConsoleLinks(sql: Sql, accountId: string): Promise<ConsoleLink[]> {
   const rows = await sql.all(`SELECT * FROM "ConsoleLink" WHERE "accountId" = ? ORDER BY "createdAt" DESC, "id"`, [accountId]);
-  return rows.map((r) => fromRow(sql.dialect, r));
+  return rows.map((r) => consoleLinkFromRow(sql.dialect, r));
 }
 
 export async function findConsoleLink(sql: Sql, accountId: string, id: string): Promise<ConsoleLink | null> {
   const r = await sql.get(`SELECT * FROM "ConsoleLink" WHERE "accountId" = ? AND "id" = ?`, [accountId, id]);
-  return r ? fromRow(sql.dialect, r) : null;
+  return r ? consoleLinkFromRow(sql.dialect, r) : null;
 }
 
 export async function revokeConsoleLinkRow(sql: Sql, accountId: string, id: string, at: Date): Promise<ConsoleLink | null> {
   const r = await sql.get(`UPDATE "ConsoleLink" SET "revokedAt" = ? WHERE "accountId" = ? AND "id" = ? RETURNING *`, [at, accountId, id]);
-  return r ? fromRow(sql.dialect, r) : null;
+  return r ? consoleLinkFromRow(sql.dialect, r) : null;
 }
 
 /** Revokes every live link `createdById` made; returns their ids. */
