@@ -71,7 +71,11 @@ describe('WhautoChat: isActive in updateWebhook, createdAt/updatedAt, success on
     assert.equal(updated.name, 'Renamed and paused');
     assert.deepEqual(updated.events, ['*']);
     assert.equal(updated.state, 'STOPPED');
-    assert.deepEqual(types.sort(), ['webhook.state_changed', 'webhook.updated'], 'both, in one transaction (at one instant, so in no set order)');
+    assert.deepEqual(
+      types.sort(),
+      ['webhook.state_changed', 'webhook.updated'],
+      'both, in one transaction (at one instant, so in no set order)',
+    );
     const read = okData(await gql(GET_WEBHOOK, { id: webhook.id })).webhook;
     assert.equal(read.name, 'Renamed and paused');
     assert.equal(read.state, 'STOPPED');
