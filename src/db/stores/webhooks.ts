@@ -115,6 +115,7 @@ export interface WebhookPatch {
   sensitiveHeaders?: string[];
   properties?: unknown;
   ownerId?: string;
+  type?: string;
   updatedAt: Date;
   updatedById: string;
 }
@@ -126,7 +127,7 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
     `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
        "headersCiphertext" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
        "sensitiveHeaders" = COALESCE(?, "sensitiveHeaders"),
-       "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"),
+       "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"), "type" = COALESCE(?, "type"),
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
     [
@@ -138,12 +139,29 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
       p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
       p.properties === undefined ? null : bindJson(p.properties),
       p.ownerId ?? null,
+      p.type ?? null,
       p.updatedAt,
       p.updatedById,
       accountId,
       id,
     ],
   );
+}
+
+/** Hands every webhook `from` owns to `to`, as a change `by` made at `at`; returns them as changed. */
+export async function reassignWebhookOwner(
+  sql: Sql,
+  accountId: string,
+  from: string,
+  to: string,
+  at: Date,
+  by: string,
+): Promise<Webhook[]> {
+  const rows = await sql.all(
+    `UPDATE "Webhook" SET "ownerId" = ?, "updatedAt" = ?, "updatedById" = ? WHERE "accountId" = ? AND "ownerId" = ? RETURNING *`,
+    [to, at, by, accountId, from],
+  );
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
 }
 
 export interface StateChange {
