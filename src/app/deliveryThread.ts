@@ -98,7 +98,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   });
   const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache, stats });
   // Claims and the loop's delay reach the main thread without waiting for an attempt.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
   const postStats = () => {
     const lag = { meanSeconds: (loopDelay.mean || 0) / 1e9, p99Seconds: (loopDelay.percentile(99) || 0) / 1e9 };
