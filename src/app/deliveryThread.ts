@@ -31,6 +31,8 @@ import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from '.
 const PG_POOL_SIZE = 4;
 /** How often the thread reports its metrics when no attempts message carried them. */
 const STATS_EVERY_MS = 1000;
+/** The event-loop delay monitor's sampling interval. */
+const LOOP_SAMPLE_MS = 20;
 
 /** The configuration as the main thread parsed it; structured clone turned its Buffer into a Uint8Array. */
 function reviveConfig(c: Config): Config {
@@ -98,10 +100,12 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   });
   const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache, stats });
   // Claims and the loop's delay reach the main thread without waiting for an attempt.
-  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   loopDelay.enable();
+  // The samples include the sampling interval itself: the lag is what exceeds it.
+  const lagSeconds = (ns: number) => Math.max(0, (ns || 0) / 1e6 - LOOP_SAMPLE_MS) / 1000;
   const postStats = () => {
-    const lag = { meanSeconds: (loopDelay.mean || 0) / 1e9, p99Seconds: (loopDelay.percentile(99) || 0) / 1e9 };
+    const lag = { meanSeconds: lagSeconds(loopDelay.mean), p99Seconds: lagSeconds(loopDelay.percentile(99)) };
     loopDelay.reset();
     post({ t: 'stats', stats: stats.take(), lag });
   };
