@@ -195,7 +195,9 @@ test('GET /healthz and GET /readyz answer 200', async () => {
   assert.deepEqual(await health.json(), { status: 'ok' });
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 200);
-  assert.equal(((await ready.json()) as { database: boolean }).database, true);
+  const body = (await ready.json()) as { status: string; dependencies: { database: { status: string } } };
+  assert.equal(body.status, 'ready');
+  assert.equal(body.dependencies.database.status, 'up');
 });
 
 test('a browser GET of /graphql gets GraphiQL', async () => {

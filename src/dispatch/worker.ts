@@ -15,6 +15,7 @@ import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import { Nap } from './nap.js';
 import type { Recorder } from './record.js';
+import type { DeliveryStats } from './stats.js';
 import type { WebhookCache } from './webhookCache.js';
 import type { EventForDelivery, Job, Sender, WebhookForDelivery } from './sender.js';
 
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   recorder: Recorder;
   /** The thread's webhook cache (invalidated by webhook.changed); none means every batch reads its webhooks. */
   webhookCache?: WebhookCache;
+  /** Counts claim batch sizes for the metrics. */
+  stats?: DeliveryStats;
 }
 
 /**
@@ -322,7 +325,10 @@ export function startWorker(deps: WorkerDeps): Worker {
         }
         try {
           const claimed = await claimByIds(sql, { owner, leaseMs, ids }, deps.clock.now());
-          if (claimed.length) await dispatchClaimed(claimed);
+          if (claimed.length) {
+            deps.stats?.claimed('hinted', claimed.length);
+            await dispatchClaimed(claimed);
+          }
         } catch (err) {
           logger.error({ err }, 'claiming deliveries failed; retrying');
           scanWanted = true; // the hints taken are gone: the scan finds their rows
@@ -358,7 +364,10 @@ export function startWorker(deps: WorkerDeps): Worker {
           },
           deps.clock.now(),
         );
-        if (claimed.length) await dispatchClaimed(claimed);
+        if (claimed.length) {
+          deps.stats?.claimed('scan', claimed.length);
+          await dispatchClaimed(claimed);
+        }
       } catch (err) {
         logger.error({ err }, 'claiming deliveries failed; retrying');
         scanWanted = true;
