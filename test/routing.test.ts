@@ -28,7 +28,7 @@ const PREVIEW = `query($input: PreviewRoutingInput!) {
     userErrors { field message code }
   }
 }`;
-const EVENT_DELIVERIES = `query($id: ID!) { event(id: $id) { deliveries(first: 100) { nodes { webhookId } } } }`;
+const EVENT_DELIVERIES = `query($id: ID!) { event(id: $id) { channels deliveries(first: 100) { nodes { webhookId } } } }`;
 
 async function receiver(): Promise<Receiver> {
   const r = await startReceiver();
@@ -113,7 +113,9 @@ test('channels and filters route exactly the events they should, to real receive
     assert.equal(p.deliveryCount, reach.length, `event ${payload.n}: deliveryCount`);
     assert.deepEqual(p.event.channels, channels ? [...channels] : []);
     // The deliveries written with the event are exactly the expected webhooks.
-    const deliveries = (await gql(EVENT_DELIVERIES, { id: p.event.id })).data.event.deliveries.nodes.map((d: any) => d.webhookId).sort();
+    const stored = (await gql(EVENT_DELIVERIES, { id: p.event.id })).data.event;
+    assert.deepEqual(stored.channels, channels ? [...channels] : [], 'the event keeps its channels');
+    const deliveries = stored.deliveries.nodes.map((d: any) => d.webhookId).sort();
     assert.deepEqual(deliveries, reach.map((k) => hooks[k].id).sort(), `event ${payload.n}: deliveries`);
     for (const k of reach) expected.get(k)!.push(payload.n);
   }
@@ -251,6 +253,10 @@ test('publishing costs a fixed number of statements: webhooks without filters ar
     }
     return { seen, deliveryCount };
   };
+  // previewRouting sees only the caller's account.
+  const otherPreview = (await other(PREVIEW, { input: { type: 'order.paid', payload: {} } })).data.previewRouting;
+  assert.equal(otherPreview.decisions.length, 20);
+  assert.ok(otherPreview.decisions.every((d: any) => d.webhook.name.startsWith('Only ')));
   await publishSeeing(other, { warm: true }); // the key and the catalog are cached after this
   const unfiltered = await publishSeeing(other, { n: 1 });
   assert.equal(unfiltered.deliveryCount, 20);
