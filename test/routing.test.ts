@@ -192,6 +192,15 @@ test('channels and filters are changed and removed with updateWebhook', async ()
   const starFilter = payloadOk(await gql(UPDATE, { id: hooks.starFilter.id, input: { filter: {} } }), 'updateWebhook').webhook;
   assert.equal(starFilter.filter, null);
 
+  // Together with isActive (which alone is a toggle), filter: null still removes the filter.
+  const r = await receiver();
+  const toggled = payloadOk(
+    await gql(CREATE, { input: { name: 'Toggled', targetUrl: r.url, events: ['contact_created'], filter: { a: 1 }, isActive: false } }),
+    'createWebhook',
+  ).webhook;
+  const both = payloadOk(await gql(UPDATE, { id: toggled.id, input: { isActive: true, filter: null } }), 'updateWebhook').webhook;
+  assert.equal(both.filter, null);
+
   const before = { big: hooks.big.receiver.received.length, eu: hooks.eu.receiver.received.length };
   const p = await publish('order.paid', { n: 8, amount: 1, currency: 'USD' });
   assert.equal(p.deliveryCount, 4, 'plain, eu, big and starFilter');
