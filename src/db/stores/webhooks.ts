@@ -32,8 +32,13 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     previousSecretExpiresAt: d.dateOrNull(r.previousSecretExpiresAt),
     consecutiveFailures: Number(r.consecutiveFailures),
     lastError: (r.lastError as string | null) ?? null,
+    channels: r.channels == null ? null : d.json(r.channels),
+    filter: (r.filter as string | null) ?? null,
   };
 }
+
+/** A webhook's channels as a list (empty: it listens on every channel). */
+export const webhookChannels = (w: Pick<Webhook, 'channels'>): string[] => (Array.isArray(w.channels) ? (w.channels as string[]) : []);
 
 const one = async (sql: Sql, text: string, values: unknown[]) => {
   const r = await sql.get(text, values);
@@ -48,6 +53,12 @@ export function findWebhook(sql: Sql, accountId: string, id: string): Promise<We
 export async function webhookIdByName(sql: Sql, accountId: string, nameKey: string): Promise<string | null> {
   const r = await sql.get<{ id: string }>(`SELECT "id" FROM "Webhook" WHERE "accountId" = ? AND "nameKey" = ?`, [accountId, nameKey]);
   return r?.id ?? null;
+}
+
+/** Every webhook of the account, oldest first (previewRouting explains each one's routing). */
+export async function allWebhooks(sql: Sql, accountId: string): Promise<Webhook[]> {
+  const rows = await sql.all(`SELECT * FROM "Webhook" WHERE "accountId" = ? ORDER BY "registeredAt", "id"`, [accountId]);
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
 }
 
 export async function findWebhooksByUrl(sql: Sql, accountId: string, url: string): Promise<Webhook[]> {
@@ -80,17 +91,21 @@ const COLUMNS = [
   'previousSecretExpiresAt',
   'consecutiveFailures',
   'lastError',
+  'channels',
+  'filter',
 ] as const satisfies readonly (keyof Webhook)[];
 
 const INSERT = `INSERT INTO "Webhook" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 
 const bindJson = (v: unknown) => JSON.stringify(v ?? {});
 const JSON_COLUMNS = new Set<string>(['sensitiveHeaders', 'properties']);
+/** Channels: a JSON array, or null (not an empty array) for "every channel". */
+const bindChannels = (v: readonly string[] | null) => (v && v.length ? JSON.stringify(v) : null);
 
 export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
   await sql.run(
     INSERT,
-    COLUMNS.map((c) => (JSON_COLUMNS.has(c) ? bindJson(w[c]) : w[c])),
+    COLUMNS.map((c) => (c === 'channels' ? bindChannels(webhookChannels(w)) : JSON_COLUMNS.has(c) ? bindJson(w[c]) : w[c])),
   );
   await insertWebhookEvents(sql, w.accountId, w.id, events);
 }
@@ -116,6 +131,10 @@ export interface WebhookPatch {
   properties?: unknown;
   ownerId?: string;
   type?: string;
+  /** Set ([] or null: every channel) or, if undefined, left as they are. */
+  channels?: string[] | null;
+  /** Set (the filter's JSON text, or null: no filter) or, if undefined, left as it is. */
+  filter?: string | null;
   updatedAt: Date;
   updatedById: string;
 }
@@ -128,6 +147,8 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
        "headersCiphertext" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
        "sensitiveHeaders" = COALESCE(?, "sensitiveHeaders"),
        "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"), "type" = COALESCE(?, "type"),
+       "channels" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "channels" END,
+       "filter" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "filter" END,
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
     [
@@ -140,6 +161,10 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
       p.properties === undefined ? null : bindJson(p.properties),
       p.ownerId ?? null,
       p.type ?? null,
+      p.channels !== undefined,
+      p.channels === undefined ? null : bindChannels(p.channels),
+      p.filter !== undefined,
+      p.filter ?? null,
       p.updatedAt,
       p.updatedById,
       accountId,

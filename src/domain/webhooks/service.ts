@@ -27,6 +27,7 @@ import { checkEventNames } from '../catalog.js';
 import { checkManagingApplication, webhookForChange } from './access.js';
 import type { Deps } from '../deps.js';
 import { openWebhookHeaders } from './headers.js';
+import { checkWebhookChannels, checkWebhookFilter, type RoutingCheck } from './routing.js';
 import {
   checkName,
   checkProperties,
@@ -56,6 +57,10 @@ export interface CreateWebhookInput {
   secret?: string | null;
   /** The handler's name; "webhook" when left out. */
   type?: string | null;
+  /** Channels it listens on; none: every channel. */
+  channels?: string[] | null;
+  /** A content filter (src/base/payloadFilter.ts); none: every payload. */
+  filter?: unknown;
 }
 
 export interface UpdateWebhookInput {
@@ -71,6 +76,10 @@ export interface UpdateWebhookInput {
   type?: string | null;
   /** WhautoChat's PUT carries `active`: the same change as setWebhookActive, in the same transaction. */
   isActive?: boolean | null;
+  /** Replaces the channels; [] listens on every channel again; null or absent leaves them. */
+  channels?: string[] | null;
+  /** Replaces the filter; null (or {}) removes it; absent leaves it. */
+  filter?: unknown;
 }
 
 export const DEFAULT_WEBHOOK_TYPE = 'webhook';
@@ -92,6 +101,8 @@ export const webhookDefaults = () => ({
   sensitiveHeaders: [] as string[],
   properties: {} as Record<string, unknown>,
   isApplicationManaged: false,
+  channels: [] as string[],
+  filter: null,
 });
 
 export function getWebhook(deps: Deps, caller: Caller, id: string): Promise<Webhook | null> {
@@ -108,7 +119,7 @@ async function nameTaken(deps: Deps, accountId: string, name: string, exceptId?:
   return !!id && id !== exceptId;
 }
 
-const errorsOf = (check: HeadersCheck | MarksCheck | null): UserError[] => (check && !check.ok ? check.errors : []);
+const errorsOf = (check: HeadersCheck | MarksCheck | RoutingCheck<unknown> | null): UserError[] => (check && !check.ok ? check.errors : []);
 
 const conflictName = (name: string, field: string[]): UserError => ({
   code: 'CONFLICT',
@@ -133,6 +144,8 @@ export async function createWebhook(
   const properties = input.properties ?? {};
   const events = normaliseEvents(input.events);
   const targetUrl = input.targetUrl.trim();
+  const channels = checkWebhookChannels(input.channels ?? [], f('channels'));
+  const filter = checkWebhookFilter(input.filter, f('filter'));
   const errors: UserError[] = [
     ...checkName(input.name, f('name')),
     ...(await checkUrl(targetUrl, deps.config.allowPrivateTargets, f('targetUrl'))),
@@ -142,6 +155,8 @@ export async function createWebhook(
     ...checkProperties(properties, f('properties')),
     ...(input.secret != null ? checkSecret(input.secret, f('secret')) : []),
     ...(input.type != null ? checkType(input.type, f('type')) : []),
+    ...errorsOf(channels),
+    ...errorsOf(filter),
   ];
   if (input.isApplicationManaged && !caller.application) {
     errors.push({
@@ -152,7 +167,7 @@ export async function createWebhook(
   }
   // An empty ownerId is an unknown associate, not "default to the caller".
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
-  if (errors.length || !headers.ok || !marks?.ok) return { ok: false, errors };
+  if (errors.length || !headers.ok || !marks?.ok || !channels.ok || !filter.ok) return { ok: false, errors };
   if (await nameTaken(deps, caller.accountId, input.name)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
 
   const secret = input.secret ?? generateWebhookSecret();
@@ -184,6 +199,8 @@ export async function createWebhook(
     previousSecretExpiresAt: null,
     consecutiveFailures: 0,
     lastError: null,
+    channels: channels.value,
+    filter: filter.value,
   };
   try {
     await deps.sql.tx(async (tx) => {
@@ -222,12 +239,18 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
   if (input.type != null) errors.push(...checkType(input.type, f('type')));
+  const channels = input.channels != null ? checkWebhookChannels(input.channels, f('channels')) : null;
+  const filter = input.filter !== undefined ? checkWebhookFilter(input.filter, f('filter')) : null;
+  errors.push(...errorsOf(channels), ...errorsOf(filter));
   if (errors.length) return { ok: false, errors };
   if (input.name != null && (await nameTaken(deps, caller.accountId, input.name, id))) {
     return { ok: false, errors: [conflictName(input.name, f('name'))] };
   }
   // An update that only toggles is a state change alone, as setWebhookActive makes it.
-  const onlyToggle = input.isActive != null && Object.entries(input).every(([k, v]) => k === 'isActive' || v == null);
+  // (filter: null is a change: it removes the filter.)
+  const onlyToggle =
+    input.isActive != null &&
+    Object.entries(input).every(([k, v]) => k === 'isActive' || v === undefined || (v === null && k !== 'filter'));
   if (onlyToggle) return setWebhookActive(deps, caller, id, input.isActive!, current);
   try {
     const webhook = await deps.sql.tx(async (tx) => {
@@ -239,6 +262,8 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
         properties: input.properties ?? undefined,
         ownerId: input.ownerId ?? undefined,
         type: input.type ?? undefined,
+        channels: channels?.ok ? channels.value : undefined,
+        filter: filter?.ok ? filter.value : undefined,
         updatedAt: deps.clock.now(),
         updatedById: caller.associateId,
       }))!;
