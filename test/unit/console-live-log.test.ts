@@ -93,7 +93,7 @@ test('a first arrival after a quiet spell shows on the next frame; a busy stream
   assert.deepEqual(h.renders[1], { at: 250, ids: ['a3', 'a2', 'a1'], waiting: 0 });
 });
 
-test('pause and resume render at once even inside the interval; arrivals while paused are counted, then shown', () => {
+test('pause renders at once even inside the interval, resume a frame later; arrivals while paused are counted, then shown', () => {
   const h = harness(250);
   h.buf.push(h.row(1));
   h.frame();
@@ -106,6 +106,8 @@ test('pause and resume render at once even inside the interval; arrivals while p
   assert.deepEqual(h.renders.at(-1), { at: 305, ids: ['a1'], waiting: 1 });
   h.advance(5);
   h.buf.resume();
+  h.frame();
+  assert.deepEqual(h.renders.at(-1), { at: 305, ids: ['a1'], waiting: 1 }, 'the resume frame itself renders nothing');
   h.frame();
   assert.deepEqual(h.renders.at(-1), { at: 310, ids: ['a2', 'a1'], waiting: 0 });
   h.buf.dispose();

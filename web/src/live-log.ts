@@ -42,7 +42,8 @@ export interface LogBuffer<T extends LogRow> {
  * most once per `minIntervalMs`: every render of the log re-lays out its
  * table (up to `max` rows), so a render per frame at 200 attempts/s kept the
  * page's main thread busy and a click waited behind it. A first arrival
- * after a quiet spell, and pause/resume, still show on the next frame.
+ * after a quiet spell and a pause show on the next frame, a resume's rows
+ * on the one after.
  */
 export function createLogBuffer<T extends LogRow>(opts: {
   max: number;
@@ -104,7 +105,15 @@ export function createLogBuffer<T extends LogRow>(opts: {
     },
     resume() {
       paused = false;
-      request(true);
+      // The click that resumes is answered first (its frame shows only the
+      // button's new state); the rows that waited, up to a window of them,
+      // are merged a frame later, so the interaction never waits for that
+      // render (measured: 136 ms from click to paint when merged at once).
+      if (scheduled || disposed) return;
+      if (timer !== null) cancelDelay(timer);
+      timer = null;
+      scheduled = true;
+      schedule(() => schedule(flush));
     },
     get paused() {
       return paused;

@@ -336,7 +336,8 @@ const WebhookTableRow = memo(function WebhookTableRow(props: {
         ) : (
           <span>{w.isActive ? 'Active' : 'Inactive'}</span>
         )}
-        <StateDot name={w.name} state={w.state} reason={w.stateReason} changedAt={w.stateChangedAt} />
+        {/* Only non-ACTIVE rows mount the dot (a component with state): most rows have none. */}
+        {w.state !== 'ACTIVE' && <StateDot name={w.name} state={w.state} reason={w.stateReason} changedAt={w.stateChangedAt} />}
       </td>
       <td class="row-actions">
         {isAdmin && (
