@@ -141,7 +141,7 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.ok((await run('Webhooks')).webhooks.totalCount >= 1, 'the Webhooks example finds the created webhook');
   await run('WebhooksPage');
   assert.equal((await run('Webhook', { id: ids.webhook })).webhook.id, ids.webhook);
-  await run('WebhookDefaults');
+  assert.equal((await run('WebhookDefaults')).webhookDefaults.timeoutMs, 15_000);
   assert.ok((await run('EventTypes')).eventTypes.length > 0);
   await run('Associates');
   await run('ApiKeys');
@@ -171,6 +171,8 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.equal((await run('AccountHealth')).deliveryHealth.buckets.length, 168);
 
   await run('UpdateWebhook', { id: ids.webhook });
+  const policy = await run('DeliveryPolicy', { id: ids.webhook });
+  assert.deepEqual(policy.updateWebhook.webhook.retrySchedule, [10, 60, 600]);
   const headers = await run('UpdateWebhookHeaders', { id: ids.webhook, headers: { Authorization: '********', 'X-Tenant': 'globex' } });
   assert.deepEqual(headers.updateWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'globex' });
   assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');

@@ -10,7 +10,8 @@ import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents, DueHints } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
-import { claimByIds, claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
+import { claimByIds, claimDue, extendLeases, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
+import { claimGated, dueGatedWebhooks } from '../db/stores/gated.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import { Nap } from './nap.js';
@@ -59,6 +60,9 @@ export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: 
 
 /** Hinted delivery ids held at most; past this, new rows are left to the scan. */
 const MAX_HINTS = 20_000;
+/** Gated webhooks with due work looked at per pass. */
+const GATED_LOOK = 100;
+const MAX_GATED_SEEN = 10_000;
 
 export function startWorker(deps: WorkerDeps): Worker {
   const { config: cfg, logger, sql, sender, recorder } = deps;
@@ -67,6 +71,20 @@ export function startWorker(deps: WorkerDeps): Worker {
   // its lease must outlast a full send and a wait behind one.
   const leaseMs = Math.max(cfg.leaseMs, 2 * cfg.deliveryTimeoutMs + 2_000);
   const inflightByWebhook = new Map<string, number>();
+  // Webhooks with a concurrency of their own (maxConcurrency), as last read.
+  const limits = new Map<string, number>();
+  const limitOf = (webhookId: string) => limits.get(webhookId) ?? cfg.webhookConcurrency;
+  // Gated webhooks (src/db/stores/gated.ts) this worker has claimed for: a
+  // finished delivery of one may let it take the next, so it asks for a look.
+  const gatedSeen = new Set<string>();
+  // Gated claims run once per poll interval, and at once when something may
+  // have made one possible (a finished gated delivery, a hint the batch claim left).
+  let gatedWanted = true;
+  let lastGated = 0;
+  const wantGated = () => {
+    gatedWanted = true;
+    nap.wake();
+  };
   // Claimed and not yet finished (sending, or waiting for a webhook slot), per account.
   const heldByAccount = new Map<string, number>();
   const accountRoom = (accountId: string) => cfg.accountConcurrency - (heldByAccount.get(accountId) ?? 0);
@@ -122,7 +140,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       }
     }
   };
-  const webhookRoom = (w: string) => cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
+  const webhookRoom = (w: string) => limitOf(w) - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
   /**
    * How many hinted ids could be claimed now without waiting for a slot (up
    * to `limit`), and whether any account's hints all fit. A busy worker
@@ -186,7 +204,7 @@ export function startWorker(deps: WorkerDeps): Worker {
   };
   const onDue = (hints?: DueHints) => {
     if (hints) addHints(hints);
-    else scanWanted = true;
+    else scanWanted = gatedWanted = true;
     nap.wake();
   };
   const offWake = deps.bus.on('deliveries.due', (due) => onDue(due.hints));
@@ -216,6 +234,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       waitingCount--;
       send(next.job, next.webhook, next.event);
     }
+    if (gatedSeen.has(webhookId)) gatedWanted = true;
     nap.wake();
   };
   const unrecorded = (err: unknown, deliveryId: string) =>
@@ -224,14 +243,21 @@ export function startWorker(deps: WorkerDeps): Worker {
   const send = (job: Job, webhook: WebhookForDelivery, event: EventForDelivery) => {
     inflight++;
     inflightByWebhook.set(job.webhookId, (inflightByWebhook.get(job.webhookId) ?? 0) + 1);
+    // A gated webhook's next delivery may wait for this one's outcome (its order, say): look again once it commits.
+    const recorded = () => {
+      if (gatedSeen.has(job.webhookId)) wantGated();
+    };
     sender.attempt(job, webhook, event).then(
       (o) => {
         if (o.attempt.responseStatus !== null) {
           finished(job.webhookId, job.accountId);
-          recorder.record(o).catch((err) => unrecorded(err, job.deliveryId));
+          recorder.record(o).then(recorded, (err) => unrecorded(err, job.deliveryId));
         } else {
           recorder.record(o).then(
-            () => finished(job.webhookId, job.accountId),
+            () => {
+              finished(job.webhookId, job.accountId);
+              recorded();
+            },
             (err) => {
               finished(job.webhookId, job.accountId);
               unrecorded(err, job.deliveryId);
@@ -254,6 +280,18 @@ export function startWorker(deps: WorkerDeps): Worker {
       deps.webhookCache,
     );
     const orphaned: string[] = [];
+    // A webhook's own timeout may outlast the lease claims get (sized for
+    // DELIVERY_TIMEOUT_MS): such deliveries' leases are lengthened first.
+    let longest = 0;
+    const slow: string[] = [];
+    for (const c of claimed) {
+      const timeoutMs = webhooks.get(c.webhookId)?.timeoutMs ?? 0;
+      if (timeoutMs > cfg.deliveryTimeoutMs) {
+        slow.push(c.id);
+        longest = Math.max(longest, timeoutMs);
+      }
+    }
+    if (slow.length) await extendLeases(sql, slow, owner, new Date(deps.clock.now().getTime() + 2 * longest + 2_000));
     for (const c of claimed) {
       const webhook = webhooks.get(c.webhookId);
       const event = events.get(c.eventId);
@@ -261,6 +299,8 @@ export function startWorker(deps: WorkerDeps): Worker {
         orphaned.push(c.id);
         continue;
       }
+      if (webhook.maxConcurrency != null) limits.set(webhook.id, webhook.maxConcurrency);
+      else limits.delete(webhook.id);
       const job: Job = {
         deliveryId: c.id,
         accountId: c.accountId,
@@ -270,7 +310,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         trigger: 'SCHEDULED',
       };
       heldByAccount.set(c.accountId, (heldByAccount.get(c.accountId) ?? 0) + 1);
-      if ((inflightByWebhook.get(c.webhookId) ?? 0) < cfg.webhookConcurrency) send(job, webhook, event);
+      if ((inflightByWebhook.get(c.webhookId) ?? 0) < limitOf(c.webhookId)) send(job, webhook, event);
       else {
         const queue = waiting.get(c.webhookId);
         if (queue) queue.push({ job, webhook, event });
@@ -283,6 +323,40 @@ export function startWorker(deps: WorkerDeps): Worker {
   };
 
   const idle = (ms: number) => nap.sleep(ms);
+
+  /**
+   * Claims for gated webhooks (src/db/stores/gated.ts): finds those with due
+   * work, then claims each one's deliveries, as many as its own limits and
+   * this worker's free slots allow, so none waits here holding a slot.
+   */
+  const gatedPass = async (capacity: number) => {
+    lastGated = Date.now();
+    gatedWanted = false;
+    const saturated: string[] = [];
+    for (const [id, n] of inflightByWebhook) if (n + (waiting.get(id)?.length ?? 0) >= limitOf(id)) saturated.push(id);
+    const fullAccounts = [...heldByAccount.keys()].filter((a) => accountRoom(a) <= 0);
+    const found = await dueGatedWebhooks(
+      sql,
+      { excludeWebhookIds: saturated, excludeAccountIds: fullAccounts, limit: GATED_LOOK },
+      deps.clock.now(),
+    );
+    let left = capacity;
+    for (const w of found) {
+      if (left <= 0) break;
+      if (gatedSeen.size >= MAX_GATED_SEEN) gatedSeen.clear();
+      gatedSeen.add(w.id);
+      if (w.maxConcurrency !== null) limits.set(w.id, w.maxConcurrency);
+      else limits.delete(w.id);
+      const room = Math.min(left, webhookRoom(w.id), accountRoom(w.accountId));
+      if (room <= 0) continue;
+      const claimed = await claimGated(sql, { webhookId: w.id, owner, leaseMs, limit: room }, deps.clock.now());
+      if (!claimed.length) continue;
+      left -= claimed.length;
+      await dispatchClaimed(claimed);
+    }
+    // More gated webhooks than one look covers, and slots left over: look again soon.
+    if (found.length >= GATED_LOOK && left < capacity) gatedWanted = true;
+  };
 
   // Claiming is one statement for a whole batch; claiming one row per freed
   // slot would cost that statement per delivery. So a busy worker waits
@@ -306,6 +380,16 @@ export function startWorker(deps: WorkerDeps): Worker {
       const busy = inflight + waitingCount;
       const capacity = cfg.deliveryConcurrency - busy - recordBacklog();
       const scanDue = scanWanted || Date.now() - lastScan >= cfg.workerPollMs;
+      // Gated claims are one webhook's few rows each: worth making for any free slot.
+      if (capacity > 0 && (gatedWanted || Date.now() - lastGated >= cfg.workerPollMs)) {
+        try {
+          await gatedPass(Math.min(capacity, cfg.workerBatchSize));
+        } catch (err) {
+          logger.error({ err }, 'claiming deliveries of gated webhooks failed; retrying');
+          await idle(Math.max(cfg.workerPollMs, 1000));
+        }
+        continue;
+      }
       if (capacity <= 0 || (busy > 0 && capacity < (scanDue ? claimAtLeast : hintAtLeast))) {
         await idle(scanDue ? cfg.workerPollMs : untilNextScan());
         continue;
@@ -322,6 +406,8 @@ export function startWorker(deps: WorkerDeps): Worker {
         }
         try {
           const claimed = await claimByIds(sql, { owner, leaseMs, ids }, deps.clock.now());
+          // Rows a hint could not take may be a gated webhook's: those are claimed on their own.
+          if (claimed.length < ids.length) gatedWanted = true;
           if (claimed.length) await dispatchClaimed(claimed);
         } catch (err) {
           logger.error({ err }, 'claiming deliveries failed; retrying');
@@ -333,7 +419,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       lastScan = Date.now();
       scanWanted = false;
       const saturated: string[] = [];
-      for (const [id, n] of inflightByWebhook) if (n >= cfg.webhookConcurrency) saturated.push(id);
+      for (const [id, n] of inflightByWebhook) if (n >= limitOf(id)) saturated.push(id);
       const fullAccounts: string[] = [];
       const accountRooms: Record<string, number> = {};
       for (const a of heldByAccount.keys()) {

@@ -18,6 +18,7 @@ import {
 import { shownHeaders } from '../domain/webhooks/headers.js';
 import { listWebhookConnection, listWebhookPage, type WebhookPageResult } from '../domain/webhooks/list.js';
 import { connectionType } from './connection.js';
+import { MAX_CONCURRENCY, MAX_RETRY_DELAY_S, MAX_RETRY_STEPS, MAX_TIMEOUT_MS } from '../domain/webhooks/deliveryPolicy.js';
 
 export const WebhookStateEnum = builder.enumType(WebhookState, {
   name: 'WebhookState',
@@ -73,6 +74,18 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       type: AssociateRef,
       resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.updatedById))!,
     }),
+    // Delivery policy: null means the global setting (see webhookDefaults).
+    retrySchedule: t.field({
+      type: ['Int'],
+      nullable: true,
+      description: 'Seconds before each retry after the first attempt (±20% jitter); null: the global RETRY_SCHEDULE',
+      resolve: (w) => w.retrySchedule as number[] | null,
+    }),
+    timeoutMs: t.exposeInt('timeoutMs', { nullable: true, description: 'Timeout of one delivery request; null: DELIVERY_TIMEOUT_MS' }),
+    maxConcurrency: t.exposeInt('maxConcurrency', {
+      nullable: true,
+      description: 'Deliveries in flight at once per instance; null: WEBHOOK_CONCURRENCY',
+    }),
   }),
 });
 
@@ -118,6 +131,13 @@ const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>
     events: t.exposeStringList('events'),
     headers: t.field({ type: 'JSONObject', resolve: (d) => d.headers }),
     properties: t.field({ type: 'JSONObject', resolve: (d) => d.properties }),
+    retrySchedule: t.field({
+      type: ['Float'],
+      description: 'The global retry schedule (RETRY_SCHEDULE), in seconds; it may hold fractions, an override only whole seconds',
+      resolve: (d) => d.retrySchedule,
+    }),
+    timeoutMs: t.exposeInt('timeoutMs', { description: 'DELIVERY_TIMEOUT_MS' }),
+    maxConcurrency: t.exposeInt('maxConcurrency', { description: 'WEBHOOK_CONCURRENCY (per instance)' }),
   }),
 });
 
@@ -157,10 +177,17 @@ builder.queryFields((t) => ({
     type: WebhookDefaultsRef,
     resolve: (_r, _a, ctx) => {
       callerOf(ctx);
-      return webhookDefaults();
+      return webhookDefaults(ctx.app.config);
     },
   }),
 }));
+
+/** The delivery policy inputs, shared by create and update. */
+const POLICY_DOCS = {
+  retrySchedule: `Seconds before each retry after the first attempt (0 to ${MAX_RETRY_DELAY_S}, at most ${MAX_RETRY_STEPS}; [] never retries); unset: RETRY_SCHEDULE`,
+  timeoutMs: `Timeout of one delivery request, 1 to ${MAX_TIMEOUT_MS}; unset: DELIVERY_TIMEOUT_MS`,
+  maxConcurrency: `Deliveries in flight at once per instance, 1 to ${MAX_CONCURRENCY}; unset: WEBHOOK_CONCURRENCY`,
+};
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   fields: (t) => ({
@@ -178,6 +205,9 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
       description: "Lock the webhook to your API key's application",
     }),
     ownerId: t.id({ description: 'The owning associate; defaults to you' }),
+    retrySchedule: t.intList({ description: POLICY_DOCS.retrySchedule }),
+    timeoutMs: t.int({ description: POLICY_DOCS.timeoutMs }),
+    maxConcurrency: t.int({ description: POLICY_DOCS.maxConcurrency }),
   }),
 });
 
@@ -197,6 +227,9 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     }),
     properties: t.field({ type: 'JSON' }),
     ownerId: t.id(),
+    retrySchedule: t.intList({ description: `${POLICY_DOCS.retrySchedule}. null: back to the global setting` }),
+    timeoutMs: t.int({ description: `${POLICY_DOCS.timeoutMs}. null: back to the global setting` }),
+    maxConcurrency: t.int({ description: `${POLICY_DOCS.maxConcurrency}. null: back to the global setting` }),
   }),
 });
 

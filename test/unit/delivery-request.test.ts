@@ -184,6 +184,10 @@ describe('Sender.buildHeaders', () => {
     previousSecretCiphertext: null,
     previousSecretExpiresAt: null,
     state: 'ACTIVE',
+    retrySchedule: null,
+    timeoutMs: null,
+    maxConcurrency: null,
+    gated: false,
     ...over,
   });
   const verify = (secret: string, body: string, headers: Record<string, string>) => new StandardWebhook(secret).verify(body, headers);

@@ -32,8 +32,14 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     previousSecretExpiresAt: d.dateOrNull(r.previousSecretExpiresAt),
     consecutiveFailures: Number(r.consecutiveFailures),
     lastError: (r.lastError as string | null) ?? null,
+    retrySchedule: r.retrySchedule === null || r.retrySchedule === undefined ? null : d.json(r.retrySchedule),
+    timeoutMs: intOrNull(r.timeoutMs),
+    maxConcurrency: intOrNull(r.maxConcurrency),
+    gated: d.bool(r.gated),
   };
 }
+
+const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 const one = async (sql: Sql, text: string, values: unknown[]) => {
   const r = await sql.get(text, values);
@@ -80,17 +86,39 @@ const COLUMNS = [
   'previousSecretExpiresAt',
   'consecutiveFailures',
   'lastError',
+  'retrySchedule',
+  'timeoutMs',
+  'maxConcurrency',
+  'gated',
 ] as const satisfies readonly (keyof Webhook)[];
 
 const INSERT = `INSERT INTO "Webhook" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 
 const bindJson = (v: unknown) => JSON.stringify(v ?? {});
 const JSON_COLUMNS = new Set<string>(['sensitiveHeaders', 'properties']);
+/** JSON columns where null means "not set" (the global default). */
+const NULLABLE_JSON_COLUMNS = new Set<string>(['retrySchedule']);
+
+const bindColumn = (w: Webhook, c: (typeof COLUMNS)[number]) =>
+  JSON_COLUMNS.has(c) ? bindJson(w[c]) : NULLABLE_JSON_COLUMNS.has(c) ? (w[c] === null ? null : JSON.stringify(w[c])) : w[c];
+
+/**
+ * Whether the delivery thread must claim a webhook's deliveries through the
+ * gated path (src/db/stores/gated.ts): true for any policy the batch claim
+ * cannot apply. The one definition, used when a webhook is saved.
+ */
+export const isGated = (w: Pick<Webhook, 'maxConcurrency'>): boolean => w.maxConcurrency !== null;
+
+/**
+ * The same rule in SQL, over the row's new values: every statement that
+ * changes a policy column sets "gated" with it, so the two never disagree.
+ */
+export const GATED_SQL = (v: { maxConcurrency: string }) => `(${v.maxConcurrency} IS NOT NULL)`;
 
 export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
   await sql.run(
     INSERT,
-    COLUMNS.map((c) => (JSON_COLUMNS.has(c) ? bindJson(w[c]) : w[c])),
+    COLUMNS.map((c) => (c === 'gated' ? isGated(w) : bindColumn(w, c))),
   );
   await insertWebhookEvents(sql, w.accountId, w.id, events);
 }
@@ -106,6 +134,9 @@ export async function replaceWebhookEvents(sql: Sql, accountId: string, webhookI
   await insertWebhookEvents(sql, accountId, webhookId, events);
 }
 
+/** A policy override: undefined leaves it, null clears it (back to the global default), a value sets it. */
+export type Override<T> = T | null | undefined;
+
 export interface WebhookPatch {
   name?: string;
   targetUrl?: string;
@@ -115,35 +146,55 @@ export interface WebhookPatch {
   sensitiveHeaders?: string[];
   properties?: unknown;
   ownerId?: string;
+  retrySchedule?: Override<number[]>;
+  timeoutMs?: Override<number>;
+  maxConcurrency?: Override<number>;
   updatedAt: Date;
   updatedById: string;
 }
 
-/** Changes the given fields (others stay); one fixed statement whatever the patch. */
-export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: WebhookPatch): Promise<Webhook | null> {
-  return one(
-    sql,
-    `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
-       "headersCiphertext" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
+/** `"col" = CASE WHEN <given> THEN <value> ELSE "col" END`: an override column's new value (two bound values). */
+const overridden = (d: Dialect, col: string) => `CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "${col}" END`;
+
+const UPDATE_FIELDS = perDialect(
+  (d) => `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
+       "headersCiphertext" = CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
        "sensitiveHeaders" = COALESCE(?, "sensitiveHeaders"),
        "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"),
+       "retrySchedule" = ${overridden(d, 'retrySchedule')},
+       "timeoutMs" = ${overridden(d, 'timeoutMs')},
+       "maxConcurrency" = ${overridden(d, 'maxConcurrency')},
+       "gated" = ${GATED_SQL({ maxConcurrency: overridden(d, 'maxConcurrency') })},
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
-    [
-      p.name ?? null,
-      p.name?.toLowerCase() ?? null,
-      p.targetUrl ?? null,
-      p.headersCiphertext !== undefined,
-      p.headersCiphertext ?? null,
-      p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
-      p.properties === undefined ? null : bindJson(p.properties),
-      p.ownerId ?? null,
-      p.updatedAt,
-      p.updatedById,
-      accountId,
-      id,
-    ],
-  );
+);
+
+/** The two bound values of `overridden`. */
+const override = (v: unknown, encode: (v: unknown) => unknown = (x) => x) => [
+  v !== undefined,
+  v === undefined || v === null ? null : encode(v),
+];
+
+/** Changes the given fields (others stay); one fixed statement whatever the patch. */
+export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: WebhookPatch): Promise<Webhook | null> {
+  return one(sql, UPDATE_FIELDS(sql.dialect), [
+    p.name ?? null,
+    p.name?.toLowerCase() ?? null,
+    p.targetUrl ?? null,
+    p.headersCiphertext !== undefined,
+    p.headersCiphertext ?? null,
+    p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
+    p.properties === undefined ? null : bindJson(p.properties),
+    p.ownerId ?? null,
+    ...override(p.retrySchedule, (v) => JSON.stringify(v)),
+    ...override(p.timeoutMs),
+    ...override(p.maxConcurrency),
+    ...override(p.maxConcurrency),
+    p.updatedAt,
+    p.updatedById,
+    accountId,
+    id,
+  ]);
 }
 
 export interface StateChange {

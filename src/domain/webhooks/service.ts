@@ -14,6 +14,7 @@ import {
   findWebhook,
   findWebhooksByUrl,
   insertWebhook,
+  isGated,
   replaceWebhookEvents,
   rotateWebhookSecretRow,
   updateWebhookFields,
@@ -27,6 +28,8 @@ import { checkEventNames } from '../catalog.js';
 import { checkManagingApplication, webhookForChange } from './access.js';
 import type { Deps } from '../deps.js';
 import { openWebhookHeaders } from './headers.js';
+import { checkPolicy, effectiveDefaults, type PolicyInput } from './deliveryPolicy.js';
+import type { Config } from '../../base/config.js';
 import {
   checkName,
   checkProperties,
@@ -39,7 +42,7 @@ import {
   type MarksCheck,
 } from './validation.js';
 
-export interface CreateWebhookInput {
+export interface CreateWebhookInput extends PolicyInput {
   name: string;
   targetUrl: string;
   events: string[];
@@ -52,7 +55,7 @@ export interface CreateWebhookInput {
   ownerId?: string | null;
 }
 
-export interface UpdateWebhookInput {
+export interface UpdateWebhookInput extends PolicyInput {
   name?: string | null;
   targetUrl?: string | null;
   events?: string[] | null;
@@ -64,13 +67,15 @@ export interface UpdateWebhookInput {
   ownerId?: string | null;
 }
 
-export const webhookDefaults = () => ({
+/** What a new webhook gets when the input leaves fields out; the delivery policy shows the global settings in force. */
+export const webhookDefaults = (config: Config) => ({
   state: 'ACTIVE' as WebhookState,
   type: 'webhook',
   events: [] as string[],
   headers: {} as HeaderMap,
   properties: {} as Record<string, unknown>,
   isActive: true,
+  ...effectiveDefaults(config),
 });
 
 export function getWebhook(deps: Deps, caller: Caller, id: string): Promise<Webhook | null> {
@@ -112,6 +117,7 @@ export async function createWebhook(
   const properties = input.properties ?? {};
   const events = normaliseEvents(input.events);
   const targetUrl = input.targetUrl.trim();
+  const policy = checkPolicy(input, f);
   const errors: UserError[] = [
     ...checkName(input.name, f('name')),
     ...(await checkUrl(targetUrl, deps.config.allowPrivateTargets, f('targetUrl'))),
@@ -119,6 +125,7 @@ export async function createWebhook(
     ...errorsOf(headers),
     ...errorsOf(marks),
     ...checkProperties(properties, f('properties')),
+    ...policy.errors,
   ];
   if (input.isApplicationManaged && !caller.application) {
     errors.push({
@@ -161,7 +168,12 @@ export async function createWebhook(
     previousSecretExpiresAt: null,
     consecutiveFailures: 0,
     lastError: null,
+    retrySchedule: policy.patch.retrySchedule ?? null,
+    timeoutMs: policy.patch.timeoutMs ?? null,
+    maxConcurrency: policy.patch.maxConcurrency ?? null,
+    gated: false,
   };
+  webhook.gated = isGated(webhook);
   try {
     await deps.sql.tx(async (tx) => {
       await insertWebhook(tx, webhook, events);
@@ -198,6 +210,8 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   errors.push(...errorsOf(headers), ...errorsOf(marks));
   if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
+  const policy = checkPolicy(input, f);
+  errors.push(...policy.errors);
   if (errors.length) return { ok: false, errors };
   if (input.name != null && (await nameTaken(deps, caller.accountId, input.name, id))) {
     return { ok: false, errors: [conflictName(input.name, f('name'))] };
@@ -211,6 +225,7 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
         sensitiveHeaders: marks?.ok ? marks.marks : undefined,
         properties: input.properties ?? undefined,
         ownerId: input.ownerId ?? undefined,
+        ...policy.patch,
         updatedAt: deps.clock.now(),
         updatedById: caller.associateId,
       }))!;

@@ -1,0 +1,90 @@
+// Claims for gated webhooks: those with a delivery policy the batch claim
+// (deliveries.ts) cannot apply, such as a concurrency of their own. The batch
+// claim leaves them out (one column test on the webhook row it already
+// reads); the delivery thread looks for gated webhooks with due work and
+// claims each one's deliveries on its own, as many as its policy allows now.
+// So webhooks without a policy pay nothing but that column test, and a gated
+// webhook's backlog stays unclaimed in the table, holding no delivery slot.
+import { perDialect } from '../dialect.js';
+import type { Sql } from '../sql.js';
+import type { ClaimedDelivery } from './deliveries.js';
+
+export interface GatedWebhook {
+  id: string;
+  accountId: string;
+  maxConcurrency: number | null;
+}
+
+export interface GatedLookup {
+  /** Webhooks this worker cannot take more of now (at their concurrency). */
+  excludeWebhookIds: string[];
+  /** Accounts at their concurrency limit in this worker. */
+  excludeAccountIds: string[];
+  limit: number;
+}
+
+/**
+ * Active gated webhooks with a due, unleased delivery. Driven by the gated
+ * index (usually an empty range, so the look costs next to nothing when no
+ * webhook has a policy), then one probe of the (webhookId, status, …) index
+ * per gated webhook.
+ */
+const DUE_GATED = perDialect(
+  (d) => `
+  SELECT w."id", w."accountId", w."maxConcurrency" FROM "Webhook" w
+  WHERE w."gated" = ${d.cast('?', 'bool')} AND w."state" = 'ACTIVE'
+    AND NOT (${d.inList('w."id"')}) AND NOT (${d.inList('w."accountId"')})
+    AND EXISTS (
+      SELECT 1 FROM "Delivery" d WHERE d."webhookId" = w."id" AND d."status" = 'PENDING'
+        AND d."nextAttemptAt" <= ? AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?))
+  LIMIT ${d.cast('?', 'int')}`,
+);
+
+export async function dueGatedWebhooks(sql: Sql, q: GatedLookup, now: Date): Promise<GatedWebhook[]> {
+  const rows = await sql.all<GatedWebhook>(DUE_GATED(sql.dialect), [true, q.excludeWebhookIds, q.excludeAccountIds, now, now, q.limit]);
+  for (const r of rows) r.maxConcurrency = r.maxConcurrency === null ? null : Number(r.maxConcurrency);
+  return rows;
+}
+
+export interface GatedClaim {
+  webhookId: string;
+  owner: string;
+  leaseMs: number;
+  /** At most this many (what the webhook's policy and this worker's slots allow). */
+  limit: number;
+}
+
+/**
+ * Leases up to `limit` of one webhook's due deliveries, oldest first (by
+ * creation, which its index gives in order, so a long backlog costs no sort),
+ * if the webhook is still active. On PostgreSQL rows another instance holds
+ * are skipped, not waited for.
+ */
+const CLAIM_GATED = perDialect(
+  (d) => `
+  WITH c AS (
+    SELECT d."id" FROM "Delivery" d
+    WHERE d."webhookId" = ? AND d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
+      AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
+    ORDER BY d."createdAt", d."id"
+    LIMIT ${d.cast('?', 'int')}
+    ${d.skipLocked})
+  UPDATE "Delivery" SET "leaseOwner" = ?, "leaseUntil" = ?
+  WHERE "id" IN (SELECT "id" FROM c)
+  RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`,
+);
+
+export async function claimGated(sql: Sql, c: GatedClaim, now: Date): Promise<ClaimedDelivery[]> {
+  if (c.limit <= 0) return [];
+  const rows = await sql.all<ClaimedDelivery>(CLAIM_GATED(sql.dialect), [
+    c.webhookId,
+    now,
+    now,
+    c.limit,
+    c.owner,
+    new Date(now.getTime() + c.leaseMs),
+  ]);
+  for (const r of rows) r.attemptCount = Number(r.attemptCount);
+  return rows;
+}
