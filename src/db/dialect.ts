@@ -11,6 +11,8 @@ export interface Dialect {
   readonly newIdSql: string;
   /** Row locks that other instances skip rather than wait for (PostgreSQL); nothing on SQLite's single writer. */
   readonly skipLocked: string;
+  /** A row lock that other transactions wait for (PostgreSQL); nothing on SQLite, whose write transactions exclude each other. */
+  readonly forUpdate: string;
   /** A bound value typed where the database cannot infer it (VALUES lists, CASE arms). */
   cast(placeholder: string, type: 'int' | 'text' | 'timestamp' | 'bool' | EnumType): string;
   /**
@@ -59,6 +61,7 @@ export const sqliteDialect: Dialect = {
   inList: (col) => `${col} IN (SELECT value FROM json_each(?))`,
   newIdSql: 'hookline_id()',
   skipLocked: '',
+  forUpdate: '',
   cast: (p) => p,
   scope: (col) => `+${col}`,
   intInJsonObject: (keyCol) => `json_extract(?, '$."' || ${keyCol} || '"')`,
@@ -72,6 +75,7 @@ export const postgresDialect: Dialect = {
   inList: (col) => `${col} = ANY(?)`,
   newIdSql: 'hookline_id()',
   skipLocked: 'FOR UPDATE SKIP LOCKED',
+  forUpdate: 'FOR UPDATE',
   cast: (p, type) =>
     `${p}::${type === 'timestamp' ? 'timestamp(3)' : type === 'bool' ? 'boolean' : type === 'int' || type === 'text' ? type : `"${type}"`}`,
   scope: (col) => col,

@@ -30,6 +30,7 @@ export type WebhookForDelivery = Pick<
   | 'retrySchedule'
   | 'timeoutMs'
   | 'maxConcurrency'
+  | 'rateLimit'
   | 'gated'
 >;
 

@@ -11,7 +11,8 @@ import type { Logger } from '../base/logger.js';
 import type { AppEvents, DueHints } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
 import { claimByIds, claimDue, extendLeases, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
-import { claimGated, dueGatedWebhooks } from '../db/stores/gated.js';
+import { dueGatedWebhooks } from '../db/stores/gated.js';
+import { claimForGatedWebhook } from './gatedClaims.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import { Nap } from './nap.js';
@@ -84,6 +85,22 @@ export function startWorker(deps: WorkerDeps): Worker {
   const wantGated = () => {
     gatedWanted = true;
     nap.wake();
+  };
+  // A rate-limited webhook may take its next delivery at a known time: a
+  // timer asks for a look then (the earliest such time), rather than the next poll.
+  let gatedTimer: NodeJS.Timeout | null = null;
+  let gatedTimerAt = Infinity;
+  const wantGatedAt = (at: Date) => {
+    const delay = Math.max(0, at.getTime() - deps.clock.now().getTime());
+    const due = Date.now() + delay;
+    if (gatedTimer && gatedTimerAt <= due) return;
+    if (gatedTimer) clearTimeout(gatedTimer);
+    gatedTimerAt = due;
+    gatedTimer = setTimeout(() => {
+      gatedTimer = null;
+      gatedTimerAt = Infinity;
+      wantGated();
+    }, delay);
   };
   // Claimed and not yet finished (sending, or waiting for a webhook slot), per account.
   const heldByAccount = new Map<string, number>();
@@ -349,7 +366,8 @@ export function startWorker(deps: WorkerDeps): Worker {
       else limits.delete(w.id);
       const room = Math.min(left, webhookRoom(w.id), accountRoom(w.accountId));
       if (room <= 0) continue;
-      const claimed = await claimGated(sql, { webhookId: w.id, owner, leaseMs, limit: room }, deps.clock.now());
+      const { claimed, nextAllowedAt } = await claimForGatedWebhook(sql, deps.clock, w, { owner, leaseMs, room });
+      if (nextAllowedAt) wantGatedAt(nextAllowedAt);
       if (!claimed.length) continue;
       left -= claimed.length;
       await dispatchClaimed(claimed);
@@ -481,6 +499,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     },
     async stop() {
       running = false;
+      if (gatedTimer) clearTimeout(gatedTimer);
       nap.wake();
       offWake();
       await done;

@@ -18,7 +18,7 @@ import {
 import { shownHeaders } from '../domain/webhooks/headers.js';
 import { listWebhookConnection, listWebhookPage, type WebhookPageResult } from '../domain/webhooks/list.js';
 import { connectionType } from './connection.js';
-import { MAX_CONCURRENCY, MAX_RETRY_DELAY_S, MAX_RETRY_STEPS, MAX_TIMEOUT_MS } from '../domain/webhooks/deliveryPolicy.js';
+import { MAX_CONCURRENCY, MAX_RATE_LIMIT, MAX_RETRY_DELAY_S, MAX_RETRY_STEPS, MAX_TIMEOUT_MS } from '../domain/webhooks/deliveryPolicy.js';
 
 export const WebhookStateEnum = builder.enumType(WebhookState, {
   name: 'WebhookState',
@@ -86,6 +86,10 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       nullable: true,
       description: 'Deliveries in flight at once per instance; null: WEBHOOK_CONCURRENCY',
     }),
+    rateLimit: t.exposeInt('rateLimit', {
+      nullable: true,
+      description: 'Deliveries per second at most, across all instances (no 1-second window at the receiver holds more); null: no limit',
+    }),
   }),
 });
 
@@ -138,6 +142,7 @@ const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>
     }),
     timeoutMs: t.exposeInt('timeoutMs', { description: 'DELIVERY_TIMEOUT_MS' }),
     maxConcurrency: t.exposeInt('maxConcurrency', { description: 'WEBHOOK_CONCURRENCY (per instance)' }),
+    rateLimit: t.int({ nullable: true, description: 'Always null: there is no global rate limit', resolve: (d) => d.rateLimit }),
   }),
 });
 
@@ -187,6 +192,7 @@ const POLICY_DOCS = {
   retrySchedule: `Seconds before each retry after the first attempt (0 to ${MAX_RETRY_DELAY_S}, at most ${MAX_RETRY_STEPS}; [] never retries); unset: RETRY_SCHEDULE`,
   timeoutMs: `Timeout of one delivery request, 1 to ${MAX_TIMEOUT_MS}; unset: DELIVERY_TIMEOUT_MS`,
   maxConcurrency: `Deliveries in flight at once per instance, 1 to ${MAX_CONCURRENCY}; unset: WEBHOOK_CONCURRENCY`,
+  rateLimit: `Deliveries per second at most, across all instances, 1 to ${MAX_RATE_LIMIT}; unset: no limit`,
 };
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
@@ -208,6 +214,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     retrySchedule: t.intList({ description: POLICY_DOCS.retrySchedule }),
     timeoutMs: t.int({ description: POLICY_DOCS.timeoutMs }),
     maxConcurrency: t.int({ description: POLICY_DOCS.maxConcurrency }),
+    rateLimit: t.int({ description: POLICY_DOCS.rateLimit }),
   }),
 });
 
@@ -230,6 +237,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     retrySchedule: t.intList({ description: `${POLICY_DOCS.retrySchedule}. null: back to the global setting` }),
     timeoutMs: t.int({ description: `${POLICY_DOCS.timeoutMs}. null: back to the global setting` }),
     maxConcurrency: t.int({ description: `${POLICY_DOCS.maxConcurrency}. null: back to the global setting` }),
+    rateLimit: t.int({ description: `${POLICY_DOCS.rateLimit}. null: no limit` }),
   }),
 });
 

@@ -9,10 +9,16 @@ const f = (name: string) => ['input', name];
 
 describe('checkPolicy', () => {
   test('values in range pass through as the patch; absent and null stay distinct', () => {
-    const { errors, patch } = checkPolicy({ retrySchedule: [0, 5, MAX_RETRY_DELAY_S], timeoutMs: null, maxConcurrency: 1 }, f);
+    const input = { retrySchedule: [0, 5, MAX_RETRY_DELAY_S], timeoutMs: null, maxConcurrency: 1, rateLimit: 10_000 };
+    const { errors, patch } = checkPolicy(input, f);
     assert.deepEqual(errors, []);
-    assert.deepEqual(patch, { retrySchedule: [0, 5, MAX_RETRY_DELAY_S], timeoutMs: null, maxConcurrency: 1 });
-    assert.deepEqual(checkPolicy({}, f).patch, { retrySchedule: undefined, timeoutMs: undefined, maxConcurrency: undefined });
+    assert.deepEqual(patch, input);
+    assert.deepEqual(checkPolicy({}, f).patch, {
+      retrySchedule: undefined,
+      timeoutMs: undefined,
+      maxConcurrency: undefined,
+      rateLimit: undefined,
+    });
   });
 
   test('an empty schedule is allowed: no retries', () => {
@@ -26,6 +32,8 @@ describe('checkPolicy', () => {
     assert.deepEqual(fields({ timeoutMs: 600_001 }), [['input', 'timeoutMs']]);
     assert.deepEqual(fields({ maxConcurrency: 0 }), [['input', 'maxConcurrency']]);
     assert.deepEqual(fields({ maxConcurrency: 10_001 }), [['input', 'maxConcurrency']]);
+    assert.deepEqual(fields({ rateLimit: 0 }), [['input', 'rateLimit']]);
+    assert.deepEqual(fields({ rateLimit: 10_001 }), [['input', 'rateLimit']]);
     assert.deepEqual(fields({ retrySchedule: [1, -1, MAX_RETRY_DELAY_S + 1] }), [
       ['input', 'retrySchedule', '1'],
       ['input', 'retrySchedule', '2'],
@@ -40,6 +48,7 @@ describe('effectiveDefaults', () => {
       retrySchedule: [0.05, 5],
       timeoutMs: 15_000,
       maxConcurrency: 8,
+      rateLimit: null,
     });
   });
 });

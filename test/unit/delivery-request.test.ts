@@ -187,6 +187,7 @@ describe('Sender.buildHeaders', () => {
     retrySchedule: null,
     timeoutMs: null,
     maxConcurrency: null,
+    rateLimit: null,
     gated: false,
     ...over,
   });

@@ -1,18 +1,19 @@
 // Claims for gated webhooks: those with a delivery policy the batch claim
-// (deliveries.ts) cannot apply, such as a concurrency of their own. The batch
+// (deliveries.ts) cannot apply: a concurrency of their own, a rate limit. The batch
 // claim leaves them out (one column test on the webhook row it already
 // reads); the delivery thread looks for gated webhooks with due work and
 // claims each one's deliveries on its own, as many as its policy allows now.
 // So webhooks without a policy pay nothing but that column test, and a gated
 // webhook's backlog stays unclaimed in the table, holding no delivery slot.
 import { perDialect } from '../dialect.js';
-import type { Sql } from '../sql.js';
+import type { Sql, Tx } from '../sql.js';
 import type { ClaimedDelivery } from './deliveries.js';
 
 export interface GatedWebhook {
   id: string;
   accountId: string;
   maxConcurrency: number | null;
+  rateLimit: number | null;
 }
 
 export interface GatedLookup {
@@ -31,8 +32,9 @@ export interface GatedLookup {
  */
 const DUE_GATED = perDialect(
   (d) => `
-  SELECT w."id", w."accountId", w."maxConcurrency" FROM "Webhook" w
+  SELECT w."id", w."accountId", w."maxConcurrency", w."rateLimit" FROM "Webhook" w
   WHERE w."gated" = ${d.cast('?', 'bool')} AND w."state" = 'ACTIVE'
+    AND (w."rateAllowAt" IS NULL OR w."rateAllowAt" <= ?)
     AND NOT (${d.inList('w."id"')}) AND NOT (${d.inList('w."accountId"')})
     AND EXISTS (
       SELECT 1 FROM "Delivery" d WHERE d."webhookId" = w."id" AND d."status" = 'PENDING'
@@ -41,9 +43,46 @@ const DUE_GATED = perDialect(
 );
 
 export async function dueGatedWebhooks(sql: Sql, q: GatedLookup, now: Date): Promise<GatedWebhook[]> {
-  const rows = await sql.all<GatedWebhook>(DUE_GATED(sql.dialect), [true, q.excludeWebhookIds, q.excludeAccountIds, now, now, q.limit]);
-  for (const r of rows) r.maxConcurrency = r.maxConcurrency === null ? null : Number(r.maxConcurrency);
+  const rows = await sql.all<GatedWebhook>(DUE_GATED(sql.dialect), [
+    true,
+    now,
+    q.excludeWebhookIds,
+    q.excludeAccountIds,
+    now,
+    now,
+    q.limit,
+  ]);
+  for (const r of rows) {
+    r.maxConcurrency = intOrNull(r.maxConcurrency);
+    r.rateLimit = intOrNull(r.rateLimit);
+  }
   return rows;
+}
+
+const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** What a gated claim decides on, read fresh under the webhook's row lock. */
+export interface GateState {
+  state: string;
+  rateLimit: number | null;
+  rateAllowAt: Date | null;
+}
+
+const LOCK_GATE = perDialect((d) => `SELECT "state", "rateLimit", "rateAllowAt" FROM "Webhook" WHERE "id" = ? ${d.forUpdate}`);
+
+/**
+ * The webhook's gate, locked until the transaction ends on PostgreSQL (so
+ * instances claiming for one webhook take turns with its limiter); SQLite's
+ * write transaction already excludes every other.
+ */
+export async function lockGate(tx: Tx, webhookId: string): Promise<GateState | null> {
+  const r = await tx.get(LOCK_GATE(tx.dialect), [webhookId]);
+  if (!r) return null;
+  return { state: r.state as string, rateLimit: intOrNull(r.rateLimit), rateAllowAt: tx.dialect.dateOrNull(r.rateAllowAt) };
+}
+
+export async function setRateAllowAt(tx: Tx, webhookId: string, at: Date | null): Promise<void> {
+  await tx.run(`UPDATE "Webhook" SET "rateAllowAt" = ? WHERE "id" = ?`, [at, webhookId]);
 }
 
 export interface GatedClaim {

@@ -35,6 +35,8 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     retrySchedule: r.retrySchedule === null || r.retrySchedule === undefined ? null : d.json(r.retrySchedule),
     timeoutMs: intOrNull(r.timeoutMs),
     maxConcurrency: intOrNull(r.maxConcurrency),
+    rateLimit: intOrNull(r.rateLimit),
+    rateAllowAt: d.dateOrNull(r.rateAllowAt),
     gated: d.bool(r.gated),
   };
 }
@@ -89,6 +91,8 @@ const COLUMNS = [
   'retrySchedule',
   'timeoutMs',
   'maxConcurrency',
+  'rateLimit',
+  'rateAllowAt',
   'gated',
 ] as const satisfies readonly (keyof Webhook)[];
 
@@ -107,13 +111,14 @@ const bindColumn = (w: Webhook, c: (typeof COLUMNS)[number]) =>
  * gated path (src/db/stores/gated.ts): true for any policy the batch claim
  * cannot apply. The one definition, used when a webhook is saved.
  */
-export const isGated = (w: Pick<Webhook, 'maxConcurrency'>): boolean => w.maxConcurrency !== null;
+export const isGated = (w: Pick<Webhook, 'maxConcurrency' | 'rateLimit'>): boolean => w.maxConcurrency !== null || w.rateLimit !== null;
 
 /**
  * The same rule in SQL, over the row's new values: every statement that
  * changes a policy column sets "gated" with it, so the two never disagree.
  */
-export const GATED_SQL = (v: { maxConcurrency: string }) => `(${v.maxConcurrency} IS NOT NULL)`;
+export const GATED_SQL = (v: { maxConcurrency: string; rateLimit: string }) =>
+  `(${v.maxConcurrency} IS NOT NULL OR ${v.rateLimit} IS NOT NULL)`;
 
 export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
   await sql.run(
@@ -149,6 +154,7 @@ export interface WebhookPatch {
   retrySchedule?: Override<number[]>;
   timeoutMs?: Override<number>;
   maxConcurrency?: Override<number>;
+  rateLimit?: Override<number>;
   updatedAt: Date;
   updatedById: string;
 }
@@ -164,7 +170,8 @@ const UPDATE_FIELDS = perDialect(
        "retrySchedule" = ${overridden(d, 'retrySchedule')},
        "timeoutMs" = ${overridden(d, 'timeoutMs')},
        "maxConcurrency" = ${overridden(d, 'maxConcurrency')},
-       "gated" = ${GATED_SQL({ maxConcurrency: overridden(d, 'maxConcurrency') })},
+       "rateLimit" = ${overridden(d, 'rateLimit')},
+       "gated" = ${GATED_SQL({ maxConcurrency: overridden(d, 'maxConcurrency'), rateLimit: overridden(d, 'rateLimit') })},
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
 );
@@ -189,7 +196,9 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
     ...override(p.retrySchedule, (v) => JSON.stringify(v)),
     ...override(p.timeoutMs),
     ...override(p.maxConcurrency),
+    ...override(p.rateLimit),
     ...override(p.maxConcurrency),
+    ...override(p.rateLimit),
     p.updatedAt,
     p.updatedById,
     accountId,

@@ -12,17 +12,21 @@ export const MAX_RETRY_DELAY_S = 30 * 86_400;
 /** The bounds of the global settings (src/base/config.ts), so an override can do what a setting can. */
 export const MAX_TIMEOUT_MS = 600_000;
 export const MAX_CONCURRENCY = 10_000;
+/** Deliveries per second. */
+export const MAX_RATE_LIMIT = 10_000;
 
 export interface PolicyInput {
   retrySchedule?: number[] | null;
   timeoutMs?: number | null;
   maxConcurrency?: number | null;
+  rateLimit?: number | null;
 }
 
 export interface PolicyPatch {
   retrySchedule: Override<number[]>;
   timeoutMs: Override<number>;
   maxConcurrency: Override<number>;
+  rateLimit: Override<number>;
 }
 
 function checkRange(value: number | null | undefined, min: number, max: number, name: string, field: string[]): UserError[] {
@@ -44,8 +48,10 @@ export function checkPolicy(input: PolicyInput, f: (name: string) => string[]): 
   errors.push(
     ...checkRange(input.timeoutMs, 1, MAX_TIMEOUT_MS, 'timeoutMs', f('timeoutMs')),
     ...checkRange(input.maxConcurrency, 1, MAX_CONCURRENCY, 'maxConcurrency', f('maxConcurrency')),
+    ...checkRange(input.rateLimit, 1, MAX_RATE_LIMIT, 'rateLimit', f('rateLimit')),
   );
-  return { errors, patch: { retrySchedule: input.retrySchedule, timeoutMs: input.timeoutMs, maxConcurrency: input.maxConcurrency } };
+  const { retrySchedule, timeoutMs, maxConcurrency, rateLimit } = input;
+  return { errors, patch: { retrySchedule, timeoutMs, maxConcurrency, rateLimit } };
 }
 
 /**
@@ -57,5 +63,7 @@ export function effectiveDefaults(config: Pick<Config, 'retryScheduleMs' | 'deli
     retrySchedule: config.retryScheduleMs.map((ms) => ms / 1000),
     timeoutMs: config.deliveryTimeoutMs,
     maxConcurrency: config.webhookConcurrency,
+    /** There is no global rate limit. */
+    rateLimit: null,
   };
 }

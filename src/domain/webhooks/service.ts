@@ -171,6 +171,8 @@ export async function createWebhook(
     retrySchedule: policy.patch.retrySchedule ?? null,
     timeoutMs: policy.patch.timeoutMs ?? null,
     maxConcurrency: policy.patch.maxConcurrency ?? null,
+    rateLimit: policy.patch.rateLimit ?? null,
+    rateAllowAt: null,
     gated: false,
   };
   webhook.gated = isGated(webhook);

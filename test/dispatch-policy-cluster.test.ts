@@ -1,0 +1,84 @@
+// Delivery policy with two instances on one PostgreSQL database, both
+// delivering: a rate limit holds across them (measured at the receiver),
+// and both take part (each request's delivery is leased by one of them,
+// read from the database while the receiver holds the request).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { client, type Gql } from './helpers/graphql.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { spawnServer, type ServerProcess } from './helpers/process.js';
+import { freshDatabase, REDIS_URL } from './helpers/postgres.js';
+import { createEventType, createWebhook, publish } from './helpers/dispatch.js';
+import { densestWindow } from './helpers/windows.js';
+
+const KEY = 'policy-cluster-test-bootstrap-key-0';
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let a: ServerProcess;
+let b: ServerProcess;
+let viaA: Gql;
+let viaB: Gql;
+let peek: pg.Client;
+const receivers: Receiver[] = [];
+
+before(async () => {
+  db = await freshDatabase();
+  const env = {
+    DATABASE_URL: db.url,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'hookline-policy-')),
+    BOOTSTRAP_API_KEY: KEY,
+    SECRET_ENCRYPTION_KEY: 'c'.repeat(64),
+    ALLOW_PRIVATE_TARGETS: 'true',
+    WORKER_POLL_MS: '50',
+    RETRY_SCHEDULE: '0.05,0.05,0.05,0.05,0.05',
+    REDIS_URL,
+  };
+  [a, b] = await Promise.all([spawnServer({ ...env, INSTANCE_ID: 'policy-a' }), spawnServer({ ...env, INSTANCE_ID: 'policy-b' })]);
+  viaA = client(a.url, KEY);
+  viaB = client(b.url, KEY);
+  peek = new pg.Client({ connectionString: db.url });
+  await peek.connect();
+});
+
+after(async () => {
+  await peek?.end();
+  await a?.kill('SIGTERM');
+  await b?.kill('SIGTERM');
+  for (const r of receivers) await r.close();
+  await db?.drop();
+});
+
+/** A receiver that, before answering, notes which instance holds the lease of the delivery it is getting. */
+async function leaseWatchingReceiver(holdMs: number, status: (index: number) => number = () => 200) {
+  const r = await startReceiver();
+  receivers.push(r);
+  const owners = new Set<string>();
+  r.respond(async (req, i, res) => {
+    const { rows } = await peek.query(`SELECT d."leaseOwner" FROM "Delivery" d WHERE d."eventId" = $1 AND d."leaseOwner" IS NOT NULL`, [
+      req.headers['webhook-id'],
+    ]);
+    for (const row of rows) owners.add(row.leaseOwner);
+    setTimeout(() => res.writeHead(status(i)).end(), holdMs);
+  });
+  return { r, owners };
+}
+
+test('rateLimit 10 across two instances: never more than 10 requests in any 1-second window, and both deliver', async () => {
+  await createEventType(viaA, 'cluster.rate');
+  const { r, owners } = await leaseWatchingReceiver(20);
+  await createWebhook(viaA, { name: 'limited', targetUrl: r.url, events: ['cluster.rate'], rateLimit: 10 });
+  const started = Date.now();
+  await Promise.all(Array.from({ length: 50 }, (_, i) => publish(i % 2 ? viaA : viaB, 'cluster.rate', { i })));
+  await r.waitFor(50, 30_000);
+  const times = r.received.map((x) => x.at);
+  const densest = densestWindow(times, 1000);
+  assert.ok(densest <= 10, `${densest} requests within one second`);
+  assert.ok(densest >= 8, `at most ${densest} in a second`);
+  const took = Math.max(...times) - started;
+  assert.ok(took >= 4_400, `50 requests in ${took} ms`);
+  assert.deepEqual([...owners].sort(), ['policy-a', 'policy-b'], 'both instances claimed deliveries');
+  assert.equal(new Set(r.received.map((x) => x.headers['webhook-id'])).size, 50);
+});
