@@ -173,6 +173,7 @@ test('the README GraphQL examples run against a real server without errors', asy
   await run('UpdateWebhook', { id: ids.webhook });
   const policy = await run('DeliveryPolicy', { id: ids.webhook });
   assert.deepEqual(policy.updateWebhook.webhook.retrySchedule, [10, 60, 600]);
+  assert.equal(policy.updateWebhook.webhook.circuit.state, 'CLOSED');
   const headers = await run('UpdateWebhookHeaders', { id: ids.webhook, headers: { Authorization: '********', 'X-Tenant': 'globex' } });
   assert.deepEqual(headers.updateWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'globex' });
   assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');

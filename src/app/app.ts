@@ -16,6 +16,7 @@ import { ensurePostgresDatabase, PgSql } from '../db/pg.js';
 import { sealLegacyHeaders } from '../db/sealHeaders.js';
 import { SqliteSql } from '../db/sqlite.js';
 import { DeliveryClient } from '../dispatch/http.js';
+import { circuitSettings } from '../dispatch/circuit.js';
 import { Recorder } from '../dispatch/record.js';
 import { Sender } from '../dispatch/sender.js';
 import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
@@ -92,7 +93,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     sender.forgetWebhook(id);
     keyring.headers.forget(id);
   });
-  const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter });
+  const recorder = new Recorder({ sql: db.sql, logger, circuit: circuitSettings(config) });
   const live = startLive(
     config.redisUrl,
     bus,

@@ -44,7 +44,13 @@ export interface Config {
   deliveryTimeoutMs: number;
   /** Delays in milliseconds before attempt 2, 3, … */
   retryScheduleMs: number[];
+  /** Consecutive failed attempts that open a webhook's circuit (historically: that turned it off). */
   autoDisableAfter: number;
+  /** How long a circuit stays open before the webhook is turned off (TOO_MANY_ERRORS); 0: as soon as it opens. */
+  autoDisableWindowMs: number;
+  /** The first cool-down of an open circuit; each failed probe doubles it, up to circuitMaxCooldownMs. */
+  circuitCooldownMs: number;
+  circuitMaxCooldownMs: number;
   allowPrivateTargets: boolean;
   maxPayloadBytes: number;
   attemptRetentionDays: number;
@@ -124,6 +130,20 @@ function parseRetrySchedule(raw: string): number[] {
     }
     return Math.round(n * 1000);
   });
+}
+
+/** The circuit breaker's cool-downs: the first at least 1 ms, the cap no shorter than the first. */
+function circuitCooldowns(env: Env) {
+  const circuitCooldownMs = parseDuration('CIRCUIT_COOLDOWN', str(env, 'CIRCUIT_COOLDOWN', '30s'));
+  if (circuitCooldownMs < 1) throw new ConfigError('CIRCUIT_COOLDOWN', 'must be at least 1ms');
+  const circuitMaxCooldownMs = parseDuration('CIRCUIT_MAX_COOLDOWN', str(env, 'CIRCUIT_MAX_COOLDOWN', '30m'));
+  if (circuitMaxCooldownMs < circuitCooldownMs) {
+    throw new ConfigError(
+      'CIRCUIT_MAX_COOLDOWN',
+      `must be at least CIRCUIT_COOLDOWN (${circuitCooldownMs} ms), got ${circuitMaxCooldownMs} ms`,
+    );
+  }
+  return { circuitCooldownMs, circuitMaxCooldownMs };
 }
 
 function parseDatabaseUrl(raw: string): { provider: Provider; sqlitePath: string | null } {
@@ -210,6 +230,8 @@ export function loadConfig(env: Env): Config {
     deliveryTimeoutMs: int(env, 'DELIVERY_TIMEOUT_MS', 15_000, 1, 600_000),
     retryScheduleMs: parseRetrySchedule(str(env, 'RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE)),
     autoDisableAfter: int(env, 'AUTO_DISABLE_AFTER', 20, 1),
+    autoDisableWindowMs: parseDuration('AUTO_DISABLE_WINDOW', str(env, 'AUTO_DISABLE_WINDOW', '24h')),
+    ...circuitCooldowns(env),
     allowPrivateTargets: bool(env, 'ALLOW_PRIVATE_TARGETS', false),
     maxPayloadBytes: int(env, 'MAX_PAYLOAD_BYTES', 262_144, 1),
     attemptRetentionDays: int(env, 'ATTEMPT_RETENTION_DAYS', 30, 1),

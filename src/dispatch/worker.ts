@@ -395,19 +395,21 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   const loop = async () => {
     while (running) {
+      // Gated claims are one webhook's few rows each: worth making for any
+      // free slot. The batch claims below still get their turn in the same
+      // round, however often gated webhooks ask for a look.
+      const free = cfg.deliveryConcurrency - inflight - waitingCount - recordBacklog();
+      if (free > 0 && (gatedWanted || Date.now() - lastGated >= cfg.workerPollMs)) {
+        try {
+          await gatedPass(Math.min(free, cfg.workerBatchSize));
+        } catch (err) {
+          // Retried at the next poll; the batch claims go on meanwhile.
+          logger.error({ err }, 'claiming deliveries of gated webhooks failed; retrying');
+        }
+      }
       const busy = inflight + waitingCount;
       const capacity = cfg.deliveryConcurrency - busy - recordBacklog();
       const scanDue = scanWanted || Date.now() - lastScan >= cfg.workerPollMs;
-      // Gated claims are one webhook's few rows each: worth making for any free slot.
-      if (capacity > 0 && (gatedWanted || Date.now() - lastGated >= cfg.workerPollMs)) {
-        try {
-          await gatedPass(Math.min(capacity, cfg.workerBatchSize));
-        } catch (err) {
-          logger.error({ err }, 'claiming deliveries of gated webhooks failed; retrying');
-          await idle(Math.max(cfg.workerPollMs, 1000));
-        }
-        continue;
-      }
       if (capacity <= 0 || (busy > 0 && capacity < (scanDue ? claimAtLeast : hintAtLeast))) {
         await idle(scanDue ? cfg.workerPollMs : untilNextScan());
         continue;

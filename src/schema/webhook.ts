@@ -3,7 +3,7 @@ import { callerOf } from '../server/context.js';
 import { AssociateRef } from './associate.js';
 import { EventTypeRef } from './eventType.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
-import { WebhookState } from '../generated/prisma/enums.js';
+import { CircuitState, WebhookState } from '../generated/prisma/enums.js';
 import type { Webhook } from '../db/stores/webhooks.js';
 import {
   createWebhook,
@@ -23,6 +23,31 @@ import { MAX_CONCURRENCY, MAX_RATE_LIMIT, MAX_RETRY_DELAY_S, MAX_RETRY_STEPS, MA
 export const WebhookStateEnum = builder.enumType(WebhookState, {
   name: 'WebhookState',
   description: 'ACTIVE receives events; STOPPED was turned off; TOO_MANY_ERRORS was turned off by Hookline after failures',
+});
+
+const CircuitStateEnum = builder.enumType(CircuitState, {
+  name: 'CircuitState',
+  description: 'CLOSED delivers; OPEN pauses deliveries after a run of failures; HALF_OPEN has one probe delivery in flight',
+});
+
+const WebhookCircuitRef = builder.objectRef<Webhook>('WebhookCircuit').implement({
+  description:
+    "The webhook's circuit breaker: opened by AUTO_DISABLE_AFTER failed attempts in a row, probed after a cool-down, closed by a success",
+  fields: (t) => ({
+    state: t.field({ type: CircuitStateEnum, resolve: (w) => w.circuitState }),
+    openedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it opened, in this run of failures (failed probes keep it); null when CLOSED',
+      resolve: (w) => w.circuitOpenedAt,
+    }),
+    nextProbeAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'OPEN: when the next probe delivery may be sent. HALF_OPEN: when an unanswered probe counts as lost. Null when CLOSED',
+      resolve: (w) => w.circuitNextProbeAt,
+    }),
+  }),
 });
 
 export const WebhookRef = builder.prismaObject('Webhook', {
@@ -86,6 +111,7 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       nullable: true,
       description: 'Deliveries in flight at once per instance; null: WEBHOOK_CONCURRENCY',
     }),
+    circuit: t.field({ type: WebhookCircuitRef, resolve: (w) => w }),
     rateLimit: t.exposeInt('rateLimit', {
       nullable: true,
       description: 'Deliveries per second at most, across all instances (no 1-second window at the receiver holds more); null: no limit',

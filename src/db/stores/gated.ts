@@ -1,5 +1,6 @@
 // Claims for gated webhooks: those with a delivery policy the batch claim
-// (deliveries.ts) cannot apply: a concurrency of their own, a rate limit. The batch
+// (deliveries.ts) cannot apply: a concurrency of their own, a rate limit, a
+// circuit that is not closed (its deliveries pause but for one probe). The batch
 // claim leaves them out (one column test on the webhook row it already
 // reads); the delivery thread looks for gated webhooks with due work and
 // claims each one's deliveries on its own, as many as its policy allows now.
@@ -8,12 +9,15 @@
 import { perDialect } from '../dialect.js';
 import type { Sql, Tx } from '../sql.js';
 import type { ClaimedDelivery } from './deliveries.js';
+import type { CircuitRow } from './webhooks.js';
+import type { CircuitState } from '../../generated/prisma/client.js';
 
 export interface GatedWebhook {
   id: string;
   accountId: string;
   maxConcurrency: number | null;
   rateLimit: number | null;
+  circuitState: CircuitState;
 }
 
 export interface GatedLookup {
@@ -32,9 +36,10 @@ export interface GatedLookup {
  */
 const DUE_GATED = perDialect(
   (d) => `
-  SELECT w."id", w."accountId", w."maxConcurrency", w."rateLimit" FROM "Webhook" w
+  SELECT w."id", w."accountId", w."maxConcurrency", w."rateLimit", w."circuitState" FROM "Webhook" w
   WHERE w."gated" = ${d.cast('?', 'bool')} AND w."state" = 'ACTIVE'
     AND (w."rateAllowAt" IS NULL OR w."rateAllowAt" <= ?)
+    AND (w."circuitState" = 'CLOSED' OR w."circuitNextProbeAt" <= ?)
     AND NOT (${d.inList('w."id"')}) AND NOT (${d.inList('w."accountId"')})
     AND EXISTS (
       SELECT 1 FROM "Delivery" d WHERE d."webhookId" = w."id" AND d."status" = 'PENDING'
@@ -45,6 +50,7 @@ const DUE_GATED = perDialect(
 export async function dueGatedWebhooks(sql: Sql, q: GatedLookup, now: Date): Promise<GatedWebhook[]> {
   const rows = await sql.all<GatedWebhook>(DUE_GATED(sql.dialect), [
     true,
+    now,
     now,
     q.excludeWebhookIds,
     q.excludeAccountIds,
@@ -62,13 +68,16 @@ export async function dueGatedWebhooks(sql: Sql, q: GatedLookup, now: Date): Pro
 const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** What a gated claim decides on, read fresh under the webhook's row lock. */
-export interface GateState {
+export interface GateState extends CircuitRow {
   state: string;
   rateLimit: number | null;
   rateAllowAt: Date | null;
 }
 
-const LOCK_GATE = perDialect((d) => `SELECT "state", "rateLimit", "rateAllowAt" FROM "Webhook" WHERE "id" = ? ${d.forUpdate}`);
+const LOCK_GATE = perDialect(
+  (d) => `SELECT "state", "rateLimit", "rateAllowAt", "circuitState", "circuitOpenedAt", "circuitNextProbeAt", "circuitCooldownMs"
+  FROM "Webhook" WHERE "id" = ? ${d.forUpdate}`,
+);
 
 /**
  * The webhook's gate, locked until the transaction ends on PostgreSQL (so
@@ -78,7 +87,16 @@ const LOCK_GATE = perDialect((d) => `SELECT "state", "rateLimit", "rateAllowAt" 
 export async function lockGate(tx: Tx, webhookId: string): Promise<GateState | null> {
   const r = await tx.get(LOCK_GATE(tx.dialect), [webhookId]);
   if (!r) return null;
-  return { state: r.state as string, rateLimit: intOrNull(r.rateLimit), rateAllowAt: tx.dialect.dateOrNull(r.rateAllowAt) };
+  const d = tx.dialect;
+  return {
+    state: r.state as string,
+    rateLimit: intOrNull(r.rateLimit),
+    rateAllowAt: d.dateOrNull(r.rateAllowAt),
+    circuitState: r.circuitState as CircuitState,
+    circuitOpenedAt: d.dateOrNull(r.circuitOpenedAt),
+    circuitNextProbeAt: d.dateOrNull(r.circuitNextProbeAt),
+    circuitCooldownMs: Number(r.circuitCooldownMs),
+  };
 }
 
 export async function setRateAllowAt(tx: Tx, webhookId: string, at: Date | null): Promise<void> {

@@ -1,6 +1,6 @@
 // Webhooks and their subscribed event types. Every finder takes the account
 // id, so a caller can only ever reach its own account's rows.
-import type { Webhook, WebhookState } from '../../generated/prisma/client.js';
+import type { CircuitState, Webhook, WebhookState } from '../../generated/prisma/client.js';
 import { perDialect, type Dialect } from '../dialect.js';
 import type { Row, Sql } from '../sql.js';
 
@@ -37,6 +37,10 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     maxConcurrency: intOrNull(r.maxConcurrency),
     rateLimit: intOrNull(r.rateLimit),
     rateAllowAt: d.dateOrNull(r.rateAllowAt),
+    circuitState: r.circuitState as CircuitState,
+    circuitOpenedAt: d.dateOrNull(r.circuitOpenedAt),
+    circuitNextProbeAt: d.dateOrNull(r.circuitNextProbeAt),
+    circuitCooldownMs: Number(r.circuitCooldownMs),
     gated: d.bool(r.gated),
   };
 }
@@ -93,6 +97,10 @@ const COLUMNS = [
   'maxConcurrency',
   'rateLimit',
   'rateAllowAt',
+  'circuitState',
+  'circuitOpenedAt',
+  'circuitNextProbeAt',
+  'circuitCooldownMs',
   'gated',
 ] as const satisfies readonly (keyof Webhook)[];
 
@@ -111,14 +119,15 @@ const bindColumn = (w: Webhook, c: (typeof COLUMNS)[number]) =>
  * gated path (src/db/stores/gated.ts): true for any policy the batch claim
  * cannot apply. The one definition, used when a webhook is saved.
  */
-export const isGated = (w: Pick<Webhook, 'maxConcurrency' | 'rateLimit'>): boolean => w.maxConcurrency !== null || w.rateLimit !== null;
+export const isGated = (w: Pick<Webhook, 'maxConcurrency' | 'rateLimit' | 'circuitState'>): boolean =>
+  w.maxConcurrency !== null || w.rateLimit !== null || w.circuitState !== 'CLOSED';
 
 /**
  * The same rule in SQL, over the row's new values: every statement that
  * changes a policy column sets "gated" with it, so the two never disagree.
  */
-export const GATED_SQL = (v: { maxConcurrency: string; rateLimit: string }) =>
-  `(${v.maxConcurrency} IS NOT NULL OR ${v.rateLimit} IS NOT NULL)`;
+export const GATED_SQL = (v: { maxConcurrency?: string; rateLimit?: string; circuitState?: string }) =>
+  `(${v.maxConcurrency ?? '"maxConcurrency"'} IS NOT NULL OR ${v.rateLimit ?? '"rateLimit"'} IS NOT NULL OR ${v.circuitState ?? '"circuitState"'} <> 'CLOSED')`;
 
 export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
   await sql.run(
@@ -216,16 +225,30 @@ export interface StateChange {
   resetFailures?: boolean;
 }
 
-export function setWebhookState(sql: Sql, accountId: string, id: string, c: StateChange): Promise<Webhook | null> {
-  const d = sql.dialect;
-  return one(
-    sql,
-    `UPDATE "Webhook" SET "state" = ?, "stateReason" = ?, "stateChangedAt" = ?,
+const SET_STATE = perDialect((d) => {
+  const reset = (col: string, to: string) => `"${col}" = CASE WHEN ${d.cast('?', 'bool')} THEN ${to} ELSE "${col}" END`;
+  return `UPDATE "Webhook" SET "state" = ?, "stateReason" = ?, "stateChangedAt" = ?,
        "updatedAt" = CASE WHEN ${d.cast('?', 'text')} IS NULL THEN "updatedAt" ELSE ? END, "updatedById" = COALESCE(?, "updatedById"),
-       "consecutiveFailures" = CASE WHEN ${d.cast('?', 'bool')} THEN 0 ELSE "consecutiveFailures" END
-     WHERE "accountId" = ? AND "id" = ? RETURNING *`,
-    [c.state, c.reason, c.at, c.by ?? null, c.at, c.by ?? null, !!c.resetFailures, accountId, id],
-  );
+       ${reset('consecutiveFailures', '0')}, ${reset('circuitState', `'CLOSED'`)}, ${reset('circuitOpenedAt', 'NULL')},
+       ${reset('circuitNextProbeAt', 'NULL')}, ${reset('circuitCooldownMs', '0')},
+       "gated" = CASE WHEN ${d.cast('?', 'bool')} THEN ${GATED_SQL({ circuitState: `'CLOSED'` })} ELSE "gated" END
+     WHERE "accountId" = ? AND "id" = ? RETURNING *`;
+});
+
+/** Re-activation (resetFailures) starts afresh: no failure streak, and a closed circuit. */
+export function setWebhookState(sql: Sql, accountId: string, id: string, c: StateChange): Promise<Webhook | null> {
+  const reset = !!c.resetFailures;
+  return one(sql, SET_STATE(sql.dialect), [
+    c.state,
+    c.reason,
+    c.at,
+    c.by ?? null,
+    c.at,
+    c.by ?? null,
+    ...Array<boolean>(6).fill(reset),
+    accountId,
+    id,
+  ]);
 }
 
 export interface SecretRotation {
@@ -290,15 +313,58 @@ export interface Streak {
 }
 
 const RESET_STREAKS = perDialect(
-  (d) => `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE ${d.inList('"id"')} AND "consecutiveFailures" <> 0`,
+  (d) => `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE ${d.inList('"id"')} AND "consecutiveFailures" <> 0 RETURNING "id"`,
 );
 
 /**
  * Ends the failure streaks of webhooks whose batch ended in a success, in one
- * statement. Usually it changes nothing, and matching no row takes no row lock.
+ * statement. Usually it changes nothing, and matching no row takes no row
+ * lock. Returns the webhooks that were failing: only those can have a
+ * circuit to close (a circuit opens after failures, and only a success or
+ * re-activation ends either).
  */
-export async function resetStreaks(sql: Sql, webhookIds: string[]): Promise<void> {
-  if (webhookIds.length) await sql.run(RESET_STREAKS(sql.dialect), [webhookIds]);
+export async function resetStreaks(sql: Sql, webhookIds: string[]): Promise<string[]> {
+  if (!webhookIds.length) return [];
+  const rows = await sql.all<{ id: string }>(RESET_STREAKS(sql.dialect), [webhookIds]);
+  return rows.map((r) => r.id);
+}
+
+export interface CircuitRow {
+  circuitState: CircuitState;
+  circuitOpenedAt: Date | null;
+  circuitNextProbeAt: Date | null;
+  circuitCooldownMs: number;
+}
+
+const SET_CIRCUIT = perDialect(
+  (d) => `UPDATE "Webhook" SET "circuitState" = ?, "circuitOpenedAt" = ?, "circuitNextProbeAt" = ?, "circuitCooldownMs" = ?,
+       "gated" = ${GATED_SQL({ circuitState: d.cast('?', 'text') })}
+     WHERE "id" = ? RETURNING *`,
+);
+
+/** Moves a webhook's circuit (and whether it is gated with it); the worker's own update, not tenant-scoped. */
+export function setCircuit(sql: Sql, id: string, c: CircuitRow): Promise<Webhook | null> {
+  return one(sql, SET_CIRCUIT(sql.dialect), [
+    c.circuitState,
+    c.circuitOpenedAt,
+    c.circuitNextProbeAt,
+    c.circuitCooldownMs,
+    c.circuitState,
+    id,
+  ]);
+}
+
+const CLOSE_CIRCUITS = perDialect(
+  (d) => `UPDATE "Webhook" SET "circuitState" = 'CLOSED', "circuitOpenedAt" = NULL, "circuitNextProbeAt" = NULL, "circuitCooldownMs" = 0,
+       "gated" = ${GATED_SQL({ circuitState: `'CLOSED'` })}
+     WHERE ${d.inList('"id"')} AND "circuitState" <> 'CLOSED' RETURNING *`,
+);
+
+/** Closes the circuits of these webhooks that are open or half-open; returns those it closed. */
+export async function closeCircuits(sql: Sql, ids: string[]): Promise<Webhook[]> {
+  if (!ids.length) return [];
+  const rows = await sql.all(CLOSE_CIRCUITS(sql.dialect), [ids]);
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
 }
 
 /** Adds a batch's failures to a webhook's streak (or resets it); returns the webhook if it is active and failing. */

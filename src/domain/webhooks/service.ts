@@ -173,6 +173,10 @@ export async function createWebhook(
     maxConcurrency: policy.patch.maxConcurrency ?? null,
     rateLimit: policy.patch.rateLimit ?? null,
     rateAllowAt: null,
+    circuitState: 'CLOSED',
+    circuitOpenedAt: null,
+    circuitNextProbeAt: null,
+    circuitCooldownMs: 0,
     gated: false,
   };
   webhook.gated = isGated(webhook);
