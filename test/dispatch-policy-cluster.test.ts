@@ -1,7 +1,9 @@
 // Delivery policy with two instances on one PostgreSQL database, both
 // delivering: a rate limit holds across them (measured at the receiver),
-// and both take part (each request's delivery is leased by one of them,
-// read from the database while the receiver holds the request).
+// ordered delivery stays one at a time and in event order through retries,
+// and in each case both instances take part (each request's delivery is
+// leased by one of them, read from the database while the receiver holds
+// the request).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { spawnServer, type ServerProcess } from './helpers/process.js';
 import { freshDatabase, REDIS_URL } from './helpers/postgres.js';
 import { createEventType, createWebhook, publish } from './helpers/dispatch.js';
 import { densestWindow } from './helpers/windows.js';
+import { assertInOrder, orderedScript } from './helpers/ordered.js';
+import { waitUntil } from './helpers/wait.js';
 
 const KEY = 'policy-cluster-test-bootstrap-key-0';
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -81,4 +85,29 @@ test('rateLimit 10 across two instances: never more than 10 requests in any 1-se
   assert.ok(took >= 4_400, `50 requests in ${took} ms`);
   assert.deepEqual([...owners].sort(), ['policy-a', 'policy-b'], 'both instances claimed deliveries');
   assert.equal(new Set(r.received.map((x) => x.headers['webhook-id'])).size, 50);
+});
+
+test('ordered across two instances: one at a time, in event order, through retries, and both deliver', async () => {
+  await createEventType(viaA, 'cluster.ordered');
+  const r = await startReceiver();
+  receivers.push(r);
+  // Every third event fails its first try; events publish through both instances in turn.
+  const script = orderedScript(r, { failFirst: (n) => (n % 3 === 1 ? 1 : 0), holdMs: 20 });
+  const { id } = await createWebhook(viaB, { name: 'ordered', targetUrl: r.url, events: ['cluster.ordered'], ordered: true });
+  const owners = new Set<string>();
+  const watch = setInterval(() => {
+    void peek.query(`SELECT DISTINCT "leaseOwner" FROM "Delivery" WHERE "leaseOwner" IS NOT NULL AND "webhookId" = $1`, [id]).then(
+      ({ rows }) => rows.forEach((row) => owners.add(row.leaseOwner)),
+      () => undefined,
+    );
+  }, 10);
+  const N = 30;
+  try {
+    for (let n = 0; n < N; n++) await publish(n % 2 ? viaA : viaB, 'cluster.ordered', { n });
+    await waitUntil(() => script.requests.filter((q) => q.ok).length === N, 'every event delivered', 60_000);
+  } finally {
+    clearInterval(watch);
+  }
+  assertInOrder(script, N);
+  assert.deepEqual([...owners].sort(), ['policy-a', 'policy-b'], 'both instances claimed deliveries');
 });

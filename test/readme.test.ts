@@ -141,7 +141,8 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.ok((await run('Webhooks')).webhooks.totalCount >= 1, 'the Webhooks example finds the created webhook');
   await run('WebhooksPage');
   assert.equal((await run('Webhook', { id: ids.webhook })).webhook.id, ids.webhook);
-  assert.equal((await run('WebhookDefaults')).webhookDefaults.timeoutMs, 15_000);
+  const defaults = (await run('WebhookDefaults')).webhookDefaults;
+  assert.deepEqual([defaults.timeoutMs, defaults.maxConcurrency, defaults.rateLimit, defaults.ordered], [15_000, 8, null, false]);
   assert.ok((await run('EventTypes')).eventTypes.length > 0);
   await run('Associates');
   await run('ApiKeys');
@@ -174,6 +175,7 @@ test('the README GraphQL examples run against a real server without errors', asy
   const policy = await run('DeliveryPolicy', { id: ids.webhook });
   assert.deepEqual(policy.updateWebhook.webhook.retrySchedule, [10, 60, 600]);
   assert.equal(policy.updateWebhook.webhook.circuit.state, 'CLOSED');
+  assert.equal(policy.updateWebhook.webhook.ordered, true);
   const headers = await run('UpdateWebhookHeaders', { id: ids.webhook, headers: { Authorization: '********', 'X-Tenant': 'globex' } });
   assert.deepEqual(headers.updateWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'globex' });
   assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');

@@ -1,5 +1,6 @@
 // One gated webhook's claim (see src/db/stores/gated.ts): as many of its due
-// deliveries as its policy and the worker's free slots allow now. A rate
+// deliveries as its policy and the worker's free slots allow now (for an
+// ordered webhook, its head alone). A rate
 // limit and a circuit probe are decided under the webhook's row lock: the
 // limiter's state and the circuit are read, the allowed deliveries claimed
 // and both advanced in one transaction, so instances claiming for the same
@@ -7,7 +8,7 @@
 // them sends a probe.
 import type { Clock } from '../base/clock.js';
 import type { ClaimedDelivery } from '../db/stores/deliveries.js';
-import { claimGated, lockGate, setRateAllowAt, type GatedWebhook } from '../db/stores/gated.js';
+import { claimGated, claimHead, lockGate, setRateAllowAt, type GatedWebhook } from '../db/stores/gated.js';
 import { setCircuit } from '../db/stores/webhooks.js';
 import type { Sql } from '../db/sql.js';
 import { circuitOf, circuitRow, probeDue, probing } from './circuit.js';
@@ -31,10 +32,12 @@ const NONE: GatedClaimResult = { claimed: [], nextAllowedAt: null };
 
 export async function claimForGatedWebhook(sql: Sql, clock: Clock, w: GatedWebhook, req: GatedClaimRequest): Promise<GatedClaimResult> {
   const claim = { webhookId: w.id, owner: req.owner, leaseMs: req.leaseMs };
-  // A concurrency of its own needs no lock: the worker's room is the limit.
-  if (w.rateLimit === null && w.circuitState === 'CLOSED') {
-    return { claimed: await claimGated(sql, { ...claim, limit: req.room }, clock.now()), nextAllowedAt: null };
-  }
+  // An ordered webhook takes its head only, and only while none of its deliveries is leased.
+  const take = async (on: Sql, limit: number, now: Date): Promise<ClaimedDelivery[]> =>
+    limit <= 0 ? [] : w.ordered ? claimHead(on, claim, now) : claimGated(on, { ...claim, limit }, now);
+  // A concurrency of its own, or ordering, needs no lock: the worker's room
+  // is the limit, and the head's lease is taken atomically.
+  if (w.rateLimit === null && w.circuitState === 'CLOSED') return { claimed: await take(sql, req.room, clock.now()), nextAllowedAt: null };
   return sql.tx(async (tx) => {
     const gate = await lockGate(tx, w.id);
     // The time is read once the lock is held: a claim that waited for another
@@ -56,7 +59,7 @@ export async function claimForGatedWebhook(sql: Sql, clock: Clock, w: GatedWebho
       if (allowed <= 0) return { claimed: [], nextAllowedAt: gate.rateAllowAt };
       limit = Math.min(limit, allowed);
     }
-    const claimed = await claimGated(tx, { ...claim, limit }, now);
+    const claimed = await take(tx, limit, now);
     if (!claimed.length) return NONE;
     let nextAllowedAt: Date | null = null;
     if (plan) {

@@ -31,6 +31,7 @@ export type WebhookForDelivery = Pick<
   | 'timeoutMs'
   | 'maxConcurrency'
   | 'rateLimit'
+  | 'ordered'
   | 'gated'
 >;
 

@@ -18,7 +18,7 @@ import { webhooksByIds } from '../db/stores/webhooks.js';
 import { Nap } from './nap.js';
 import type { Recorder } from './record.js';
 import type { WebhookCache } from './webhookCache.js';
-import type { EventForDelivery, Job, Sender, WebhookForDelivery } from './sender.js';
+import type { EventForDelivery, Job, Outcome, Sender, WebhookForDelivery } from './sender.js';
 
 export interface Worker {
   stop(): Promise<void>;
@@ -261,19 +261,25 @@ export function startWorker(deps: WorkerDeps): Worker {
     inflight++;
     inflightByWebhook.set(job.webhookId, (inflightByWebhook.get(job.webhookId) ?? 0) + 1);
     // A gated webhook's next delivery may wait for this one's outcome (its order, say): look again once it commits.
-    const recorded = () => {
-      if (gatedSeen.has(job.webhookId)) wantGated();
+    // A failed one holds an ordered webhook's line until its retry is due: look again then.
+    const recorded = (o: Outcome) => {
+      if (!gatedSeen.has(job.webhookId)) return;
+      wantGated();
+      if (o.nextAttemptAt) wantGatedAt(o.nextAttemptAt);
     };
     sender.attempt(job, webhook, event).then(
       (o) => {
         if (o.attempt.responseStatus !== null) {
           finished(job.webhookId, job.accountId);
-          recorder.record(o).then(recorded, (err) => unrecorded(err, job.deliveryId));
+          recorder.record(o).then(
+            () => recorded(o),
+            (err) => unrecorded(err, job.deliveryId),
+          );
         } else {
           recorder.record(o).then(
             () => {
               finished(job.webhookId, job.accountId);
-              recorded();
+              recorded(o);
             },
             (err) => {
               finished(job.webhookId, job.accountId);

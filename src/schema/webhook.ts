@@ -112,6 +112,9 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       description: 'Deliveries in flight at once per instance; null: WEBHOOK_CONCURRENCY',
     }),
     circuit: t.field({ type: WebhookCircuitRef, resolve: (w) => w }),
+    ordered: t.exposeBoolean('ordered', {
+      description: 'Deliveries one at a time in event order; a failing one blocks those behind it until it succeeds or fails for good',
+    }),
     rateLimit: t.exposeInt('rateLimit', {
       nullable: true,
       description: 'Deliveries per second at most, across all instances (no 1-second window at the receiver holds more); null: no limit',
@@ -169,6 +172,7 @@ const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>
     timeoutMs: t.exposeInt('timeoutMs', { description: 'DELIVERY_TIMEOUT_MS' }),
     maxConcurrency: t.exposeInt('maxConcurrency', { description: 'WEBHOOK_CONCURRENCY (per instance)' }),
     rateLimit: t.int({ nullable: true, description: 'Always null: there is no global rate limit', resolve: (d) => d.rateLimit }),
+    ordered: t.exposeBoolean('ordered', { description: 'Always false: ordered delivery is opt-in per webhook' }),
   }),
 });
 
@@ -219,6 +223,7 @@ const POLICY_DOCS = {
   timeoutMs: `Timeout of one delivery request, 1 to ${MAX_TIMEOUT_MS}; unset: DELIVERY_TIMEOUT_MS`,
   maxConcurrency: `Deliveries in flight at once per instance, 1 to ${MAX_CONCURRENCY}; unset: WEBHOOK_CONCURRENCY`,
   rateLimit: `Deliveries per second at most, across all instances, 1 to ${MAX_RATE_LIMIT}; unset: no limit`,
+  ordered: 'Deliveries one at a time in event order, a failing one blocking those behind it; unset: false',
 };
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
@@ -241,6 +246,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     timeoutMs: t.int({ description: POLICY_DOCS.timeoutMs }),
     maxConcurrency: t.int({ description: POLICY_DOCS.maxConcurrency }),
     rateLimit: t.int({ description: POLICY_DOCS.rateLimit }),
+    ordered: t.boolean({ description: POLICY_DOCS.ordered }),
   }),
 });
 
@@ -264,6 +270,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     timeoutMs: t.int({ description: `${POLICY_DOCS.timeoutMs}. null: back to the global setting` }),
     maxConcurrency: t.int({ description: `${POLICY_DOCS.maxConcurrency}. null: back to the global setting` }),
     rateLimit: t.int({ description: `${POLICY_DOCS.rateLimit}. null: no limit` }),
+    ordered: t.boolean({ description: `${POLICY_DOCS.ordered}. null: false` }),
   }),
 });
 

@@ -9,7 +9,7 @@ const f = (name: string) => ['input', name];
 
 describe('checkPolicy', () => {
   test('values in range pass through as the patch; absent and null stay distinct', () => {
-    const input = { retrySchedule: [0, 5, MAX_RETRY_DELAY_S], timeoutMs: null, maxConcurrency: 1, rateLimit: 10_000 };
+    const input = { retrySchedule: [0, 5, MAX_RETRY_DELAY_S], timeoutMs: null, maxConcurrency: 1, rateLimit: 10_000, ordered: true };
     const { errors, patch } = checkPolicy(input, f);
     assert.deepEqual(errors, []);
     assert.deepEqual(patch, input);
@@ -18,6 +18,7 @@ describe('checkPolicy', () => {
       timeoutMs: undefined,
       maxConcurrency: undefined,
       rateLimit: undefined,
+      ordered: undefined,
     });
   });
 
@@ -49,6 +50,7 @@ describe('effectiveDefaults', () => {
       timeoutMs: 15_000,
       maxConcurrency: 8,
       rateLimit: null,
+      ordered: false,
     });
   });
 });

@@ -188,6 +188,7 @@ describe('Sender.buildHeaders', () => {
     timeoutMs: null,
     maxConcurrency: null,
     rateLimit: null,
+    ordered: false,
     gated: false,
     ...over,
   });

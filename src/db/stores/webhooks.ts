@@ -35,6 +35,7 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     retrySchedule: r.retrySchedule === null || r.retrySchedule === undefined ? null : d.json(r.retrySchedule),
     timeoutMs: intOrNull(r.timeoutMs),
     maxConcurrency: intOrNull(r.maxConcurrency),
+    ordered: d.bool(r.ordered),
     rateLimit: intOrNull(r.rateLimit),
     rateAllowAt: d.dateOrNull(r.rateAllowAt),
     circuitState: r.circuitState as CircuitState,
@@ -95,6 +96,7 @@ const COLUMNS = [
   'retrySchedule',
   'timeoutMs',
   'maxConcurrency',
+  'ordered',
   'rateLimit',
   'rateAllowAt',
   'circuitState',
@@ -119,15 +121,18 @@ const bindColumn = (w: Webhook, c: (typeof COLUMNS)[number]) =>
  * gated path (src/db/stores/gated.ts): true for any policy the batch claim
  * cannot apply. The one definition, used when a webhook is saved.
  */
-export const isGated = (w: Pick<Webhook, 'maxConcurrency' | 'rateLimit' | 'circuitState'>): boolean =>
-  w.maxConcurrency !== null || w.rateLimit !== null || w.circuitState !== 'CLOSED';
+export const isGated = (w: Pick<Webhook, 'ordered' | 'maxConcurrency' | 'rateLimit' | 'circuitState'>): boolean =>
+  w.ordered || w.maxConcurrency !== null || w.rateLimit !== null || w.circuitState !== 'CLOSED';
 
 /**
  * The same rule in SQL, over the row's new values: every statement that
  * changes a policy column sets "gated" with it, so the two never disagree.
+ * Bound values in the expressions appear in this order: ordered,
+ * maxConcurrency, rateLimit, circuitState.
  */
-export const GATED_SQL = (v: { maxConcurrency?: string; rateLimit?: string; circuitState?: string }) =>
-  `(${v.maxConcurrency ?? '"maxConcurrency"'} IS NOT NULL OR ${v.rateLimit ?? '"rateLimit"'} IS NOT NULL OR ${v.circuitState ?? '"circuitState"'} <> 'CLOSED')`;
+export const GATED_SQL = (v: { ordered?: string; maxConcurrency?: string; rateLimit?: string; circuitState?: string }) =>
+  `(${v.ordered ?? '"ordered"'} OR ${v.maxConcurrency ?? '"maxConcurrency"'} IS NOT NULL OR ${v.rateLimit ?? '"rateLimit"'} IS NOT NULL
+    OR ${v.circuitState ?? '"circuitState"'} <> 'CLOSED')`;
 
 export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
   await sql.run(
@@ -164,6 +169,8 @@ export interface WebhookPatch {
   timeoutMs?: Override<number>;
   maxConcurrency?: Override<number>;
   rateLimit?: Override<number>;
+  /** null: back to the default, false. */
+  ordered?: Override<boolean>;
   updatedAt: Date;
   updatedById: string;
 }
@@ -180,7 +187,12 @@ const UPDATE_FIELDS = perDialect(
        "timeoutMs" = ${overridden(d, 'timeoutMs')},
        "maxConcurrency" = ${overridden(d, 'maxConcurrency')},
        "rateLimit" = ${overridden(d, 'rateLimit')},
-       "gated" = ${GATED_SQL({ maxConcurrency: overridden(d, 'maxConcurrency'), rateLimit: overridden(d, 'rateLimit') })},
+       "ordered" = ${overridden(d, 'ordered')},
+       "gated" = ${GATED_SQL({
+         maxConcurrency: overridden(d, 'maxConcurrency'),
+         rateLimit: overridden(d, 'rateLimit'),
+         ordered: overridden(d, 'ordered'),
+       })},
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
 );
@@ -206,6 +218,9 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
     ...override(p.timeoutMs),
     ...override(p.maxConcurrency),
     ...override(p.rateLimit),
+    ...override(p.ordered === null ? false : p.ordered),
+    // "gated", from the same new values, in GATED_SQL's order.
+    ...override(p.ordered === null ? false : p.ordered),
     ...override(p.maxConcurrency),
     ...override(p.rateLimit),
     p.updatedAt,

@@ -20,6 +20,7 @@ export interface PolicyInput {
   timeoutMs?: number | null;
   maxConcurrency?: number | null;
   rateLimit?: number | null;
+  ordered?: boolean | null;
 }
 
 export interface PolicyPatch {
@@ -27,6 +28,7 @@ export interface PolicyPatch {
   timeoutMs: Override<number>;
   maxConcurrency: Override<number>;
   rateLimit: Override<number>;
+  ordered: Override<boolean>;
 }
 
 function checkRange(value: number | null | undefined, min: number, max: number, name: string, field: string[]): UserError[] {
@@ -50,8 +52,8 @@ export function checkPolicy(input: PolicyInput, f: (name: string) => string[]): 
     ...checkRange(input.maxConcurrency, 1, MAX_CONCURRENCY, 'maxConcurrency', f('maxConcurrency')),
     ...checkRange(input.rateLimit, 1, MAX_RATE_LIMIT, 'rateLimit', f('rateLimit')),
   );
-  const { retrySchedule, timeoutMs, maxConcurrency, rateLimit } = input;
-  return { errors, patch: { retrySchedule, timeoutMs, maxConcurrency, rateLimit } };
+  const { retrySchedule, timeoutMs, maxConcurrency, rateLimit, ordered } = input;
+  return { errors, patch: { retrySchedule, timeoutMs, maxConcurrency, rateLimit, ordered } };
 }
 
 /**
@@ -65,5 +67,6 @@ export function effectiveDefaults(config: Pick<Config, 'retryScheduleMs' | 'deli
     maxConcurrency: config.webhookConcurrency,
     /** There is no global rate limit. */
     rateLimit: null,
+    ordered: false,
   };
 }

@@ -172,6 +172,7 @@ export async function createWebhook(
     timeoutMs: policy.patch.timeoutMs ?? null,
     maxConcurrency: policy.patch.maxConcurrency ?? null,
     rateLimit: policy.patch.rateLimit ?? null,
+    ordered: policy.patch.ordered ?? false,
     rateAllowAt: null,
     circuitState: 'CLOSED',
     circuitOpenedAt: null,
