@@ -12,6 +12,7 @@
 import type { Config } from '../base/config.js';
 import type { CircuitState } from '../generated/prisma/client.js';
 import type { CircuitRow } from '../db/stores/webhooks.js';
+import { tooManyFailures } from './policy.js';
 
 export type { CircuitState };
 
@@ -75,7 +76,7 @@ export function circuitAfterAttempts(
 ): CircuitStep {
   let next = batch.succeeded && c.state !== 'CLOSED' ? CLOSED_CIRCUIT : c;
   if (batch.failures > 0) {
-    if (next.state === 'CLOSED' && consecutiveFailures >= s.openAfter) {
+    if (next.state === 'CLOSED' && tooManyFailures(consecutiveFailures, s.openAfter)) {
       next = { state: 'OPEN', openedAt: now, nextProbeAt: at(now, s.cooldownMs), cooldownMs: s.cooldownMs };
     } else if (next.state === 'HALF_OPEN') {
       // The probe failed (or a delivery sent before the circuit opened did):

@@ -115,5 +115,5 @@ export function streaks(batch: readonly StreakInput[]): Streak[] {
   return [...byWebhook.values()];
 }
 
-/** Whether a webhook with this many consecutive failures is turned off. */
+/** Whether a webhook with this many consecutive failures has its circuit opened (src/dispatch/circuit.ts). */
 export const tooManyFailures = (consecutiveFailures: number, threshold: number) => consecutiveFailures >= threshold;
