@@ -1,7 +1,8 @@
 // Delivery policy with two instances on one PostgreSQL database, both
 // delivering: a rate limit holds across them (measured at the receiver),
 // ordered delivery stays one at a time and in event order through retries,
-// and in each case both instances take part (each request's delivery is
+// an open circuit sends one probe per cool-down, not one per instance; and
+// in each case both instances take part (each request's delivery is
 // leased by one of them, read from the database while the receiver holds
 // the request).
 import { after, before, test } from 'node:test';
@@ -38,6 +39,9 @@ before(async () => {
     ALLOW_PRIVATE_TARGETS: 'true',
     WORKER_POLL_MS: '50',
     RETRY_SCHEDULE: '0.05,0.05,0.05,0.05,0.05',
+    AUTO_DISABLE_AFTER: '3',
+    CIRCUIT_COOLDOWN: '500ms',
+    CIRCUIT_MAX_COOLDOWN: '1s',
     REDIS_URL,
   };
   [a, b] = await Promise.all([spawnServer({ ...env, INSTANCE_ID: 'policy-a' }), spawnServer({ ...env, INSTANCE_ID: 'policy-b' })]);
@@ -110,4 +114,38 @@ test('ordered across two instances: one at a time, in event order, through retri
   }
   assertInOrder(script, N);
   assert.deepEqual([...owners].sort(), ['policy-a', 'policy-b'], 'both instances claimed deliveries');
+});
+
+test('an open circuit across two instances: one probe per cool-down, then the backlog once a probe succeeds', async () => {
+  await createEventType(viaA, 'cluster.circuit');
+  const r = await startReceiver();
+  receivers.push(r);
+  let status = 503;
+  r.respond((_req, _i, res) => {
+    res.writeHead(status).end();
+  });
+  const { id } = await createWebhook(viaA, { name: 'breaker', targetUrl: r.url, events: ['cluster.circuit'] });
+  const circuit = async () =>
+    (await viaB(`query($id: ID!) { webhook(id: $id) { circuit { state openedAt } } }`, { id })).data.webhook.circuit;
+  const events: string[] = [];
+  for (let n = 0; n < 6; n++) events.push((await publish(n % 2 ? viaA : viaB, 'cluster.circuit', { n })).eventId);
+  await waitUntil(async () => (await circuit()).state !== 'CLOSED', 'the circuit to open');
+  const opened = Date.parse((await circuit()).openedAt);
+  // Probes at about +0.5 s, +1.5 s and +2.5 s (the cool-down doubles to its 1 s cap).
+  await waitUntil(() => r.received.filter((x) => x.at > opened + 100).length >= 3, 'three probes', 10_000);
+  const probes = r.received.filter((x) => x.at > opened + 100).map((x) => x.at);
+  for (let i = 1; i < probes.length; i++) {
+    assert.ok(
+      probes[i] - probes[i - 1] >= 450,
+      `probes ${probes[i] - probes[i - 1]} ms apart: ${probes.map((t) => t - opened).join(', ')}`,
+    );
+  }
+  status = 200;
+  await waitUntil(async () => (await circuit()).state === 'CLOSED', 'the circuit to close', 10_000);
+  const v = await waitUntil(async () => {
+    const res = await viaA(`query($id: ID!) { webhook(id: $id) { deliveries(first: 10) { nodes { status } } } }`, { id });
+    const nodes = res.data.webhook.deliveries.nodes;
+    return nodes.every((d: { status: string }) => d.status === 'SUCCEEDED') ? nodes : null;
+  }, 'the backlog to be delivered');
+  assert.equal(v.length, events.length);
 });
