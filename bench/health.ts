@@ -1,4 +1,4 @@
-// Standalone benchmark for health over time (issue 9): the rollups of
+// Health over time (issue 9; scenario 9 of `npm run bench`): the rollups of
 // 1,000,000 attempts spread over 24 hours (10 accounts of 50 webhooks each;
 // the measured account has half of the attempts), written
 // through the recorder's own rollup code (rollupIncrements + addToRollups),
@@ -6,13 +6,13 @@
 // webhook, timed through the service the API calls (healthSeries). Also the
 // recorder's added cost per 64-attempt batch.
 //
+// On its own:
 //   npx tsx bench/health.ts sqlite|postgresql [attempts]
-//
-// Not part of `npm run bench` (which runs the load scenarios); run by hand.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createApp } from '../src/app/app.js';
 import { loadConfig } from '../src/base/config.js';
@@ -21,17 +21,16 @@ import { addToRollups } from '../src/db/stores/rollups.js';
 import { rollupIncrements, type AttemptForRollup } from '../src/dispatch/health.js';
 import { healthSeries } from '../src/domain/health/service.js';
 
-const provider = process.argv[2] === 'postgresql' ? 'postgresql' : 'sqlite';
-const TOTAL = Number(process.argv[3] ?? 1_000_000);
+type Provider = 'sqlite' | 'postgresql';
 const ACCOUNTS = 10;
 const WEBHOOKS = 50;
 const ADMIN_URL = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ERRORS = ['TIMEOUT', 'CONNECTION_REFUSED', 'HTTP_ERROR', 'HTTP_ERROR', 'DNS'];
 
-async function database(): Promise<{ url: string; drop(): Promise<void> }> {
+async function database(provider: Provider): Promise<{ url: string; drop(): Promise<void> }> {
   if (provider === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'hookline-health-bench-'));
-    return { url: `file:${join(dir, 'bench.db')}`, drop: async () => undefined };
+    return { url: `file:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `hookline_health_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -52,7 +51,7 @@ async function database(): Promise<{ url: string; drop(): Promise<void> }> {
 }
 
 /** A deterministic pseudo-random attempt: account 0 gets half the traffic. */
-function attempt(i: number, now: number): AttemptForRollup {
+function attempt(i: number, now: number, total: number): AttemptForRollup {
   const r = (Math.imul(i, 2654435761) >>> 0) / 2 ** 32;
   const account = r < 0.5 ? 0 : 1 + (i % (ACCOUNTS - 1));
   const failed = (r * 97) % 1 < 0.08;
@@ -64,14 +63,25 @@ function attempt(i: number, now: number): AttemptForRollup {
     responseStatus: status,
     errorClass: failed ? (status ? 'HTTP_ERROR' : ERRORS[i % ERRORS.length]) : null,
     durationMs: Math.round(20 + ((r * 7919) % 1) ** 3 * 2000),
-    createdAt: new Date(now - 86_400_000 + Math.floor((i / TOTAL) * 86_400_000)),
+    createdAt: new Date(now - 86_400_000 + Math.floor((i / total) * 86_400_000)),
   };
 }
 
 const percentileOf = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil(p * xs.length) - 1];
 
-async function main() {
-  const db = await database();
+export interface HealthResult {
+  provider: Provider;
+  attempts: number;
+  rollupRows: number;
+  fillSeconds: number;
+  recorderRollupMsPer64: { p50: number; p95: number };
+  dashboard24h5mAccountMs: { attempts: number; p50: number; p95: number; max: number };
+  dashboard24h5mWebhookMs: { attempts: number; p50: number; p95: number; max: number };
+  week1hAccountP50Ms: number;
+}
+
+export async function measureHealth(provider: Provider, TOTAL: number): Promise<HealthResult> {
+  const db = await database(provider);
   const clock = new ManualClock();
   const app = await createApp(loadConfig({ DATABASE_URL: db.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'hb-')), LOG_LEVEL: 'silent' }), {
     clock,
@@ -83,7 +93,7 @@ async function main() {
     let t0 = performance.now();
     for (let i = 0; i < TOTAL; i += 2000) {
       const batch: AttemptForRollup[] = [];
-      for (let j = i; j < Math.min(TOTAL, i + 2000); j++) batch.push(attempt(j, now));
+      for (let j = i; j < Math.min(TOTAL, i + 2000); j++) batch.push(attempt(j, now, TOTAL));
       await sql.tx((tx) => addToRollups(tx, rollupIncrements(batch)));
     }
     const fillS = (performance.now() - t0) / 1000;
@@ -92,7 +102,7 @@ async function main() {
     // The recorder's added cost: one 64-attempt batch's rollup statement, in its own transaction.
     const recorder: number[] = [];
     for (let k = 0; k < 200; k++) {
-      const batch = Array.from({ length: 64 }, (_, j) => attempt(TOTAL + k * 64 + j, now));
+      const batch = Array.from({ length: 64 }, (_, j) => attempt(TOTAL + k * 64 + j, now, TOTAL));
       t0 = performance.now();
       await sql.tx((tx) => addToRollups(tx, rollupIncrements(batch)));
       recorder.push(performance.now() - t0);
@@ -110,9 +120,9 @@ async function main() {
       const warm = times.slice(10);
       return {
         attempts,
-        p50: percentileOf(warm, 0.5).toFixed(1),
-        p95: percentileOf(warm, 0.95).toFixed(1),
-        max: Math.max(...warm).toFixed(1),
+        p50: percentileOf(warm, 0.5),
+        p95: percentileOf(warm, 0.95),
+        max: Math.max(...warm),
       };
     };
     const account = await measure(null);
@@ -124,28 +134,25 @@ async function main() {
         await healthSeries(app.state, 'acct0', null, '7d', '1h');
         times.push(performance.now() - t0);
       }
-      return percentileOf(times.slice(5), 0.5).toFixed(1);
+      return percentileOf(times.slice(5), 0.5);
     })();
-    console.log(
-      JSON.stringify(
-        {
-          provider,
-          attempts: TOTAL,
-          rollupRows: rows,
-          fillSeconds: fillS.toFixed(1),
-          recorderRollupMsPer64: { p50: percentileOf(recorder, 0.5).toFixed(2), p95: percentileOf(recorder, 0.95).toFixed(2) },
-          dashboard24h5mAccountMs: account,
-          dashboard24h5mWebhookMs: webhook,
-          week1hAccountP50Ms: week,
-        },
-        null,
-        2,
-      ),
-    );
+    return {
+      provider,
+      attempts: TOTAL,
+      rollupRows: rows,
+      fillSeconds: fillS,
+      recorderRollupMsPer64: { p50: percentileOf(recorder, 0.5), p95: percentileOf(recorder, 0.95) },
+      dashboard24h5mAccountMs: account,
+      dashboard24h5mWebhookMs: webhook,
+      week1hAccountP50Ms: week,
+    };
   } finally {
     await app.stop();
     await db.drop();
   }
 }
 
-await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = await measureHealth(process.argv[2] === 'postgresql' ? 'postgresql' : 'sqlite', Number(process.argv[3] ?? 1_000_000));
+  console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(2)) : v), 2));
+}

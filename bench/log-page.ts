@@ -1,11 +1,13 @@
-// A standalone measurement for the delivery log (issue 9), not part of the
-// bench suite: 1,000,000 attempts (100,000 deliveries of 100,000 events to
-// 100 webhooks in one account, 10 attempts each, 10% failed) written with
-// SQL, then a filtered account-wide page, its bounded count and a page from
-// a cursor deep in the log, each timed over repeated runs. SQLite file in a
-// temp directory; PostgreSQL in a scratch database it drops afterwards.
-//   npx tsx bench/log-page.ts [sqlite|postgresql]
-import { mkdtempSync } from 'node:fs';
+// The delivery log over 1,000,000 attempts (issue 9; scenario 8 of
+// `npm run bench`): 100,000 deliveries of 100,000 events to 100 webhooks in
+// one account, 10 attempts each, 10% failed, written with SQL; then a
+// filtered account-wide page, its bounded count and a page from a cursor
+// deep in the log, each timed over repeated runs through the data layer the
+// API uses. SQLite file in a temp directory; PostgreSQL in a scratch
+// database dropped afterwards. On its own:
+//   npx tsx bench/log-page.ts [sqlite|postgresql] [attempts]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,10 +18,9 @@ import type { Sql } from '../src/db/sql.js';
 import { attemptPage, countAttempts, deliveryPage } from '../src/db/stores/log.js';
 import { parseAttemptFilter, parseDeliveryFilter } from '../src/domain/log/filter.js';
 
-const N = 1_000_000;
 const ACCOUNT = 'benchAccount';
 
-async function fill(sql: Sql, pgDialect: boolean) {
+async function fill(sql: Sql, pgDialect: boolean, N: number) {
   const series = (n: number) =>
     pgDialect
       ? `generate_series(0, ${n - 1}) AS s(i)`
@@ -32,11 +33,12 @@ async function fill(sql: Sql, pgDialect: boolean) {
     VALUES ('benchAdmin', '${ACCOUNT}', 'Admin', 'a@example.com', 'ADMIN', ${ts(String(base))}, ${ts(String(base))})`);
   await sql.run(`INSERT INTO "Webhook" ("id", "accountId", "name", "nameKey", "targetUrl", "properties", "ownerId", "registeredById", "updatedById", "secretCiphertext")
     SELECT 'wh' || ${pad('i')}, '${ACCOUNT}', 'hook ' || i, 'hook ' || i, 'https://example.com/' || i, '{}', 'benchAdmin', 'benchAdmin', 'benchAdmin', 'x' FROM ${series(100)}`);
-  // 100,000 events of 10 types, one a minute-ish.
+  const D = N / 10;
+  // N / 10 events of 10 types, spread over 10 days.
   await sql.run(`INSERT INTO "Event" ("id", "accountId", "type", "payload", "createdAt")
-    SELECT 'ev' || ${pad('i')}, '${ACCOUNT}', 'type.' || (i % 10), '{}', ${ts(`${base} + i * 8640`)} FROM ${series(100_000)}`);
+    SELECT 'ev' || ${pad('i')}, '${ACCOUNT}', 'type.' || (i % 10), '{}', ${ts(`${base} + i * ${864_000_000 / D}`)} FROM ${series(D)}`);
   await sql.run(`INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "createdAt", "updatedAt")
-    SELECT 'de' || ${pad('i')}, '${ACCOUNT}', 'ev' || ${pad('i')}, 'wh' || ${pad('i % 100')}, 'SUCCEEDED', 10, ${ts(`${base} + i * 8640`)}, ${ts(`${base} + i * 8640`)} FROM ${series(100_000)}`);
+    SELECT 'de' || ${pad('i')}, '${ACCOUNT}', 'ev' || ${pad('i')}, 'wh' || ${pad('i % 100')}, 'SUCCEEDED', 10, ${ts(`${base} + i * ${864_000_000 / D}`)}, ${ts(`${base} + i * ${864_000_000 / D}`)} FROM ${series(D)}`);
   // 1,000,000 attempts: 10 per delivery; every 10th failed (half 500, half 503, a tenth of those timeouts).
   await sql.run(`INSERT INTO "DeliveryAttempt" ("id", "accountId", "deliveryId", "webhookId", "attemptNumber", "trigger", "status",
       "requestUrl", "requestHeaders", "requestBody", "responseStatus", "responseBody", "durationMs", "error", "errorClass", "createdAt")
@@ -46,10 +48,16 @@ async function fill(sql: Sql, pgDialect: boolean) {
       CASE WHEN i % 10 <> 3 THEN 'ok' WHEN i % 20 = 3 THEN 'upstream database timeout' ELSE 'busy' END,
       5, NULL,
       CASE WHEN i % 10 <> 3 THEN NULL WHEN i % 100 = 3 THEN 'TIMEOUT' ELSE 'HTTP_ERROR' END,
-      ${ts(`${base} + i * 864`)} FROM ${series(N)}`);
+      ${ts(`${base} + i * ${86_400_000 / D}`)} FROM ${series(N)}`);
 }
 
-async function time(label: string, fn: () => Promise<unknown>, runs = 30) {
+export interface LogTiming {
+  label: string;
+  medianMs: number;
+  p95Ms: number;
+}
+
+async function time(out: LogTiming[], label: string, fn: () => Promise<unknown>, runs = 30) {
   await fn();
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -58,31 +66,34 @@ async function time(label: string, fn: () => Promise<unknown>, runs = 30) {
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
-  console.log(`${label}: median ${ms[ms.length >> 1].toFixed(2)} ms, p95 ${ms[Math.floor(ms.length * 0.95)].toFixed(2)} ms`);
+  out.push({ label, medianMs: ms[ms.length >> 1], p95Ms: ms[Math.floor(ms.length * 0.95)] });
 }
 
-async function measure(sql: Sql, label: string) {
+async function measure(sql: Sql): Promise<LogTiming[]> {
+  const out: LogTiming[] = [];
   const failed5xx = parseAttemptFilter({ statuses: ['FAILED'], httpStatusFrom: 500, httpStatusTo: 599 });
   const page = (filter: ReturnType<typeof parseAttemptFilter>, beyond: { at: number; id: string } | null = null) =>
     attemptPage(sql, { accountId: ACCOUNT, filter, ascending: false, beyond, limit: 51 });
-  console.log(`# ${label}, ${N} attempts`);
-  await time('first page (50) of all attempts', () => page(parseAttemptFilter({})));
-  await time('first page (50), FAILED with HTTP 500–599', () => page(failed5xx));
-  await time('first page (50), errorClasses [TIMEOUT]', () => page(parseAttemptFilter({ errorClasses: ['TIMEOUT'] })));
-  await time('first page (50), eventTypes [type.2], search "timeout"', () =>
+  await time(out, 'first page (50) of all attempts', () => page(parseAttemptFilter({})));
+  await time(out, 'first page (50), FAILED with HTTP 500–599', () => page(failed5xx));
+  await time(out, 'first page (50), errorClasses [TIMEOUT]', () => page(parseAttemptFilter({ errorClasses: ['TIMEOUT'] })));
+  await time(out, 'first page (50), eventTypes [type.2], search "timeout"', () =>
     page(parseAttemptFilter({ eventTypes: ['type.2'], search: 'timeout' })),
   );
   await time(
+    out,
     'no match at all, eventTypes [type.3], search "timeout" (walks the whole account)',
     () => page(parseAttemptFilter({ eventTypes: ['type.3'], search: 'timeout' })),
     3,
   );
-  await time('first page (50), one webhook, FAILED', () => page(parseAttemptFilter({ webhookIds: ['wh00000042'], statuses: ['FAILED'] })));
+  await time(out, 'first page (50), one webhook, FAILED', () =>
+    page(parseAttemptFilter({ webhookIds: ['wh00000042'], statuses: ['FAILED'] })),
+  );
   const deep = (await page(parseAttemptFilter({}), null))[0];
   const middle = { at: deep.createdAt.getTime() - 432_000_000, id: 'zzzz' };
-  await time('page (50) after a cursor half-way back, FAILED 5xx', () => page(failed5xx, middle));
-  await time('totalCount (capped at 10,000), FAILED 5xx', () => countAttempts(sql, ACCOUNT, failed5xx, 10_000), 10);
-  await time('deliveries page (50), eventTypes [type.7]', () =>
+  await time(out, 'page (50) after a cursor half-way back, FAILED 5xx', () => page(failed5xx, middle));
+  await time(out, 'totalCount (capped at 10,000), FAILED 5xx', () => countAttempts(sql, ACCOUNT, failed5xx, 10_000), 10);
+  await time(out, 'deliveries page (50), eventTypes [type.7]', () =>
     deliveryPage(sql, {
       accountId: ACCOUNT,
       filter: parseDeliveryFilter({ eventTypes: ['type.7'] }),
@@ -91,34 +102,55 @@ async function measure(sql: Sql, label: string) {
       limit: 51,
     }),
   );
+  return out;
 }
 
-const which = process.argv[2] ?? 'sqlite';
-if (which === 'sqlite') {
-  const path = join(mkdtempSync(join(tmpdir(), 'hookline-logbench-')), 'bench.db');
-  const conn = new SqliteSql(openSqliteFile({ path }), null);
-  migrateSqlite(conn);
-  const t = performance.now();
-  await fill(conn, false);
-  conn.db.exec('ANALYZE');
-  console.log(`filled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  await measure(conn, 'SQLite');
-} else {
-  const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+/** Fills a scratch database with n attempts and times the log's pages on it; fillSeconds says how long the fill took. */
+export async function measureLogPage(
+  provider: 'sqlite' | 'postgresql',
+  n: number,
+  adminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres',
+): Promise<{ fillSeconds: number; timings: LogTiming[] }> {
+  if (provider === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'hookline-logbench-'));
+    const conn = new SqliteSql(openSqliteFile({ path: join(dir, 'bench.db') }), null);
+    try {
+      migrateSqlite(conn);
+      const t = performance.now();
+      await fill(conn, false, n);
+      conn.db.exec('ANALYZE');
+      const fillSeconds = (performance.now() - t) / 1000;
+      return { fillSeconds, timings: await measure(conn) };
+    } finally {
+      conn.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   const name = `hookline_logbench_${Date.now()}`;
   await admin.query(`CREATE DATABASE ${name}`);
-  const conn = new PgSql(createPgPool(`postgresql://postgres@127.0.0.1:5432/${name}`, 4), null);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const conn = new PgSql(createPgPool(url.toString(), 4), null);
   try {
     await migratePostgres(conn);
     const t = performance.now();
-    await fill(conn, true);
+    await fill(conn, true, n);
     await conn.run('ANALYZE');
-    console.log(`filled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    await measure(conn, 'PostgreSQL');
+    const fillSeconds = (performance.now() - t) / 1000;
+    return { fillSeconds, timings: await measure(conn) };
   } finally {
     await conn.pool.end();
-    await admin.query(`DROP DATABASE ${name}`);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const provider = process.argv[2] === 'postgresql' ? 'postgresql' : 'sqlite';
+  const n = Number(process.argv[3] ?? 1_000_000);
+  const r = await measureLogPage(provider, n);
+  console.log(`# ${provider}, ${n} attempts, filled in ${r.fillSeconds.toFixed(1)} s`);
+  for (const t of r.timings) console.log(`${t.label}: median ${t.medianMs.toFixed(2)} ms, p95 ${t.p95Ms.toFixed(2)} ms`);
 }

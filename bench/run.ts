@@ -14,7 +14,7 @@
 //
 //   npm run bench                    full run (3 reps), writes bench/results/latest.md
 //   npm run bench -- --quick         CI smoke run (1 rep, fewer subscribers), bench/results/quick.md
-//   npm run bench -- --only=1,5      some scenarios, bench/results/partial.md
+//   npm run bench -- --only=1,5      some scenarios, bench/results/partial.md (8: delivery log, 9: health)
 //   npm run bench -- --profile       also CPU-profile each server (node --cpu-prof) and summarise, plus an
 //                                    SQL-statement profile of scenario 1; bench/results/profile.md
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +40,8 @@ import { measureFanout } from './scenarios/fanout.js';
 import { countSql, measurePublish, measureRead, prepareApi, startRawApi, startSqlCounter, type ReadComparison } from './scenarios/api.js';
 import { startQueueBaselines, type QueueBaseline, type QueueRun } from './scenarios/queues.js';
 import { formatSummary, monotonicMicros, summarizeProfile } from './profile.js';
+import { measureLogPage } from './log-page.js';
+import { measureHealth } from './health.js';
 import { formatStatements, type StatementStats } from './lib/sql-report.js';
 
 // The server under test runs the dist/ bundle, as `npm start` does: build it from the current source.
@@ -623,6 +625,69 @@ if (b.wants(7)) {
     });
   });
   if (srv) await stopServer(srv as HooklineServer);
+}
+
+// ---------------------------------------------------------------------------
+// Scenarios 8 and 9: the delivery log and the health dashboard over
+// 1,000,000 attempts (20,000 in quick runs), through the data layer and the
+// health service the API calls, in this process, on a scratch SQLite file and
+// a scratch PostgreSQL database. No baseline: the issue's goal is absolute.
+const dbs = [
+  ['SQLite', 'sqlite'],
+  ['PostgreSQL', 'postgresql'],
+] as const;
+if (b.wants(8)) {
+  for (const [db, provider] of dbs) {
+    await section(`8. Delivery log, ${db}`, async () => {
+      log(`scenario 8: delivery log pages over ${fmtRate(s.s8Attempts)} attempts, ${db}`);
+      const r = await measureLogPage(provider, s.s8Attempts);
+      const filtered = r.timings.find((t) => t.label.includes('FAILED with HTTP 500'))!;
+      rows.push({
+        scenario: `8. Delivery log: account-wide page (50), FAILED with HTTP 5xx, of ${fmtRate(s.s8Attempts)} attempts, ${db}`,
+        hookline: `${fmtMs(filtered.medianMs)} median, ${fmtMs(filtered.p95Ms)} p95`,
+        baseline: '',
+        ratio: '',
+        target: '—',
+        met: '—',
+      });
+      b.sections.push({
+        title: `Scenario 8: delivery log over ${fmtRate(s.s8Attempts)} attempts (${db})`,
+        lines: [
+          `One account, 100 webhooks, ${fmtRate(s.s8Attempts / 10)} deliveries of 10 attempts each (10% failed), written with SQL in ${r.fillSeconds.toFixed(1)} s; ` +
+            'each page through the data layer the API uses (src/db/stores/log.ts), median and p95 of 30 runs (3 for the full walk):',
+          ...r.timings.map((t) => `- ${t.label}: ${t.medianMs.toFixed(2)} ms median, ${t.p95Ms.toFixed(2)} ms p95`),
+        ],
+      });
+    });
+  }
+}
+if (b.wants(9)) {
+  for (const [db, provider] of dbs) {
+    await section(`9. Health dashboard, ${db}`, async () => {
+      log(`scenario 9: 24 h health dashboard over ${fmtRate(s.s8Attempts)} attempts, ${db}`);
+      const h = await measureHealth(provider, s.s8Attempts);
+      const p50 = h.dashboard24h5mAccountMs.p50;
+      rows.push({
+        scenario: `9. Health dashboard: 24 h in 5-minute buckets over ${fmtRate(s.s8Attempts)} attempts, ${db}`,
+        hookline: `${fmtMs(p50)} median, ${fmtMs(h.dashboard24h5mAccountMs.p95)} p95`,
+        baseline: '',
+        ratio: '',
+        target: '< 50 ms',
+        met: p50 < 50 ? 'yes' : `no (${(p50 - 50).toFixed(1)} ms over)`,
+      });
+      b.sections.push({
+        title: `Scenario 9: health dashboard (${db})`,
+        lines: [
+          `${fmtRate(h.attempts)} attempts over 24 hours in 10 accounts (the measured one has half), written through the recorder's rollup code ` +
+            `in ${h.fillSeconds.toFixed(1)} s into ${h.rollupRows} rollup rows; then deliveryHealth's series (healthSeries), 50 timed runs after 10 warm-up runs:`,
+          `- account, 24 h in 5-minute buckets (${h.dashboard24h5mAccountMs.attempts} attempts): p50 ${fmtMs(p50)}, p95 ${fmtMs(h.dashboard24h5mAccountMs.p95)}, max ${fmtMs(h.dashboard24h5mAccountMs.max)}`,
+          `- one webhook, 24 h in 5-minute buckets (${h.dashboard24h5mWebhookMs.attempts} attempts): p50 ${fmtMs(h.dashboard24h5mWebhookMs.p50)}, p95 ${fmtMs(h.dashboard24h5mWebhookMs.p95)}`,
+          `- account, 7 days in 1-hour buckets: p50 ${fmtMs(h.week1hAccountP50Ms)}`,
+          `- the recorder's added cost, one 64-attempt batch's rollup statement in its own transaction: p50 ${h.recorderRollupMsPer64.p50.toFixed(2)} ms, p95 ${h.recorderRollupMsPer64.p95.toFixed(2)} ms`,
+        ],
+      });
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -19,7 +19,10 @@ const result = await build({
   outdir: 'web/dist/assets',
   entryNames: '[name]-[hash]',
   bundle: true,
-  minify: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Readable function names in a profile (`CONSOLE_PROFILE=1 npm run bench:console`).
+  minifyIdentifiers: !process.env.CONSOLE_PROFILE,
   format: 'esm',
   target: ['chrome110', 'firefox110', 'safari16'],
   platform: 'browser',

@@ -173,6 +173,45 @@ test('createAssociate records associate.created', async () => {
   assert.deepEqual(e.payload.associate, { id: associate.id, name: 'Eve Evented', email: 'eve@example.com', role: 'MEMBER' });
 });
 
+test('createConsoleLink records invite.created and revokeConsoleLink invite.deleted, never the token or URL', async () => {
+  let url = '';
+  let id = '';
+  const created = only(
+    await recorded(async () => {
+      const p = payloadOk(
+        await gql(`mutation { createConsoleLink(input: { role: MEMBER }) { url consoleLink { id } userErrors { message } } }`),
+        'createConsoleLink',
+      );
+      ({ url } = p);
+      ({ id } = p.consoleLink);
+    }),
+    'invite.created',
+  );
+  assert.equal(created.payload.invite.id, id);
+  assert.equal(created.payload.invite.role, 'MEMBER');
+  assert.equal(created.payload.invite.revokedAt, null);
+  const token = decodeURIComponent(url.split('#link=')[1]);
+  assert.ok(!JSON.stringify(created.payload).includes(token));
+  const revoke = `mutation($id: ID!) { revokeConsoleLink(id: $id) { consoleLink { id } userErrors { message } } }`;
+  const deleted = only(await recorded(async () => payloadOk(await gql(revoke, { id }), 'revokeConsoleLink')), 'invite.deleted');
+  assert.equal(deleted.payload.invite.id, id);
+  assert.ok(deleted.payload.invite.revokedAt);
+  assert.ok(!JSON.stringify(deleted.payload).includes(token));
+  // Revoking again changes nothing and records nothing.
+  assert.deepEqual(await recorded(async () => payloadOk(await gql(revoke, { id }), 'revokeConsoleLink')), []);
+});
+
+test("the console's actor types are catalog groups a webhook lists with its events (Webhook.eventTypes)", async () => {
+  const { webhook } = await createWebhook(gql, { events: ['role.changed', 'invite.deleted', 'invite.created', 'associate.updated'] });
+  const read = okData(await gql(`query($id: ID!) { webhook(id: $id) { eventTypes { name group } } }`, { id: webhook.id })).webhook;
+  assert.deepEqual(read.eventTypes, [
+    { name: 'invite.created', group: 'Invites' },
+    { name: 'invite.deleted', group: 'Invites' },
+    { name: 'role.changed', group: 'Roles' },
+    { name: 'associate.updated', group: 'Users' },
+  ]);
+});
+
 test('refused changes record no event', async () => {
   const { webhook } = await createWebhook(gql);
   const member = await createAssociate(gql, { name: 'Quiet Member', email: 'quiet@example.com', role: 'MEMBER' });

@@ -150,13 +150,54 @@ test('the new account key reads the viewer as ADMIN, by x-api-key and by Bearer'
   assert.deepEqual(byBearer.body.data.viewer, { name: 'Admin', role: 'ADMIN' });
 });
 
+test('admin create-platform-key prints a key that creates accounts over the API; revoke-platform-key stops it', async () => {
+  const made = await runAdmin(['create-platform-key', 'saas backend']);
+  assert.equal(made.code, 0, made.stderr);
+  const { platformKeyId, name, key } = JSON.parse(made.stdout);
+  assert.equal(name, 'saas backend');
+  assert.match(key, /^hkp_[A-Za-z0-9]{40}$/);
+  const create = (accountName: string) =>
+    post(
+      JSON.stringify({
+        query: 'mutation($n: String!) { createAccount(input: { name: $n }) { account { name } key userErrors { code } } }',
+        variables: { n: accountName },
+      }),
+      { authorization: `Bearer ${key}` },
+    );
+  const created = await create('provisioned');
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  assert.equal(created.body.data.createAccount.account.name, 'provisioned');
+  const tenant = await post(viewerQuery, { 'x-api-key': created.body.data.createAccount.key });
+  assert.deepEqual(tenant.body.data.viewer, { name: 'Admin', role: 'ADMIN' });
+  // The key shows only as hints in the list.
+  const listed = await runAdmin(['list-platform-keys']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.ok(!listed.stdout.includes(key));
+  assert.deepEqual(
+    JSON.parse(listed.stdout).map((k: { platformKeyId: string; prefix: string; lastFour: string }) => [
+      k.platformKeyId,
+      k.prefix,
+      k.lastFour,
+    ]),
+    [[platformKeyId, key.slice(0, 8), key.slice(-4)]],
+  );
+  const revoked = await runAdmin(['revoke-platform-key', platformKeyId]);
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.equal((await create('too late')).status, 401);
+  const unknown = await runAdmin(['revoke-platform-key', 'no-such-key']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /No platform key/);
+});
+
 test('GET /healthz and GET /readyz answer 200', async () => {
   const health = await fetch(`${base}/healthz`);
   assert.equal(health.status, 200);
   assert.deepEqual(await health.json(), { status: 'ok' });
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 200);
-  assert.equal(((await ready.json()) as { database: boolean }).database, true);
+  const body = (await ready.json()) as { status: string; dependencies: { database: { status: string } } };
+  assert.equal(body.status, 'ready');
+  assert.equal(body.dependencies.database.status, 'up');
 });
 
 test('a browser GET of /graphql gets GraphiQL', async () => {

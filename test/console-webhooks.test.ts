@@ -220,6 +220,22 @@ test('status sort, filters, search and pages are kept in the URL; a reload shows
   await page.locator('table.webhooks tbody tr.row').nth(24).waitFor();
 });
 
+test('the copy button in the URL column copies the webhook ID and says so', async () => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await page.goto(`${origin}/webhooks?sort=NAME&dir=ASC&q=hook-03`);
+  const row = page.locator('table.webhooks tbody tr.row', { hasText: 'hook-03' });
+  const id = await row.getAttribute('data-id');
+  assert.ok(id);
+  const copy = row.getByRole('button', { name: 'Copy ID of hook-03' });
+  await copy.click();
+  await waitUntil(async () => (await copy.getAttribute('title')) === 'Copied', 'copied shown');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), id);
+  // A row's link still opens the detail page in the console (delegated click).
+  await row.getByRole('link', { name: 'hook-03' }).click();
+  await page.getByRole('heading', { name: 'hook-03', level: 1 }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/webhooks/${id}`);
+});
+
 test('toggle: off and on with a success message at the top; the red dot tells why, including an auto-disabled webhook', async () => {
   await page.goto(`${origin}/webhooks?sort=NAME&dir=ASC&q=hook-03`);
   const toggle = page.getByRole('switch', { name: 'Active: hook-03' });

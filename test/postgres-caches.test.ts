@@ -60,6 +60,24 @@ test('a key revoked on instance B is refused by instance A, which had it cached'
   assert.match(JSON.stringify(refused.errors), /invalid or has been revoked/);
 });
 
+test("a role changed on instance B applies to the associate's key on instance A, which had it cached", async (t) => {
+  const admin = client(b.url, KEY);
+  const made = await admin(
+    `mutation { createAssociate(input: { name: "Rita Role", email: "rita@example.com", role: MEMBER }) { associate { id } } }`,
+  );
+  const id = made.data.createAssociate.associate.id;
+  const keyed = await admin(`mutation($id: ID!) { createApiKey(input: { name: "rita", associateId: $id }) { key } }`, { id });
+  const roleOnA = async () => (await client(a.url, keyed.data.createApiKey.key)(`{ credential { role } }`)).data.credential.role;
+  for (let i = 0; i < 3; i++) assert.equal(await roleOnA(), 'MEMBER');
+  const promoted = await admin(`mutation($id: ID!) { updateAssociate(id: $id, input: { role: ADMIN }) { userErrors { message } } }`, {
+    id,
+  });
+  assert.deepEqual(promoted.data.updateAssociate.userErrors, []);
+  let tries = 0;
+  const ms = await within(100, async () => (tries++, (await roleOnA()) === 'ADMIN'));
+  t.diagnostic(`ADMIN on the other instance by request ${tries} after the change answered (${ms.toFixed(1)} ms)`);
+});
+
 test('an event type created on instance B can be published on instance A at once', async (t) => {
   // A caches the account's catalog when it checks a publish.
   const before = await client(

@@ -64,3 +64,37 @@ test('x-hookline-signature-256 keeps the old secret until the grace period ends,
   assert.equal(signatures[0], `v1,${expected}`);
   assert.notEqual(github(oldSecret, afterGrace.body), github(newSecret, afterGrace.body), 'the two secrets sign differently');
 });
+
+test('a secret the caller chose signs deliveries: a shared secret as raw bytes, a whsec_ one as Standard Webhooks', async () => {
+  const headersOf = (r: { headers: Record<string, unknown> }) => ({
+    'webhook-id': String(r.headers['webhook-id']),
+    'webhook-timestamp': String(r.headers['webhook-timestamp']),
+    'webhook-signature': String(r.headers['webhook-signature']),
+  });
+  // Real time again (the first test moved the clock), and its own event type: the first test's webhook does not receive these.
+  testClock().reset();
+  await createEventType(gql, 'invoice.own');
+  // SuperOffice's "shared secret key": any 24+ visible ASCII characters.
+  const shared = 'superoffice-shared-secret-0001';
+  const { id } = await createWebhook(gql, { name: 'Own secret', targetUrl: receiver.url, events: ['invoice.own'], secret: shared });
+  const before = receiver.received.length;
+  await publish(gql, 'invoice.own', { n: 3 });
+  const [got] = (await receiver.waitFor(before + 1)).slice(before);
+  assert.equal(got.headers['x-hookline-signature-256'], github(shared, got.body));
+  new StandardWebhook(shared, { format: 'raw' }).verify(got.body, headersOf(got));
+
+  // Rotating to another secret of the caller's: during the grace period both verify.
+  const next = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+  const rotated = await gql(
+    `mutation($id: ID!, $s: String) { rotateWebhookSecret(id: $id, secret: $s) { secret userErrors { message } } }`,
+    {
+      id,
+      s: next,
+    },
+  );
+  assert.equal(payloadOk(rotated, 'rotateWebhookSecret').secret, next);
+  await publish(gql, 'invoice.own', { n: 4 });
+  const [, rotatedDelivery] = (await receiver.waitFor(before + 2)).slice(before);
+  new StandardWebhook(next).verify(rotatedDelivery.body, headersOf(rotatedDelivery));
+  new StandardWebhook(shared, { format: 'raw' }).verify(rotatedDelivery.body, headersOf(rotatedDelivery));
+});

@@ -352,3 +352,39 @@ test("the delivery log's account-wide pages, filters, cursors and links show ano
   );
   assert.deepEqual(objects, { event: null, delivery: null });
 });
+
+test("issue 12's additions stay in the caller's account: associates, account, nodes, own secrets", async () => {
+  // updateAssociate / deleteAssociate: the first account's associates are NOT_FOUND, and cannot be given anything.
+  const rename = `mutation($id: ID!) { updateAssociate(id: $id, input: { name: "Stolen", role: ADMIN }) { associate { id } userErrors { field message code } } }`;
+  assertUserError(await second(rename, { id: firstAssociate.id }), 'updateAssociate', 'NOT_FOUND', ['id']);
+  const remove = `mutation($id: ID!, $to: ID) { deleteAssociate(id: $id, reassignTo: $to) { success userErrors { field message code } } }`;
+  assertUserError(await second(remove, { id: firstAssociate.id, to: secondAssociateId }), 'deleteAssociate', 'NOT_FOUND', ['id']);
+  const spare = (await createAssociate(second, { name: 'Second Spare', email: 'spare@example.com', role: 'MEMBER' })).id;
+  assertUserError(await second(remove, { id: spare, to: firstAssociate.id }), 'deleteAssociate', 'NOT_FOUND', ['reassignTo']);
+  const still = okData(await first('{ associates { id name role } }')).associates.find((a: any) => a.id === firstAssociate.id);
+  assert.deepEqual(still, { id: firstAssociate.id, name: 'First Person', role: 'ADMIN' });
+  // account and updateAccount: only one's own.
+  const mine = okData(await first('{ account { id name } }')).account;
+  payloadOk(
+    await second(`mutation { updateAccount(input: { name: "other renamed" }) { account { id } userErrors { code } } }`),
+    'updateAccount',
+  );
+  assert.deepEqual(okData(await first('{ account { id name } }')).account, mine);
+  // node / nodes: the first account's objects are null for the second.
+  const nodes = okData(
+    await second(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [firstWebhook.id, firstAssociate.id, firstKeyId, mine.id] }),
+  ).nodes;
+  assert.deepEqual(nodes, [null, null, null, null]);
+  // rotateWebhookSecret with a secret of one's own: NOT_FOUND, the first secret still signs.
+  const rotate = `mutation($id: ID!, $s: String) { rotateWebhookSecret(id: $id, secret: $s) { secret userErrors { field message code } } }`;
+  assertUserError(
+    await second(rotate, { id: firstWebhook.id, s: 'a-secret-chosen-by-an-attacker-0001' }),
+    'rotateWebhookSecret',
+    'NOT_FOUND',
+    ['id'],
+  );
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const { signingSecrets } = await import('./helpers/app.js');
+  assert.deepEqual(signingSecrets(await prisma.webhook.findUniqueOrThrow({ where: { id: firstWebhook.id } })), [firstSecret]);
+  await assertFirstWebhookUntouched();
+});

@@ -52,6 +52,10 @@ const MUTATIONS = [
   'retryDeliveries',
   'replayEvents',
   'cancelBulkOperation',
+  'updateAssociate',
+  'deleteAssociate',
+  'updateAccount',
+  'createAccount',
 ];
 
 const REPLAY =
@@ -120,6 +124,18 @@ describe('role rules', () => {
       'mutation($id: ID!) { cancelBulkOperation(id: $id) { bulkOperation { id } userErrors { field message code } } }',
       { id: 'someOperation00000000000' },
     ],
+    // A member promoting itself, removing the admin, renaming the account, making an account.
+    updateAssociate: [
+      'mutation($id: ID!) { updateAssociate(id: $id, input: { role: ADMIN }) { associate { id } userErrors { field message code } } }',
+      { id: memberId },
+    ],
+    deleteAssociate: [
+      'mutation($id: ID!, $to: ID) { deleteAssociate(id: $id, reassignTo: $to) { success userErrors { field message code } } }',
+      { id: adminId, to: memberId },
+    ],
+    updateAccount: ['mutation { updateAccount(input: { name: "taken over" }) { account { id } userErrors { field message code } } }', {}],
+    // Needs a platform key (its message names `npm run admin -- create-platform-key`).
+    createAccount: ['mutation { createAccount(input: { name: "side business" }) { key userErrors { field message code } } }', {}],
   });
 
   test('the test below covers every mutation in the schema', async () => {
@@ -153,6 +169,19 @@ describe('role rules', () => {
     assert.equal(data.apiKeys.find((k: any) => k.id === apiKeyId).revoked, false);
     assert.ok(!data.associates.some((a: any) => a.email === 'newadmin@example.com'));
     assert.ok(!data.eventTypes.some((t: any) => t.name === 'member.made'));
+    const people = okData(await admin('{ associates { id role } account { name } }'));
+    assert.deepEqual(
+      people.associates
+        .filter((a: any) => [adminId, memberId].includes(a.id))
+        .map((a: any) => [a.id, a.role])
+        .sort(),
+      [
+        [adminId, 'ADMIN'],
+        [memberId, 'MEMBER'],
+      ].sort(),
+    );
+    assert.equal(people.account.name, 'default');
+    assert.equal(await (await import('./helpers/app.js')).testDb().prisma.account.count(), 1);
     const { prisma } = (await import('./helpers/app.js')).testDb();
     assert.equal(await prisma.event.count({ where: { type: 'webhook.created', payload: { contains: '"x":1' } } }), 0);
   });
@@ -210,6 +239,12 @@ const NOT_ON_A_WEBHOOK = [
   'revokeConsoleLink',
   'retryDeliveries',
   'cancelBulkOperation',
+  // deleteAssociate hands a leaver's webhooks, managed ones too, to a new
+  // owner: who owns a webhook, not how it delivers (see the README).
+  'updateAssociate',
+  'deleteAssociate',
+  'updateAccount',
+  'createAccount',
 ];
 
 describe('application-managed webhooks', () => {

@@ -8,7 +8,7 @@ export interface Settings {
   /** Measured repetitions per figure; the table shows their median. */
   reps: number;
   profile: boolean;
-  /** Scenario numbers to run (1–7); all when empty. */
+  /** Scenario numbers to run (1–9); all when empty. */
   only: Set<number>;
   s1Events: number;
   /** Concurrent publishers in scenario 1 (Hookline's and the queue baselines'). */
@@ -30,6 +30,8 @@ export interface Settings {
   s5PacedMs: number;
   /** Scenario 7: each measured window of the quiet account's paced publishing (with and without the noisy one). */
   s7DurationMs: number;
+  /** Scenarios 8 and 9: attempts in the delivery log and in the health rollups (1,000,000 in full runs). */
+  s8Attempts: number;
 }
 
 export function settings(args: string[]): Settings {
@@ -38,6 +40,7 @@ export function settings(args: string[]): Settings {
   const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',').map(Number) : []);
   return {
     quick,
+    s8Attempts: quick ? 20_000 : 1_000_000,
     reps: quick ? 1 : 3,
     profile: args.includes('--profile'),
     only,

@@ -25,6 +25,10 @@ import { StreamLimits } from '../live/limits.js';
 import { startLive } from '../live/pubsub.js';
 import { listen, startHttpServer } from '../server/http.js';
 import type { AppState } from '../server/state.js';
+import { createMetrics } from '../server/metrics.js';
+import { createProbes } from '../server/probes.js';
+import type { DependencyCheck } from '../server/readiness.js';
+import { startTracing } from '../base/tracing.js';
 import { startDeliveryThread, type DeliveryThread } from './thread.js';
 
 export interface AppOptions {
@@ -52,7 +56,7 @@ function keyringOrStartupError(config: Config): Keyring {
 }
 
 /** Opens the database, applies migrations and builds the instance's state. Serves nothing yet. */
-export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+export async function createApp(config: Config, opts: AppOptions & { component?: 'api' | 'worker' } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config);
   const bus = new Bus<AppEvents>();
   if (config.provider === 'postgresql') await ensurePostgresDatabase(config.databaseUrl, logger);
@@ -82,18 +86,23 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     throw err;
   });
   if (sealed) logger.info({ webhooks: sealed }, "encrypted existing webhooks' custom headers");
+  const clock = opts.clock ?? systemClock;
   const sender = new Sender({
     box: keyring.box,
     client: new DeliveryClient({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs }),
     retryScheduleMs: config.retryScheduleMs,
-    clock: opts.clock ?? systemClock,
+    clock,
   });
   // Opened custom headers go as soon as their webhook changes (here, or on another instance through NOTIFY).
   const offHeaders = bus.on('webhook.changed', ({ id }) => {
     sender.forgetWebhook(id);
     keyring.headers.forget(id);
   });
-  const recorder = new Recorder({ sql: db.sql, logger, circuit: circuitSettings(config) });
+  const metrics = createMetrics({ sql: db.sql, clock, logger, accountLabels: config.metricsAccountLabels });
+  // Pings and manual redeliveries are recorded on this thread, and counted here.
+  const recorder = new Recorder({ sql: db.sql, logger, circuit: circuitSettings(config), stats: metrics.stats });
+  // GraphQL operations and publishes are traced on this thread (the delivery thread traces its attempts).
+  const tracing = startTracing(config, opts.component ?? 'api');
   const live = startLive(
     config.redisUrl,
     bus,
@@ -101,7 +110,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       maxBufferedBytes: config.wsMaxBufferedBytes,
       onError: (err, msg) => logger.error({ err }, msg),
     },
-    opts.clock ?? systemClock,
+    clock,
   );
   // PostgreSQL: commits that make deliveries due wake every instance's delivery thread.
   const notifier = db.sql instanceof PgSql ? startDueNotifier(db.sql.pool, bus, config.instanceId, logger) : null;
@@ -110,7 +119,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const state: AppState = {
     config,
     logger,
-    clock: opts.clock ?? systemClock,
+    clock,
     db,
     sql: db.sql,
     keyring,
@@ -124,6 +133,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     streams: new StreamLimits({ perKey: config.maxStreamsPerKey, perAccount: config.maxStreamsPerAccount }),
     expiry: live.expiry,
     liveReady: live.ready,
+    metrics,
   };
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
   return {
@@ -136,6 +146,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await live.stop();
       caches.stop();
       await db.close();
+      await tracing?.stop();
     },
   };
 }
@@ -162,6 +173,7 @@ async function startDelivery(state: AppState): Promise<DeliveryThread> {
     key: state.keyring.key,
     clock: state.clock,
     writeGate: state.db.writeGate,
+    metrics: state.metrics,
   });
   // SQLite: the delivery thread, the heavier writer, also checkpoints the
   // WAL (and pays its fsyncs), so the API thread's commits never do.
@@ -188,7 +200,7 @@ export async function startApp(config: Config, opts: AppOptions & { worker?: boo
     await listener.close();
     throw err;
   }
-  const http = await startHttpServer(app.state, listener);
+  const http = await startHttpServer(app.state, listener, { delivery: delivery ? () => deliveryCheck(delivery!) : undefined });
   return {
     state: app.state,
     url: http.url,
@@ -202,20 +214,49 @@ export async function startApp(config: Config, opts: AppOptions & { worker?: boo
   };
 }
 
-/** `npm run worker`: a delivery worker alone, no HTTP server. */
-export async function startWorkerOnly(config: Config, opts: AppOptions = {}): Promise<{ stop(): Promise<void> }> {
-  const app = await createApp(config, opts);
+/** /readyz's view of the delivery thread: down while it restarts after a crash. */
+function deliveryCheck(delivery: DeliveryThread): DependencyCheck {
+  return delivery.worker ? { status: 'up' } : { status: 'down', error: 'the delivery thread is restarting after a crash' };
+}
+
+/**
+ * `npm run worker`: a delivery worker alone, without the API. With
+ * WORKER_PORT it serves /healthz, /readyz and /metrics there (on HOST), so
+ * it can be probed and scraped like the API; without, it opens no port.
+ */
+export async function startWorkerOnly(config: Config, opts: AppOptions = {}): Promise<{ stop(): Promise<void>; port: number | null }> {
+  const probesListener = config.workerPort === null ? null : await listen({ host: config.host, port: config.workerPort });
+  let app: App;
+  try {
+    app = await createApp(config, { ...opts, component: 'worker' });
+  } catch (err) {
+    await probesListener?.close();
+    throw err;
+  }
   let delivery: DeliveryThread;
   try {
     delivery = await startDelivery(app.state);
   } catch (err) {
     await app.stop();
+    await probesListener?.close();
     throw err;
   }
-  app.state.logger.info('running without the HTTP API');
+  const probes = createProbes({ ...app.state, delivery: () => deliveryCheck(delivery), workerOnly: true });
+  probesListener?.serve((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (probes.handle(req, res, path)) return;
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end('{"error":"not found: this is a delivery worker (GET /healthz, /readyz, /metrics)"}');
+  });
+  const port = probesListener ? (probesListener.server.address() as { port: number }).port : null;
+  app.state.logger.info({ probesPort: port }, 'running without the HTTP API');
   return {
+    port,
     async stop() {
+      probes.drain();
       await delivery.stop();
+      await probesListener?.close();
       await app.stop();
     },
   };

@@ -3,6 +3,7 @@
 // recorder, worker loop and retention pruning, so deliveries use the second
 // core while the main thread serves the API. It must not import the Prisma
 // client, GraphQL or the HTTP server: scripts/build.mjs checks its bundle.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { Bus } from '../base/bus.js';
 import { OffsetClock } from '../base/clock.js';
@@ -21,12 +22,18 @@ import { circuitSettings } from '../dispatch/circuit.js';
 import { Recorder } from '../dispatch/record.js';
 import { startRetention } from '../dispatch/retention.js';
 import { Sender } from '../dispatch/sender.js';
+import { DeliveryStats } from '../dispatch/stats.js';
+import { startTracing } from '../base/tracing.js';
 import { WebhookCache } from '../dispatch/webhookCache.js';
 import { startWorker } from '../dispatch/worker.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
 
 /** Connections the thread's pool may open on PostgreSQL: claims, hydration and record batches. */
 const PG_POOL_SIZE = 4;
+/** How often the thread reports its metrics when no attempts message carried them. */
+const STATS_EVERY_MS = 1000;
+/** The event-loop delay monitor's sampling interval. */
+const LOOP_SAMPLE_MS = 20;
 
 /** The configuration as the main thread parsed it; structured clone turned its Buffer into a Uint8Array. */
 function reviveConfig(c: Config): Config {
@@ -36,6 +43,10 @@ function reviveConfig(c: Config): Config {
 export async function runDeliveryThread(data: DeliveryThreadData, port: MessagePort): Promise<void> {
   const config = reviveConfig(data.config);
   const logger = createLogger(config).child({ thread: 'delivery' });
+  // Spans of delivery attempts, exported from this thread (off without OTEL_EXPORTER_OTLP_ENDPOINT).
+  const tracing = startTracing(config, 'delivery-thread');
+  // Counted here, posted in batches: see src/dispatch/stats.ts.
+  const stats = new DeliveryStats(config.metricsAccountLabels);
   const bus = new Bus<AppEvents>();
   const post = (m: FromDeliveryThread) => port.postMessage(m);
   const clock = new OffsetClock(data.clockOffsetMs);
@@ -51,7 +62,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     retryScheduleMs: config.retryScheduleMs,
     clock,
   });
-  const recorder = new Recorder({ sql, logger, circuit: circuitSettings(config), maxBatch: 64, flushMs: 2 });
+  const recorder = new Recorder({ sql, logger, circuit: circuitSettings(config), maxBatch: 64, flushMs: 2, stats });
 
   // What the main thread needs from this thread's commits: the attempts
   // (one message per committed batch), state changes and new due deliveries.
@@ -59,7 +70,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   let deliveries: UpdatedDelivery[] = [];
   let posting = false;
   const postAttempts = () => {
-    const batch = { t: 'attempts' as const, attempts, deliveries };
+    const batch = { t: 'attempts' as const, attempts, deliveries, stats: stats.take() };
     attempts = [];
     deliveries = [];
     posting = false;
@@ -88,7 +99,19 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     webhookCache.invalidate(id);
     sender.forgetWebhook(id);
   });
-  const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache });
+  const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache, stats });
+  // Claims and the loop's delay reach the main thread without waiting for an attempt.
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+  loopDelay.enable();
+  // The samples include the sampling interval itself: the lag is what exceeds it.
+  const lagSeconds = (ns: number) => Math.max(0, (ns || 0) / 1e6 - LOOP_SAMPLE_MS) / 1000;
+  const postStats = () => {
+    const lag = { meanSeconds: lagSeconds(loopDelay.mean), p99Seconds: lagSeconds(loopDelay.percentile(99)) };
+    loopDelay.reset();
+    post({ t: 'stats', stats: stats.take(), lag });
+  };
+  const statsTimer = setInterval(postStats, STATS_EVERY_MS);
+  statsTimer.unref();
   const bulk = startBulkRunner({
     sql,
     bus,
@@ -111,6 +134,10 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     await worker.stop();
     await sender.close();
     await sql.close();
+    clearInterval(statsTimer);
+    loopDelay.disable();
+    postStats(); // what the last deliveries counted
+    await tracing?.stop();
   };
   port.on('message', (m: ToDeliveryThread) => {
     if (m.t === 'due') {

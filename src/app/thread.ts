@@ -20,6 +20,7 @@ import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents } from '../db/events.js';
 import type { WriteGate } from '../db/writeGate.js';
+import type { Metrics } from '../server/metrics.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
 
 export interface DeliveryThread {
@@ -39,6 +40,8 @@ export interface DeliveryThreadDeps {
   clock: Clock;
   /** SQLite: the write gate the API's connection takes, shared with the thread's connection. */
   writeGate: WriteGate | null;
+  /** Where the thread's metrics go (batches of counts, its event-loop delay, restarts). */
+  metrics?: Pick<Metrics, 'addDelivery' | 'deliveryThreadLag' | 'deliveryThreadRestarted'>;
 }
 
 /**
@@ -126,8 +129,13 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   const onMessage = (m: FromDeliveryThread) => {
     switch (m.t) {
       case 'attempts':
+        if (m.stats) deps.metrics?.addDelivery(m.stats);
         for (const a of m.attempts) bus.emit('attempt.recorded', a);
         for (const d of m.deliveries) bus.emit('delivery.updated', d);
+        break;
+      case 'stats':
+        if (m.stats) deps.metrics?.addDelivery(m.stats);
+        deps.metrics?.deliveryThreadLag(m.lag.meanSeconds, m.lag.p99Seconds);
         break;
       case 'state':
         bus.emit('webhook.stateChanged', m.webhook);
@@ -178,6 +186,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
         restartTimer = setTimeout(() => {
           restartTimer = null;
           restarts++;
+          deps.metrics?.deliveryThreadRestarted();
           spawn().catch(() => undefined); // a failed restart exits, and is retried, like a crash
         }, restartMs);
         restartMs = Math.min(restartMs * 2, MAX_RESTART_MS);

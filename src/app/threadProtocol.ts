@@ -6,6 +6,7 @@ import type { RecordedAttempt } from '../db/stores/attempts.js';
 import type { DueHints, UpdatedDelivery } from '../db/events.js';
 import type { Webhook } from '../db/stores/webhooks.js';
 import type { BulkOperation } from '../db/stores/bulkOperations.js';
+import type { DeliveryStatsDelta } from '../dispatch/stats.js';
 
 /** What the thread starts with (workerData). Buffers arrive as plain Uint8Arrays. */
 export interface DeliveryThreadData {
@@ -34,8 +35,14 @@ export type ToDeliveryThread =
 
 export type FromDeliveryThread =
   | { t: 'ready' }
-  /** Attempts committed in one transaction, in order, and the deliveries they changed. */
-  | { t: 'attempts'; attempts: RecordedAttempt[]; deliveries: UpdatedDelivery[] }
+  /**
+   * Attempts committed in one transaction, in order, and the deliveries they
+   * changed; with the metrics counted since the last message that carried
+   * them (src/dispatch/stats.ts), so /metrics is as current as the live log.
+   */
+  | { t: 'attempts'; attempts: RecordedAttempt[]; deliveries: UpdatedDelivery[]; stats: DeliveryStatsDelta | null }
+  /** About once a second: metrics counted since the last message that carried them, and the thread's event-loop delay. */
+  | { t: 'stats'; stats: DeliveryStatsDelta | null; lag: { meanSeconds: number; p99Seconds: number } }
   /** A webhook changed state (auto-disable, 410 Gone). */
   | { t: 'state'; webhook: Webhook }
   /** The thread committed new due deliveries (the webhook.state_changed built-in event). */

@@ -18,6 +18,15 @@ export interface Caller {
   application: string | null;
 }
 
+/**
+ * A platform-level key's holder (src/domain/accounts/platformKeys.ts): no
+ * account, no associate; it may only create accounts.
+ */
+export interface PlatformCaller {
+  platformKeyId: string;
+  name: string;
+}
+
 export function requireAdmin(caller: Caller): Result<never> | null {
   if (caller.role === 'ADMIN') return null;
   return fail('FORBIDDEN', 'Only admins can make changes; your role is MEMBER');

@@ -1,5 +1,9 @@
-// The one place that reads the environment. Every value is parsed and checked
-// here, so a bad setting stops start-up with a message naming the variable.
+// The one place that reads the environment. Every setting is declared once,
+// in SETTINGS below (a zod schema per variable, with what the README says
+// about it); loadConfig parses the environment with it, so a bad setting
+// stops start-up with one line naming the variable.
+import { z } from 'zod';
+import { documented, duration, DURATION_HINT, durationMs, flag, oneOf, optional, text, wholeNumber } from './settings.js';
 
 export type Provider = 'sqlite' | 'postgresql';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -68,6 +72,16 @@ export interface Config {
    * data directory holds a key from an earlier start; off, start-up refuses.
    */
   initEmptyDatabase: boolean;
+  /** When set, GET /metrics answers only requests with `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** Label delivery metrics with the account id (off: bounded cardinality whatever the number of tenants). */
+  metricsAccountLabels: boolean;
+  /** OTLP/HTTP base URL traces are sent to; null: no tracing. */
+  otlpEndpoint: string | null;
+  /** The service.name traces carry. */
+  otelServiceName: string;
+  /** `npm run worker` serves /healthz, /readyz and /metrics on this port (on HOST); null: no HTTP. */
+  workerPort: number | null;
 }
 
 export class ConfigError extends Error {
@@ -79,64 +93,296 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function str(env: Env, name: string, fallback: string): string {
-  const v = env[name];
-  return v === undefined || v === '' ? fallback : v;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(name, `expected true or false, got "${raw}"`);
-}
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** Accepts plain seconds ("86400") or a unit suffix ("24h", "30m", "500ms"). */
 export function parseDuration(name: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
-  if (!m) throw new ConfigError(name, `expected a duration such as 86400, 30m or 24h, got "${raw}"`);
-  return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 's']);
+  const ms = durationMs(raw);
+  if (ms === null) throw new ConfigError(name, `${DURATION_HINT}, got "${raw}"`);
+  return ms;
 }
 
-function parseKey(raw: string): Buffer {
+type Fail = (message: string) => never;
+
+function parseKey(raw: string, fail: Fail): Buffer {
   const v = raw.trim();
   if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
   if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(v)) {
     const buf = Buffer.from(v, 'base64');
     if (buf.length === 32) return buf;
   }
-  throw new ConfigError('SECRET_ENCRYPTION_KEY', 'must be 32 bytes, given as 64 hex characters or as base64');
+  return fail('must be 32 bytes, given as 64 hex characters or as base64');
 }
 
-function parseRetrySchedule(raw: string): number[] {
-  const parts = raw.split(',').map((p) => p.trim());
-  return parts.map((p) => {
+function parseRetrySchedule(raw: string, fail: Fail): number[] {
+  return raw.split(',').map((part) => {
+    const p = part.trim();
     const n = Number(p);
-    if (p === '' || !Number.isFinite(n) || n < 0) {
-      throw new ConfigError('RETRY_SCHEDULE', `expected comma-separated delays in seconds, got "${raw}"`);
-    }
+    if (p === '' || !Number.isFinite(n) || n < 0) fail(`expected comma-separated delays in seconds, got "${raw}"`);
     return Math.round(n * 1000);
   });
 }
 
+function parseDatabaseUrl(raw: string, fail: Fail): { url: string; provider: Provider; sqlitePath: string | null } {
+  if (raw.startsWith('file:')) {
+    const path = raw.slice('file:'.length).split('?')[0];
+    if (!path) fail('a file: URL needs a path, such as file:./data/hookline.db');
+    return { url: raw, provider: 'sqlite', sqlitePath: path };
+  }
+  if (raw.startsWith('postgresql://') || raw.startsWith('postgres://')) {
+    if (!URL.canParse(raw)) fail('is not a valid PostgreSQL URL');
+    return { url: raw, provider: 'postgresql', sqlitePath: null };
+  }
+  return fail(`must start with file: or postgresql://, got "${raw}"`);
+}
+
+function parsePublicUrl(raw: string, fail: Fail): string {
+  if (!URL.canParse(raw.trim())) fail(`is not a URL: "${raw}"`);
+  const url = new URL(raw.trim());
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`must start with http:// or https://, got "${raw}"`);
+  if (url.search || url.hash) fail(`must not have a query or fragment, got "${raw}"`);
+  return url.toString().replace(/\/+$/, '');
+}
+
+function parseHttpUrl(raw: string, fail: Fail): string {
+  const v = raw.trim();
+  if (!URL.canParse(v) || !/^https?:$/.test(new URL(v).protocol)) fail(`must be an http:// or https:// URL, got "${raw}"`);
+  return v.replace(/\/+$/, '');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DEFAULT_RETRY_SCHEDULE = '5,300,1800,7200,18000,36000,36000';
+const DEFAULT_RETRY_SCHEDULE_MS = DEFAULT_RETRY_SCHEDULE.split(',').map((s) => Number(s) * 1000);
+
+/** A port number (0–65535). */
+function parsePort(raw: string, fail: Fail): number {
+  if (!/^\d+$/.test(raw.trim())) fail(`expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n > 65535) fail(`must be between 0 and 65535, got ${n}`);
+  return n;
+}
+
+/**
+ * Every setting, in the README table's order. `documented` attaches what
+ * the table says; the schemas turn raw strings into values.
+ */
+export const SETTINGS = z.object({
+  PORT: documented(wholeNumber(4000, 0, 65535), { default: '4000', description: 'HTTP port (0 picks a free one).' }),
+  HOST: documented(
+    optional((host, fail) => (/^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : fail(`is not a host name or address: "${host}"`))),
+    { default: '0.0.0.0', description: 'Interface to listen on.' },
+  ),
+  DATABASE_URL: documented(optional(parseDatabaseUrl), {
+    default: 'file:./data/hookline.db',
+    description: '`file:<path>` for SQLite, or a `postgresql://` URL for PostgreSQL.',
+  }),
+  DATA_DIR: documented(text('./data'), { default: './data', description: 'Where a generated encryption key is kept.' }),
+  LOG_LEVEL: documented(oneOf('info', LOG_LEVELS), {
+    default: 'info',
+    description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+  }),
+  SECRET_ENCRYPTION_KEY: documented(optional(parseKey), {
+    default: null,
+    defaultText: 'generated',
+    description:
+      '32 bytes as 64 hex characters or base64; encrypts webhook secrets and custom header values (AES-256-GCM). If unset, one is generated into `DATA_DIR/secret-encryption.key` with a warning.',
+  }),
+  BOOTSTRAP_API_KEY: documented(
+    optional((raw, fail) => {
+      const key = raw.trim();
+      return key.length < 16 ? fail('must be at least 16 characters long') : key;
+    }),
+    {
+      default: null,
+      defaultText: 'unset',
+      description:
+        'At least 16 characters. Ensures an account `default` with an admin holding this key; `apiKeys` shows only its last four characters.',
+    },
+  ),
+  SECRET_ROTATION_GRACE: documented(duration('24h'), {
+    default: '24h',
+    description:
+      'How long a rotated-out webhook secret keeps signing (`webhook-signature` carries both; `x-hookline-signature-256` stays with the old secret until it ends; see [Verifying signatures](#verifying-signatures)).',
+  }),
+  GRAPHIQL: documented(flag(true), {
+    default: 'true',
+    description: 'Serve GraphiQL to browsers on `/graphql` (its assets from `/graphiql/`, no CDN; see [GraphiQL](#graphiql)).',
+  }),
+  PUBLIC_URL: documented(optional(parsePublicUrl), {
+    default: 'http://localhost:<PORT>',
+    description:
+      'Where people reach this service; console links are `PUBLIC_URL/#link=…` (see [Console links](#console-links)). An `http://` or `https://` URL without query or fragment.',
+  }),
+  MAX_QUERY_DEPTH: documented(wholeNumber(12, 1, 100), { default: '12', description: 'Deepest allowed selection (1–100).' }),
+  MAX_QUERY_COST: documented(wholeNumber(10_000, 1), { default: '10000', description: 'Highest allowed query cost (see Limits).' }),
+  MAX_BODY_BYTES: documented(wholeNumber(1_048_576, 1024), {
+    default: '1048576',
+    description: 'Largest request body (and WebSocket message), at least 1024.',
+  }),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: documented(wholeNumber(100, 1, 100_000), {
+    default: '100',
+    description:
+      'Operations (subscriptions, and queries in flight) one graphql-ws connection may have at once; the next gets a graphql-ws `error` message with code `TOO_MANY_SUBSCRIPTIONS` (see Limits).',
+  }),
+  MAX_STREAMS_PER_KEY: documented(wholeNumber(50, 1, 1_000_000), {
+    default: '50',
+    description:
+      'Open graphql-ws connections plus SSE subscription streams per API key, on each instance; over it a WebSocket is closed with 4429 and an SSE request gets HTTP 429 (see Limits).',
+  }),
+  MAX_STREAMS_PER_ACCOUNT: documented(wholeNumber(200, 1, 1_000_000), {
+    default: '200',
+    description: 'The same, for all the keys of one account together.',
+  }),
+  WS_MAX_BUFFERED_BYTES: documented(wholeNumber(1_048_576, 1024), {
+    default: '1048576',
+    description:
+      'A graphql-ws subscriber with more than this many bytes waiting to be sent is closed with code 1013 (try again later), so a slow reader never holds up the others; at least 1024.',
+  }),
+  WORKER_ENABLED: documented(flag(true), {
+    default: 'true',
+    description:
+      'Run the delivery worker (in a thread of its own) inside `npm start`; `false` for API-only instances (then run `npm run worker` elsewhere).',
+  }),
+  WORKER_PORT: documented(optional(parsePort), {
+    default: null,
+    defaultText: 'unset',
+    description:
+      '`npm run worker` only: serve `/healthz`, `/readyz` and `/metrics` on this port (on `HOST`). Unset, the worker opens no port.',
+  }),
+  // 256 slots, at most 64 per account: one account alone keeps the 64 it
+  // always had, and it takes four accounts with hanging receivers to fill
+  // the instance. A slot waiting on a silent receiver costs a socket, not CPU.
+  DELIVERY_CONCURRENCY: documented(wholeNumber(256, 1, 10_000), {
+    default: '256',
+    description: 'Deliveries in flight per instance, all accounts together.',
+  }),
+  ACCOUNT_CONCURRENCY: documented(wholeNumber(64, 1, 10_000), {
+    default: '64',
+    description:
+      "Deliveries in flight per account and instance: the most of the instance's slots one tenant can hold (see [Fair delivery](#fair-delivery-across-tenants)).",
+  }),
+  WEBHOOK_CONCURRENCY: documented(wholeNumber(8, 1, 10_000), {
+    default: '8',
+    description: 'Deliveries in flight per webhook and instance.',
+  }),
+  DELIVERY_TIMEOUT_MS: documented(wholeNumber(15_000, 1, 600_000), { default: '15000', description: 'Timeout for one delivery request.' }),
+  RETRY_SCHEDULE: documented(optional(parseRetrySchedule), {
+    default: DEFAULT_RETRY_SCHEDULE,
+    description: 'Seconds before each retry after the immediate first attempt (decimals allowed; ±20% jitter).',
+  }),
+  AUTO_DISABLE_AFTER: documented(wholeNumber(20, 1), {
+    default: '20',
+    description:
+      "Consecutive failed attempts that open a webhook's circuit (see [Circuit breaker](#circuit-breaker)); with `AUTO_DISABLE_WINDOW=0` they turn it `TOO_MANY_ERRORS` at once.",
+  }),
+  AUTO_DISABLE_WINDOW: documented(duration('24h'), {
+    default: '24h',
+    description:
+      "How long a webhook's circuit stays open (failing its probes) before the webhook becomes `TOO_MANY_ERRORS`; `0`: as soon as it opens.",
+  }),
+  CIRCUIT_COOLDOWN: documented(duration('30s'), {
+    default: '30s',
+    description: 'How long an open circuit waits before its first probe delivery; each failed probe doubles it.',
+  }),
+  CIRCUIT_MAX_COOLDOWN: documented(duration('30m'), {
+    default: '30m',
+    description: 'The longest cool-down between probes (at least `CIRCUIT_COOLDOWN`).',
+  }),
+  ALLOW_PRIVATE_TARGETS: documented(flag(false), {
+    default: 'false',
+    description: 'Allow `http://` and loopback/private/link-local targets (for tests and local development).',
+  }),
+  MAX_PAYLOAD_BYTES: documented(wholeNumber(262_144, 1), {
+    default: '262144',
+    description: 'Largest published event payload (which may also nest at most 64 levels; see Limits).',
+  }),
+  ATTEMPT_RETENTION_DAYS: documented(wholeNumber(30, 1), {
+    default: '30',
+    description: 'Delivery attempts and event payloads older than this are pruned.',
+  }),
+  DELIVERY_LEASE: documented(duration('60s'), {
+    default: '60s',
+    description: "How long a worker's claim on a delivery lasts before another worker may retry it.",
+  }),
+  WORKER_POLL_MS: documented(wholeNumber(250, 1, 60_000), {
+    default: '250',
+    description: 'How often an idle worker looks for due deliveries.',
+  }),
+  WORKER_BATCH_SIZE: documented(wholeNumber(200, 1, 10_000), { default: '200', description: 'Deliveries claimed per batch.' }),
+  BULK_BATCH_SIZE: documented(wholeNumber(500, 1, 10_000), {
+    default: '500',
+    description: 'Rows a bulk operation (`retryDeliveries`, `replayEvents`) handles per transaction.',
+  }),
+  BULK_PAUSE_MS: documented(wholeNumber(100, 0, 60_000), {
+    default: '100',
+    description: 'Pause after each bulk-operation batch, so other traffic keeps flowing.',
+  }),
+  REDIS_URL: documented(
+    optional((raw, fail) => {
+      const url = raw.trim();
+      if (url && !/^rediss?:\/\//.test(url)) fail(`must start with redis:// or rediss://, got "${url}"`);
+      return url || null;
+    }),
+    {
+      default: null,
+      defaultText: 'unset',
+      description: '`redis://` or `rediss://` URL; shares live subscription events across instances. Without it they stay in memory.',
+    },
+  ),
+  INSTANCE_ID: documented(optional(), {
+    default: '<pid>-<random>',
+    description: 'Names this process as the owner of its delivery leases.',
+  }),
+  INIT_EMPTY_DATABASE: documented(flag(false), {
+    default: 'false',
+    description:
+      'Start on a SQLite file that exists but is empty (0 bytes) although `DATA_DIR` holds `secret-encryption.key` from an earlier start. Off, start-up refuses: an emptied database file is a sign of lost data, and initialising it would bury that. A 0-byte file on a first start (no key file yet) is initialised either way.',
+  }),
+  METRICS_TOKEN: documented(
+    optional((raw) => raw.trim() || null),
+    {
+      default: null,
+      defaultText: 'unset',
+      description:
+        'When set, `GET /metrics` answers only requests with `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise). Unset, it is open, like `/readyz` (see [Metrics](#metrics)).',
+    },
+  ),
+  METRICS_ACCOUNT_LABELS: documented(flag(false), {
+    default: 'false',
+    description:
+      'Add an `account` label (the account id) to the delivery metrics. Off by default so the number of series stays bounded whatever the number of tenants.',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: documented(optional(parseHttpUrl), {
+    default: null,
+    defaultText: 'unset',
+    description:
+      'Send OpenTelemetry traces over OTLP/HTTP (JSON) to `<this URL>/v1/traces`, such as `http://otel-collector:4318`. Unset, nothing is traced (see [Traces](#traces)).',
+  }),
+  OTEL_SERVICE_NAME: documented(text('hookline'), {
+    default: 'hookline',
+    description: 'The `service.name` resource attribute of the traces.',
+  }),
+});
+
+export type Settings = z.output<typeof SETTINGS>;
+
+/** The variables SETTINGS declares, in its order. */
+export const SETTING_NAMES = Object.keys(SETTINGS.shape) as (keyof typeof SETTINGS.shape)[];
+
+/** Parses `env` with SETTINGS; the first bad variable (in SETTINGS' order) becomes a ConfigError naming it. */
+function parseSettings(env: Env): Settings {
+  const picked: Record<string, string | undefined> = {};
+  for (const name of SETTING_NAMES) picked[name] = typeof env[name] === 'string' ? env[name] : undefined;
+  const parsed = SETTINGS.safeParse(picked);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ConfigError(String(issue.path[0]), issue.message);
+}
+
 /** The circuit breaker's cool-downs: the first at least 1 ms, the cap no shorter than the first. */
-function circuitCooldowns(env: Env) {
-  const circuitCooldownMs = parseDuration('CIRCUIT_COOLDOWN', str(env, 'CIRCUIT_COOLDOWN', '30s'));
+function circuitCooldowns(s: Settings) {
+  const circuitCooldownMs = s.CIRCUIT_COOLDOWN;
+  const circuitMaxCooldownMs = s.CIRCUIT_MAX_COOLDOWN;
   if (circuitCooldownMs < 1) throw new ConfigError('CIRCUIT_COOLDOWN', 'must be at least 1ms');
-  const circuitMaxCooldownMs = parseDuration('CIRCUIT_MAX_COOLDOWN', str(env, 'CIRCUIT_MAX_COOLDOWN', '30m'));
   if (circuitMaxCooldownMs < circuitCooldownMs) {
     throw new ConfigError(
       'CIRCUIT_MAX_COOLDOWN',
@@ -146,103 +392,56 @@ function circuitCooldowns(env: Env) {
   return { circuitCooldownMs, circuitMaxCooldownMs };
 }
 
-function parseDatabaseUrl(raw: string): { provider: Provider; sqlitePath: string | null } {
-  if (raw.startsWith('file:')) {
-    const path = raw.slice('file:'.length).split('?')[0];
-    if (!path) throw new ConfigError('DATABASE_URL', 'a file: URL needs a path, such as file:./data/hookline.db');
-    return { provider: 'sqlite', sqlitePath: path };
-  }
-  if (raw.startsWith('postgresql://') || raw.startsWith('postgres://')) {
-    try {
-      new URL(raw);
-    } catch {
-      throw new ConfigError('DATABASE_URL', 'is not a valid PostgreSQL URL');
-    }
-    return { provider: 'postgresql', sqlitePath: null };
-  }
-  throw new ConfigError('DATABASE_URL', `must start with file: or postgresql://, got "${raw}"`);
-}
-
-function parsePublicUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw new ConfigError('PUBLIC_URL', `is not a URL: "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new ConfigError('PUBLIC_URL', `must start with http:// or https://, got "${raw}"`);
-  if (url.search || url.hash) throw new ConfigError('PUBLIC_URL', `must not have a query or fragment, got "${raw}"`);
-  return url.toString().replace(/\/+$/, '');
-}
-
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-export const DEFAULT_RETRY_SCHEDULE = '5,300,1800,7200,18000,36000,36000';
-
 export function loadConfig(env: Env): Config {
-  const databaseUrl = str(env, 'DATABASE_URL', 'file:./data/hookline.db');
-  const { provider, sqlitePath } = parseDatabaseUrl(databaseUrl);
-  const logLevel = str(env, 'LOG_LEVEL', 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
-  const host = str(env, 'HOST', '0.0.0.0');
-  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
-  const redisUrl = env.REDIS_URL ? env.REDIS_URL.trim() : null;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${redisUrl}"`);
-  }
-  const bootstrapApiKey = env.BOOTSTRAP_API_KEY ? env.BOOTSTRAP_API_KEY.trim() : null;
-  if (bootstrapApiKey !== null && bootstrapApiKey.length < 16) {
-    throw new ConfigError('BOOTSTRAP_API_KEY', 'must be at least 16 characters long');
-  }
-  const maxPageSize = 100;
-  const port = int(env, 'PORT', 4000, 0, 65535);
+  const s = parseSettings(env);
+  const database = s.DATABASE_URL ?? { url: 'file:./data/hookline.db', provider: 'sqlite' as const, sqlitePath: './data/hookline.db' };
+  const publicUrl = s.PUBLIC_URL ?? `http://localhost:${s.PORT}`;
   return Object.freeze({
-    port,
-    host,
-    databaseUrl,
-    provider,
-    sqlitePath,
-    dataDir: str(env, 'DATA_DIR', './data'),
-    logLevel,
-    secretEncryptionKey: env.SECRET_ENCRYPTION_KEY ? parseKey(env.SECRET_ENCRYPTION_KEY) : null,
-    bootstrapApiKey,
-    secretRotationGraceMs: parseDuration('SECRET_ROTATION_GRACE', str(env, 'SECRET_ROTATION_GRACE', '24h')),
-    graphiql: bool(env, 'GRAPHIQL', true),
-    publicUrl: parsePublicUrl(str(env, 'PUBLIC_URL', `http://localhost:${port}`)),
-    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
-    maxQueryCost: int(env, 'MAX_QUERY_COST', 10_000, 1),
-    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1_048_576, 1024),
-    wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1024),
-    maxSubscriptionsPerSocket: int(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 100_000),
-    maxStreamsPerKey: int(env, 'MAX_STREAMS_PER_KEY', 50, 1, 1_000_000),
-    maxStreamsPerAccount: int(env, 'MAX_STREAMS_PER_ACCOUNT', 200, 1, 1_000_000),
-    maxPageSize,
-    workerEnabled: bool(env, 'WORKER_ENABLED', true),
-    // 256 slots, at most 64 per account: one account alone keeps the 64 it
-    // always had, and it takes four accounts with hanging receivers to fill
-    // the instance. A slot waiting on a silent receiver costs a socket, not CPU.
-    deliveryConcurrency: int(env, 'DELIVERY_CONCURRENCY', 256, 1, 10_000),
-    accountConcurrency: int(env, 'ACCOUNT_CONCURRENCY', 64, 1, 10_000),
-    webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1, 10_000),
-    deliveryTimeoutMs: int(env, 'DELIVERY_TIMEOUT_MS', 15_000, 1, 600_000),
-    retryScheduleMs: parseRetrySchedule(str(env, 'RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE)),
-    autoDisableAfter: int(env, 'AUTO_DISABLE_AFTER', 20, 1),
-    autoDisableWindowMs: parseDuration('AUTO_DISABLE_WINDOW', str(env, 'AUTO_DISABLE_WINDOW', '24h')),
-    ...circuitCooldowns(env),
-    allowPrivateTargets: bool(env, 'ALLOW_PRIVATE_TARGETS', false),
-    maxPayloadBytes: int(env, 'MAX_PAYLOAD_BYTES', 262_144, 1),
-    attemptRetentionDays: int(env, 'ATTEMPT_RETENTION_DAYS', 30, 1),
-    leaseMs: parseDuration('DELIVERY_LEASE', str(env, 'DELIVERY_LEASE', '60s')),
-    workerPollMs: int(env, 'WORKER_POLL_MS', 250, 1, 60_000),
-    workerBatchSize: int(env, 'WORKER_BATCH_SIZE', 200, 1, 10_000),
-    bulkBatchSize: int(env, 'BULK_BATCH_SIZE', 500, 1, 10_000),
-    bulkPauseMs: int(env, 'BULK_PAUSE_MS', 100, 0, 60_000),
-    redisUrl,
-    instanceId: str(env, 'INSTANCE_ID', `${process.pid}-${Math.random().toString(36).slice(2, 8)}`),
-    initEmptyDatabase: bool(env, 'INIT_EMPTY_DATABASE', false),
+    port: s.PORT,
+    host: s.HOST ?? '0.0.0.0',
+    databaseUrl: database.url,
+    provider: database.provider,
+    sqlitePath: database.sqlitePath,
+    dataDir: s.DATA_DIR,
+    logLevel: s.LOG_LEVEL,
+    secretEncryptionKey: s.SECRET_ENCRYPTION_KEY,
+    bootstrapApiKey: s.BOOTSTRAP_API_KEY,
+    secretRotationGraceMs: s.SECRET_ROTATION_GRACE,
+    graphiql: s.GRAPHIQL,
+    publicUrl,
+    maxQueryDepth: s.MAX_QUERY_DEPTH,
+    maxQueryCost: s.MAX_QUERY_COST,
+    maxBodyBytes: s.MAX_BODY_BYTES,
+    wsMaxBufferedBytes: s.WS_MAX_BUFFERED_BYTES,
+    maxSubscriptionsPerSocket: s.MAX_SUBSCRIPTIONS_PER_SOCKET,
+    maxStreamsPerKey: s.MAX_STREAMS_PER_KEY,
+    maxStreamsPerAccount: s.MAX_STREAMS_PER_ACCOUNT,
+    maxPageSize: 100,
+    workerEnabled: s.WORKER_ENABLED,
+    deliveryConcurrency: s.DELIVERY_CONCURRENCY,
+    accountConcurrency: s.ACCOUNT_CONCURRENCY,
+    webhookConcurrency: s.WEBHOOK_CONCURRENCY,
+    deliveryTimeoutMs: s.DELIVERY_TIMEOUT_MS,
+    retryScheduleMs: s.RETRY_SCHEDULE ?? [...DEFAULT_RETRY_SCHEDULE_MS],
+    autoDisableAfter: s.AUTO_DISABLE_AFTER,
+    autoDisableWindowMs: s.AUTO_DISABLE_WINDOW,
+    ...circuitCooldowns(s),
+    allowPrivateTargets: s.ALLOW_PRIVATE_TARGETS,
+    maxPayloadBytes: s.MAX_PAYLOAD_BYTES,
+    attemptRetentionDays: s.ATTEMPT_RETENTION_DAYS,
+    leaseMs: s.DELIVERY_LEASE,
+    workerPollMs: s.WORKER_POLL_MS,
+    workerBatchSize: s.WORKER_BATCH_SIZE,
+    bulkBatchSize: s.BULK_BATCH_SIZE,
+    bulkPauseMs: s.BULK_PAUSE_MS,
+    redisUrl: s.REDIS_URL,
+    instanceId: s.INSTANCE_ID ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    initEmptyDatabase: s.INIT_EMPTY_DATABASE,
+    metricsToken: s.METRICS_TOKEN,
+    metricsAccountLabels: s.METRICS_ACCOUNT_LABELS,
+    otlpEndpoint: s.OTEL_EXPORTER_OTLP_ENDPOINT,
+    otelServiceName: s.OTEL_SERVICE_NAME,
+    workerPort: s.WORKER_PORT,
   });
 }
 

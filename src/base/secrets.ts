@@ -10,9 +10,45 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-/** The HMAC key bytes of a "whsec_" secret. */
+const WHSEC = 'whsec_';
+/** Standard Webhooks keys are 24 to 64 bytes. */
+const MIN_KEY_BYTES = 24;
+const MAX_KEY_BYTES = 64;
+/** A shared secret of the caller's own: SuperOffice's "shared secret key", typed into both ends. */
+const MIN_SHARED_SECRET = 24;
+const MAX_SHARED_SECRET = 256;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
+
+/**
+ * The HMAC key bytes of a secret: the base64-decoded part of a "whsec_"
+ * secret (Standard Webhooks), or the UTF-8 bytes of any other shared secret
+ * (what standardwebhooks' `format: 'raw'` and most HMAC code use).
+ */
 export function secretKeyBytes(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  return secret.startsWith(WHSEC) ? Buffer.from(secret.slice(WHSEC.length), 'base64') : Buffer.from(secret, 'utf8');
+}
+
+/**
+ * Why a caller-supplied signing secret is refused, or null. Either the
+ * Standard Webhooks form, "whsec_" and base64 of 24 to 64 bytes (as
+ * generated ones are), or any shared secret of 24 to 256 visible ASCII
+ * characters: long enough to resist guessing, and the same bytes on every
+ * platform the receiver may type it into.
+ */
+export function webhookSecretProblem(secret: string): string | null {
+  if (secret.startsWith(WHSEC)) {
+    const encoded = secret.slice(WHSEC.length);
+    const bytes = BASE64.test(encoded) ? Buffer.from(encoded, 'base64').length : -1;
+    if (bytes < MIN_KEY_BYTES || bytes > MAX_KEY_BYTES) {
+      return `a "whsec_" secret must be followed by standard base64 (with padding) of ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes`;
+    }
+    return null;
+  }
+  if (secret.length < MIN_SHARED_SECRET) return `secret must be at least ${MIN_SHARED_SECRET} characters, or "whsec_" and base64`;
+  if (secret.length > MAX_SHARED_SECRET) return `secret must be at most ${MAX_SHARED_SECRET} characters`;
+  if (!VISIBLE_ASCII.test(secret)) return 'secret may hold only visible ASCII characters (no spaces, control characters or accents)';
+  return null;
 }
 
 export class SecretBox {
@@ -84,6 +120,18 @@ export function hashApiKey(key: string): string {
 export function apiKeyHints(key: string): { prefix: string; lastFour: string } {
   const prefix = GENERATED_KEY.test(key) ? key.slice(0, API_KEY_PREFIX.length + 4) : '';
   return { prefix, lastFour: key.slice(-4) };
+}
+
+const PLATFORM_KEY_PREFIX = 'hkp_';
+
+/** A platform-level key: "hkp_" and 40 random alphanumerics, stored only as hashApiKey's SHA-256. */
+export function generatePlatformKey(): string {
+  return PLATFORM_KEY_PREFIX + randomAlphanumeric(GENERATED_KEY_LENGTH);
+}
+
+/** Whether a presented credential is a platform-level key rather than an account's API key. */
+export function isPlatformKey(credential: string): boolean {
+  return credential.startsWith(PLATFORM_KEY_PREFIX);
 }
 
 const CONSOLE_LINK_PREFIX = 'hkc_';

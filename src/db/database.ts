@@ -19,6 +19,8 @@ export interface Health {
   ok: boolean;
   /** What failed (the driver's words), when not ok. */
   error?: string;
+  /** How long the check took. */
+  latencyMs?: number;
 }
 
 /** Readiness probes within this long of each other share one check (each SQLite check is a small commit). */
@@ -102,6 +104,8 @@ export function openDatabase(cfg: Config, bus: Bus<AppEvents>, opts: OpenOptions
 }
 
 async function checkHealth(conn: SqliteSql | PgSql): Promise<Health> {
+  const started = performance.now();
+  const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
   try {
     if (conn instanceof SqliteSql) {
       await conn.tx((tx) =>
@@ -113,8 +117,8 @@ async function checkHealth(conn: SqliteSql | PgSql): Promise<Health> {
     } else {
       await conn.get('SELECT 1 AS "ok"');
     }
-    return { ok: true };
+    return { ok: true, latencyMs: latencyMs() };
   } catch (err) {
-    return { ok: false, error: storageFault(err) ?? String((err as Error)?.message ?? err).split('\n')[0] };
+    return { ok: false, latencyMs: latencyMs(), error: storageFault(err) ?? String((err as Error)?.message ?? err).split('\n')[0] };
   }
 }

@@ -11,7 +11,7 @@ export interface Dialect {
   readonly newIdSql: string;
   /** Row locks that other instances skip rather than wait for (PostgreSQL); nothing on SQLite's single writer. */
   readonly skipLocked: string;
-  /** A row lock that other transactions wait for (PostgreSQL); nothing on SQLite, whose write transactions exclude each other. */
+  /** A row lock held to the end of the transaction (PostgreSQL); nothing on SQLite, whose write transactions already run one at a time. */
   readonly forUpdate: string;
   /** A bound value typed where the database cannot infer it (VALUES lists, CASE arms). */
   cast(placeholder: string, type: 'int' | 'text' | 'timestamp' | 'bool' | EnumType): string;

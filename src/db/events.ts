@@ -9,7 +9,7 @@ import type { BulkOperation } from './stores/bulkOperations.js';
  * Events other instances must hear too, because they invalidate caches there.
  * On PostgreSQL they travel with the commit as NOTIFY (see pg.ts).
  */
-export const SHARED_EVENTS: ReadonlySet<string> = new Set(['apiKey.revoked', 'catalog.changed', 'webhook.changed']);
+export const SHARED_EVENTS: ReadonlySet<string> = new Set(['apiKey.revoked', 'associate.changed', 'catalog.changed', 'webhook.changed']);
 
 export interface AppEvents {
   [name: string]: unknown;
@@ -33,6 +33,12 @@ export interface AppEvents {
    * step goes, since any of them may be stale.
    */
   'changes.missed': Record<string, never>;
+  /**
+   * An associate's name or role changed, or they were deleted: the cached
+   * callers of their keys and links go, so the next request acts as they
+   * are now.
+   */
+  'associate.changed': { accountId: string; associateId: string };
   /** An API key was revoked: its open streams end, its cached lookups go. */
   'apiKey.revoked': { accountId: string; apiKeyId: string };
   /** A delivery attempt was recorded. */

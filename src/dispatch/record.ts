@@ -13,6 +13,7 @@ import { circuitAfterAttempts, circuitOf, circuitRow, type Circuit, type Circuit
 import { rollupIncrements } from './health.js';
 import { streaks, type Streak } from './policy.js';
 import type { Outcome } from './sender.js';
+import type { DeliveryStats } from './stats.js';
 
 export interface RecorderOptions {
   sql: Sql;
@@ -23,6 +24,8 @@ export interface RecorderOptions {
   maxBatch?: number;
   /** How long the first outcome of a batch waits for others to join it. */
   flushMs?: number;
+  /** Counts committed attempts and batch sizes for the metrics (src/dispatch/stats.ts). */
+  stats?: DeliveryStats;
 }
 
 function disableReason(w: Webhook, circuit: Circuit, at: Date, s: CircuitSettings): string {
@@ -145,13 +148,20 @@ export class Recorder {
     const items = this.queue.splice(0, this.maxBatch);
     if (this.queue.length) this.schedule();
     if (!items.length) return;
+    const outcomes = items.map((i) => i.outcome);
     try {
-      await this.write(items.map((i) => i.outcome));
+      await this.write(outcomes);
     } catch (err) {
       // Nothing is lost: the deliveries keep their leases and are retried when those expire.
       this.opts.logger.error({ err, count: items.length }, 'failed to record delivery attempts');
       for (const i of items) i.done(err);
       return;
+    }
+    // Counted once committed, so the metrics say what the delivery log says.
+    const stats = this.opts.stats;
+    if (stats) {
+      for (const o of outcomes) stats.attempt(o);
+      stats.recorded(outcomes.length);
     }
     for (const i of items) i.done();
   }

@@ -13,6 +13,8 @@ import type { AttemptTrigger } from '../generated/prisma/client.js';
 import type { DeliveryClient } from './http.js';
 import { decide, errorClassOf, failureLabel, isSuccess, retryScheduleFor, type Decision } from './policy.js';
 import { githubSignature, standardSignature } from './signing.js';
+import { tracingOn } from '../base/tracing.js';
+import { traceAttempt } from './tracing.js';
 
 export type WebhookForDelivery = Pick<
   Webhook,
@@ -149,7 +151,13 @@ export class Sender {
     };
   }
 
-  async attempt(job: Job, webhook: WebhookForDelivery, event: EventForDelivery): Promise<Outcome> {
+  /** Sends one attempt; with tracing on, inside a span of its own (./tracing.ts). */
+  attempt(job: Job, webhook: WebhookForDelivery, event: EventForDelivery): Promise<Outcome> {
+    if (!tracingOn()) return this.send(job, webhook, event);
+    return traceAttempt(job, webhook, event, () => this.send(job, webhook, event));
+  }
+
+  private async send(job: Job, webhook: WebhookForDelivery, event: EventForDelivery): Promise<Outcome> {
     const body = buildBody(event, webhook);
     const clock = this.opts.clock ?? systemClock;
     const headers = this.buildHeaders(event, webhook, body, clock.now());

@@ -16,6 +16,8 @@ import { publishAlone, type Published } from '../outbox/publish.js';
 import type { Recorder } from './record.js';
 import type { Job, Sender } from './sender.js';
 import { loadForDelivery } from './worker.js';
+import { tracePublish } from './tracing.js';
+import { tracingOn } from '../base/tracing.js';
 
 /** The dispatch service also sends pings and manual redeliveries itself. */
 export interface DispatchDeps extends Deps {
@@ -61,6 +63,17 @@ export async function publish(
   type: string,
   payload: Record<string, unknown>,
   opts: PublishOptions = {},
+): Promise<Result<Published>> {
+  if (!tracingOn()) return publishUntraced(deps, accountId, type, payload, opts);
+  return tracePublish(accountId, type, () => publishUntraced(deps, accountId, type, payload, opts));
+}
+
+async function publishUntraced(
+  deps: Deps,
+  accountId: string,
+  type: string,
+  payload: Record<string, unknown>,
+  opts: PublishOptions,
 ): Promise<Result<Published>> {
   const errors = await checkPublish(deps, accountId, type, payload, opts);
   if (errors.length) return { ok: false, errors };

@@ -17,6 +17,7 @@ import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import { Nap } from './nap.js';
 import type { Recorder } from './record.js';
+import type { DeliveryStats } from './stats.js';
 import type { WebhookCache } from './webhookCache.js';
 import type { EventForDelivery, Job, Outcome, Sender, WebhookForDelivery } from './sender.js';
 
@@ -43,6 +44,8 @@ export interface WorkerDeps {
   recorder: Recorder;
   /** The thread's webhook cache (invalidated by webhook.changed); none means every batch reads its webhooks. */
   webhookCache?: WebhookCache;
+  /** Counts claim batch sizes for the metrics. */
+  stats?: DeliveryStats;
 }
 
 /**
@@ -434,7 +437,10 @@ export function startWorker(deps: WorkerDeps): Worker {
           const claimed = await claimByIds(sql, { owner, leaseMs, ids }, deps.clock.now());
           // Rows a hint could not take may be a gated webhook's: those are claimed on their own.
           if (claimed.length < ids.length) gatedWanted = true;
-          if (claimed.length) await dispatchClaimed(claimed);
+          if (claimed.length) {
+            deps.stats?.claimed('hinted', claimed.length);
+            await dispatchClaimed(claimed);
+          }
         } catch (err) {
           logger.error({ err }, 'claiming deliveries failed; retrying');
           scanWanted = true; // the hints taken are gone: the scan finds their rows
@@ -470,7 +476,10 @@ export function startWorker(deps: WorkerDeps): Worker {
           },
           deps.clock.now(),
         );
-        if (claimed.length) await dispatchClaimed(claimed);
+        if (claimed.length) {
+          deps.stats?.claimed('scan', claimed.length);
+          await dispatchClaimed(claimed);
+        }
       } catch (err) {
         logger.error({ err }, 'claiming deliveries failed; retrying');
         scanWanted = true;

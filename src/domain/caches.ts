@@ -36,6 +36,11 @@ export class KeyCache {
     for (const [hash, hit] of this.byHash) if (hit.caller.apiKeyId === apiKeyId) this.byHash.delete(hash);
   }
 
+  /** Every credential that acts as this associate (their keys, and links they made). */
+  forgetAssociate(associateId: string): void {
+    for (const [hash, hit] of this.byHash) if (hit.caller.associateId === associateId) this.byHash.delete(hash);
+  }
+
   get size() {
     return this.byHash.size;
   }
@@ -69,6 +74,7 @@ export function createCaches(bus: Bus<AppEvents>): { caches: Caches; stop(): voi
   const caches = { keys: new KeyCache(), catalog: new CatalogCache() };
   const offs = [
     bus.on('apiKey.revoked', (k) => caches.keys.forgetKey(k.apiKeyId)),
+    bus.on('associate.changed', (a) => caches.keys.forgetAssociate(a.associateId)),
     bus.on('catalog.changed', (c) => caches.catalog.forget(c.accountId)),
     bus.on('changes.missed', () => {
       caches.keys.clear();

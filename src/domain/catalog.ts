@@ -30,6 +30,11 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeInfo[] = [
   builtIn('associate.created', 'Users', 'A user was added to the account'),
   builtIn('associate.updated', 'Users', 'A user was changed'),
   builtIn('associate.deleted', 'Users', 'A user was removed'),
+  // The admin console's other actor types. A console link is Hookline's
+  // invitation: it lets someone into the account with a role.
+  builtIn('invite.created', 'Invites', 'An invitation (console link) was created'),
+  builtIn('invite.deleted', 'Invites', 'An invitation (console link) was revoked'),
+  builtIn('role.changed', 'Roles', "A user's role changed"),
   builtIn('api_key.created', 'API keys', 'An API key was created'),
   builtIn('api_key.revoked', 'API keys', 'An API key was revoked'),
   builtIn('webhook.created', 'Webhooks', 'A webhook was created'),

@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../domain/accounts/apiKeys.js';
 import { AssociateRef } from './associate.js';
@@ -6,6 +7,7 @@ import { toPayload, userErrorsField, type Payload } from './userError.js';
 import type { ApiKey } from '../generated/prisma/client.js';
 
 export const ApiKeyRef = builder.prismaObject('ApiKey', {
+  interfaces: [NodeRef],
   description: 'An API key. The key itself is shown once, by createApiKey, and never again',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -4,6 +4,7 @@
 // src/domain/bulk/service.ts.
 import { GraphQLError } from 'graphql';
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { KEY_REVOKED, unlessRevoked } from '../live/revocation.js';
 import { liveSource } from '../live/source.js';
@@ -31,6 +32,7 @@ const StatusEnum = builder.enumType(BulkOperationStatus, {
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 
 export const BulkOperationRef = builder.objectRef<BulkOperation>('BulkOperation').implement({
+  interfaces: [NodeRef],
   description: 'A retry or replay over many deliveries, run in the background in batches; survives restarts',
   fields: (t) => ({
     id: t.exposeID('id'),

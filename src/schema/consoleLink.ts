@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import {
   createConsoleLink,
@@ -13,6 +14,7 @@ import { toPayload, userErrorsField, type Payload } from './userError.js';
 import type { ConsoleLink } from '../generated/prisma/client.js';
 
 export const ConsoleLinkRef = builder.prismaObject('ConsoleLink', {
+  interfaces: [NodeRef],
   description:
     'A link that signs a person into the console with a role, until it expires or is revoked. Its URL is shown once, by createConsoleLink',
   fields: (t) => ({

@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { KEY_REVOKED, unlessRevoked } from '../live/revocation.js';
 import { liveSource } from '../live/source.js';
@@ -35,6 +36,7 @@ import { WebhookRef } from './webhook.js';
 const parseJson = (s: string | null) => (s === null ? null : (JSON.parse(s) as object));
 
 export const EventRef = builder.prismaObject('Event', {
+  interfaces: [NodeRef],
   description: 'Something that happened in an account, delivered to every subscribed webhook',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Also sent as the webhook-id header, stable across retries' }),
@@ -51,6 +53,7 @@ export const EventRef = builder.prismaObject('Event', {
 });
 
 export const DeliveryRef = builder.prismaObject('Delivery', {
+  interfaces: [NodeRef],
   description: 'One event on its way to one webhook',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -71,6 +74,7 @@ export const DeliveryRef = builder.prismaObject('Delivery', {
 });
 
 export const DeliveryAttemptRef = builder.prismaObject('DeliveryAttempt', {
+  interfaces: [NodeRef],
   description: 'One HTTP request to a webhook and what came back',
   fields: (t) => ({
     id: t.exposeID('id'),

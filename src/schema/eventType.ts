@@ -1,9 +1,11 @@
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { createEventType, listEventTypes, type EventTypeInfo } from '../domain/catalog.js';
 import { toPayload, userErrorsField, type Payload } from './userError.js';
 
 export const EventTypeRef = builder.objectRef<EventTypeInfo>('EventType').implement({
+  interfaces: [NodeRef],
   description: 'An event a webhook can subscribe to',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -5,6 +5,7 @@ import { refuseNulInArguments } from './textArgs.js';
 import './userError.js';
 import './connection.js';
 import './associate.js';
+import './account.js';
 import './apiKey.js';
 import './consoleLink.js';
 import './credential.js';
@@ -13,5 +14,6 @@ import './webhook.js';
 import './delivery.js';
 import './bulkOperation.js';
 import './health.js';
+import './node.js';
 
 export const schema = refuseNulInArguments(lexicographicSortSchema(builder.toSchema()));

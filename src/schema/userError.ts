@@ -32,6 +32,16 @@ export const userErrorsField = <P extends { userErrors: UserError[] }>(t: Pothos
     resolve: (p) => p.userErrors,
   });
 
+/**
+ * `success` on delete payloads (WhautoChat's DeleteResponse): true when the
+ * delete went through, so a client need not read userErrors to know.
+ */
+export const successField = <P extends { userErrors: UserError[] }>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>) =>
+  t.boolean({
+    description: 'True when the delete went through (userErrors is then empty)',
+    resolve: (p) => p.userErrors.length === 0,
+  });
+
 /** Shapes a service result as a mutation payload: the value's fields, or userErrors. */
 export function toPayload<T, P extends object>(result: Result<T>, shape: (value: T) => P): Payload<P> {
   return result.ok ? { ...shape(result.value), userErrors: [] } : ({ userErrors: result.errors } as Payload<P>);

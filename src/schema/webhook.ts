@@ -1,8 +1,9 @@
 import { builder } from './builder.js';
+import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { AssociateRef } from './associate.js';
 import { EventTypeRef } from './eventType.js';
-import { toPayload, userErrorsField, type Payload } from './userError.js';
+import { successField, toPayload, userErrorsField, type Payload } from './userError.js';
 import { CircuitState, WebhookState } from '../generated/prisma/enums.js';
 import type { Webhook } from '../db/stores/webhooks.js';
 import {
@@ -51,6 +52,7 @@ const WebhookCircuitRef = builder.objectRef<Webhook>('WebhookCircuit').implement
 });
 
 export const WebhookRef = builder.prismaObject('Webhook', {
+  interfaces: [NodeRef],
   description: 'A subscription: events of the listed types are POSTed to targetUrl',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -95,6 +97,9 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.registeredById))!,
     }),
     updated: t.expose('updatedAt', { type: 'DateTime' }),
+    // WhautoChat's names for registered and updated (the same values).
+    createdAt: t.expose('registeredAt', { type: 'DateTime', description: 'When it was created: the same as registered' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed: the same as updated' }),
     updatedAssociate: t.field({
       type: AssociateRef,
       resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.updatedById))!,
@@ -156,14 +161,20 @@ const WebhookOrder = builder.inputType('WebhookOrder', {
 });
 
 const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>('WebhookDefaults').implement({
-  description: 'The values a new webhook gets when the input leaves them out',
+  description:
+    "Every field a new webhook gets, as SuperOffice's CreateDefaultWebhook returns them: what the input must supply is empty, the rest is what it gets when the input leaves it out",
   fields: (t) => ({
+    name: t.exposeString('name', { description: 'Empty: a name is required' }),
+    targetUrl: t.exposeString('targetUrl', { description: 'Empty: a target URL is required' }),
+    secret: t.exposeString('secret', { nullable: true, description: 'Null: one is generated unless the input gives one' }),
     state: t.field({ type: WebhookStateEnum, resolve: (d) => d.state }),
     isActive: t.exposeBoolean('isActive'),
     type: t.exposeString('type'),
     events: t.exposeStringList('events'),
     headers: t.field({ type: 'JSONObject', resolve: (d) => d.headers }),
+    sensitiveHeaders: t.exposeStringList('sensitiveHeaders'),
     properties: t.field({ type: 'JSONObject', resolve: (d) => d.properties }),
+    isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
     retrySchedule: t.field({
       type: ['Float'],
       description: 'The global retry schedule (RETRY_SCHEDULE), in seconds; it may hold fractions, an override only whole seconds',
@@ -242,6 +253,11 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
       description: "Lock the webhook to your API key's application",
     }),
     ownerId: t.id({ description: 'The owning associate; defaults to you' }),
+    secret: t.string({
+      description:
+        'Your own signing secret ("shared secret key"): at least 24 visible ASCII characters, or "whsec_" and base64 of 24 to 64 bytes. Generated when left out; returned only by this mutation',
+    }),
+    type: t.string({ description: 'The name of the handler (SuperOffice\'s plugin name); "webhook" when left out' }),
     retrySchedule: t.intList({ description: POLICY_DOCS.retrySchedule }),
     timeoutMs: t.int({ description: POLICY_DOCS.timeoutMs }),
     maxConcurrency: t.int({ description: POLICY_DOCS.maxConcurrency }),
@@ -266,6 +282,10 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     }),
     properties: t.field({ type: 'JSON' }),
     ownerId: t.id(),
+    type: t.string({ description: 'The name of the handler' }),
+    isActive: t.boolean({
+      description: 'Turn it on or off, as setWebhookActive does (turning it on also clears TOO_MANY_ERRORS); left as it is when omitted',
+    }),
     retrySchedule: t.intList({ description: `${POLICY_DOCS.retrySchedule}. null: back to the global setting` }),
     timeoutMs: t.int({ description: `${POLICY_DOCS.timeoutMs}. null: back to the global setting` }),
     maxConcurrency: t.int({ description: `${POLICY_DOCS.maxConcurrency}. null: back to the global setting` }),
@@ -293,6 +313,7 @@ const WebhookSecretPayload = builder.objectRef<Payload<{ webhook: Webhook; secre
 const DeleteWebhookPayload = builder.objectRef<Payload<{ deletedWebhookId: string }>>('DeleteWebhookPayload').implement({
   fields: (t) => ({
     deletedWebhookId: t.id({ nullable: true, resolve: (p) => p.deletedWebhookId ?? null }),
+    success: successField(t),
     userErrors: userErrorsField(t),
   }),
 });
@@ -300,6 +321,7 @@ const DeleteWebhookPayload = builder.objectRef<Payload<{ deletedWebhookId: strin
 const DeleteWebhooksByUrlPayload = builder.objectRef<Payload<{ deletedWebhookIds: string[] }>>('DeleteWebhooksByUrlPayload').implement({
   fields: (t) => ({
     deletedWebhookIds: t.idList({ resolve: (p) => p.deletedWebhookIds ?? [] }),
+    success: successField(t),
     userErrors: userErrorsField(t),
   }),
 });
@@ -338,8 +360,14 @@ builder.mutationFields((t) => ({
   }),
   rotateWebhookSecret: t.field({
     type: WebhookSecretPayload,
-    description: 'Issue a new secret. The old one keeps signing for SECRET_ROTATION_GRACE',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => toPayload(await rotateWebhookSecret(ctx.app, callerOf(ctx), id), (v) => v),
+    description: 'Issue a new secret, or set your own. The old one keeps signing for SECRET_ROTATION_GRACE',
+    args: {
+      id: t.arg.id({ required: true }),
+      secret: t.arg.string({
+        description:
+          'Your own new secret (the rules of CreateWebhookInput.secret); generated when left out. Returned only by this mutation',
+      }),
+    },
+    resolve: async (_r, { id, secret }, ctx) => toPayload(await rotateWebhookSecret(ctx.app, callerOf(ctx), id, secret), (v) => v),
   }),
 }));

@@ -1,5 +1,6 @@
 // The HTTP server: GraphQL over HTTP (and SSE) through Yoga, GraphQL over
-// WebSocket (graphql-ws) on the same /graphql path, and health probes.
+// WebSocket (graphql-ws) on the same /graphql path, health probes and
+// metrics (probes.ts).
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -14,6 +15,8 @@ import { StartupError } from '../base/startup.js';
 import type { WsSink } from '../live/fanout.js';
 import { TOO_MANY_STREAMS_CLOSE_CODE, TOO_MANY_SUBSCRIPTIONS, tooManySubscriptionsMessage } from '../live/limits.js';
 import { presentedCredential, resolveCaller } from './auth.js';
+import { createProbes } from './probes.js';
+import type { DependencyCheck } from './readiness.js';
 
 export interface HttpServer {
   server: Server;
@@ -94,39 +97,26 @@ export async function listen(cfg: Pick<Config, 'host' | 'port'>): Promise<Listen
   };
 }
 
-export async function startHttpServer(app: AppState, listener?: Listener): Promise<HttpServer> {
+export interface HttpServerOptions {
+  /** The delivery thread's state, when this instance runs one (reported by /readyz). */
+  delivery?: () => DependencyCheck;
+}
+
+export async function startHttpServer(app: AppState, listener?: Listener, opts: HttpServerOptions = {}): Promise<HttpServer> {
   const { config: cfg, logger } = app;
   const yoga = createHooklineYoga(app);
   const consoleFiles = loadConsole();
-  let draining = false;
   const bound = listener ?? (await listen(cfg));
 
-  // Ready: this instance can serve the API and record deliveries, so the
-  // database must take writes (503 otherwise). Redis carries only live
-  // subscription events between instances: without it the instance still
-  // serves, so it stays 200 with "status": "degraded" and "redis": "down".
-  let databaseFault: string | null = null;
-  const readiness = async () => {
-    const health = await app.db.health();
-    if (!health.ok && databaseFault !== health.error) logger.error({ error: health.error }, 'readiness: the database does not take writes');
-    if (health.ok && databaseFault !== null) logger.info('readiness: the database takes writes again');
-    databaseFault = health.ok ? null : (health.error ?? 'unknown');
-    const redis = app.redis();
-    const ready = health.ok && !draining;
-    const status = !ready ? 'unavailable' : redis === 'down' ? 'degraded' : 'ready';
-    return { status: ready ? 200 : 503, body: { status, database: health.ok, redis } };
-  };
+  // /healthz, /readyz and /metrics (src/server/probes.ts).
+  const probes = createProbes({ ...app, delivery: opts.delivery, workerOnly: false });
   const server = bound.server;
 
   bound.serve((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (probes.handle(req, res, path)) return;
     if (cfg.graphiql && serveGraphiQLAsset(req, res, path)) return;
     if (consoleFiles.serve(req, res, path)) return;
-    if (path === '/readyz') {
-      void readiness().then(({ status, body }) => json(res, status, body));
-      return;
-    }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > cfg.maxBodyBytes) {
       return json(res, 413, { errors: [{ message: `Request body is over the ${cfg.maxBodyBytes}-byte limit` }] });
@@ -223,7 +213,7 @@ export async function startHttpServer(app: AppState, listener?: Listener): Promi
     server,
     url,
     async close() {
-      draining = true;
+      probes.drain();
       for (const client of wss.clients) client.close(1001, 'Server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => {

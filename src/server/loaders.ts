@@ -69,12 +69,13 @@ class RequestLoaders implements Loaders {
   get webhookEventTypes() {
     return (this.made.webhookEventTypes ??= new DataLoader(async (ids) => {
       const [names, catalog] = await Promise.all([this.webhookEvents.loadMany(ids), catalogOf({ sql: this.sql }, this.scope)]);
-      const byName = new Map(catalog.map((e) => [e.name, e]));
       return names.map((list) => {
         if (list instanceof Error) return list;
         if (list.includes('*')) return catalog;
-        // A type removed from the catalog since has no group to show: left out.
-        return list.flatMap((name) => byName.get(name) ?? []);
+        // In catalog order (by group, then name). A type removed from the
+        // catalog since has no group to show: left out.
+        const subscribed = new Set(list);
+        return catalog.filter((e) => subscribed.has(e.name));
       });
     }));
   }

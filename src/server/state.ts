@@ -6,6 +6,7 @@ import type { Fanout } from '../live/fanout.js';
 import type { StreamLimits } from '../live/limits.js';
 import type { CredentialExpiry } from '../live/expiry.js';
 import type { Live, LivePubSub, RedisStatus } from '../live/pubsub.js';
+import type { Metrics } from './metrics.js';
 
 export interface AppState extends DispatchDeps {
   pubsub: LivePubSub;
@@ -19,4 +20,6 @@ export interface AppState extends DispatchDeps {
   expiry: CredentialExpiry;
   /** See Live.ready: streams that read history after subscribing wait for it. */
   liveReady: Live['ready'];
+  /** The instance's Prometheus registry (GET /metrics). */
+  metrics: Metrics;
 }

@@ -13,6 +13,7 @@ import { jitEligible } from './jit.js';
 import type { AppState } from './state.js';
 import { errorForLog } from '../base/logger.js';
 import { TOO_MANY_STREAMS } from '../live/limits.js';
+import { useGraphqlSpanContext, useGraphqlTelemetry } from './graphqlTelemetry.js';
 
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
@@ -87,6 +88,8 @@ export function createHooklineYoga(app: AppState) {
     // DOMException per request) to enforce a laxer 25 MB default.
     maxRequestBodySize: false,
     plugins: [
+      // First, so it sees every operation, also those the plugins below refuse (metrics, spans).
+      useGraphqlTelemetry(app.metrics),
       useHtmlSecurityHeaders(),
       // Requests with any of these headers were preflighted by browsers, so
       // they cannot be cross-site forgeries.
@@ -107,6 +110,8 @@ export function createHooklineYoga(app: AppState) {
       useGraphQlJit({}, { enableIf: (args) => jitEligible(args.schema, args.document, args.operationName) }),
       useSharedSubscriptionResults(),
       useStreamRefusalAsJson(),
+      // After the JIT plugin: the operation's span is active in the execute function JIT chose.
+      useGraphqlSpanContext(),
     ],
   });
 }

@@ -409,6 +409,48 @@ describe('loadConfig: hosts, Redis and keys', () => {
   });
 });
 
+describe('loadConfig: metrics, traces and the worker port', () => {
+  test('defaults: metrics open and without account labels, no tracing, no worker port', () => {
+    const cfg = loadConfig({});
+    assert.equal(cfg.metricsToken, null);
+    assert.equal(cfg.metricsAccountLabels, false);
+    assert.equal(cfg.otlpEndpoint, null);
+    assert.equal(cfg.otelServiceName, 'hookline');
+    assert.equal(cfg.workerPort, null);
+  });
+
+  test('good values', () => {
+    const cfg = loadConfig({
+      METRICS_TOKEN: ' scrape-me ',
+      METRICS_ACCOUNT_LABELS: 'yes',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/',
+      OTEL_SERVICE_NAME: 'hookline-eu',
+      WORKER_PORT: '9464',
+    });
+    assert.equal(cfg.metricsToken, 'scrape-me');
+    assert.equal(cfg.metricsAccountLabels, true);
+    assert.equal(cfg.otlpEndpoint, 'http://127.0.0.1:4318', 'a trailing slash is dropped');
+    assert.equal(cfg.otelServiceName, 'hookline-eu');
+    assert.equal(cfg.workerPort, 9464);
+    assert.equal(loadConfig({ WORKER_PORT: '0' }).workerPort, 0);
+  });
+
+  test('bad values are refused with one line naming the variable', () => {
+    rejectsWith({ WORKER_PORT: 'x' }, 'Invalid WORKER_PORT: expected a whole number, got "x"');
+    rejectsWith({ WORKER_PORT: '70000' }, 'Invalid WORKER_PORT: must be between 0 and 65535, got 70000');
+    rejectsWith(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://x:4317' },
+      'Invalid OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL, got "grpc://x:4317"',
+    );
+    rejects({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    rejects({ METRICS_ACCOUNT_LABELS: 'perhaps' }, 'METRICS_ACCOUNT_LABELS');
+  });
+
+  test('with several bad values, the first in the declared order is named', () => {
+    rejectsWith({ WORKER_POLL_MS: '0', PORT: 'abc' }, 'Invalid PORT: expected a whole number, got "abc"');
+  });
+});
+
 describe('loadConfig: circuit breaker', () => {
   test('defaults: open for 24h before TOO_MANY_ERRORS, cool-downs from 30s up to 30m', () => {
     const cfg = loadConfig({});

@@ -2,7 +2,7 @@
 // expiry bounds, and the PUBLIC_URL setting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { presentedCredential } from '../../src/server/auth.js';
+import { keyFromAuthorization, presentedCredential } from '../../src/server/auth.js';
 import { consoleLinkUrl, linkExpiry } from '../../src/domain/accounts/consoleLinks.js';
 import { loadConfig } from '../../src/base/config.js';
 
@@ -21,7 +21,24 @@ test('a credential is found in HTTP headers, every connectionParams form and ext
   assert.equal(presentedCredential({ connectionParams: {}, params: { extensions: { headers: { Authorization: 'Bearer k10' } } } }), 'k10');
 });
 
-test('empty, non-string and non-Bearer values count as no credential', () => {
+const basic = (userAndKey: string) => `Basic ${Buffer.from(userAndKey).toString('base64')}`;
+
+test('Authorization: Basic carries the key as its password, whatever the user name (SuperOffice)', () => {
+  assert.equal(keyFromAuthorization(basic('tje0:hk_secret')), 'hk_secret');
+  assert.equal(keyFromAuthorization(basic(':hk_secret')), 'hk_secret', 'an empty user name');
+  assert.equal(keyFromAuthorization(basic('user:pass:with:colons')), 'pass:with:colons', 'only the first colon splits');
+  assert.equal(keyFromAuthorization(`basic   ${Buffer.from('u:k').toString('base64')}  `), 'k', 'scheme case and spaces');
+  assert.equal(keyFromAuthorization('Bearer  k '), 'k');
+  assert.equal(keyFromAuthorization(basic('no-colon')), null);
+  assert.equal(keyFromAuthorization(basic('user:')), null, 'an empty password');
+  assert.equal(keyFromAuthorization('Digest k'), null);
+  assert.equal(keyFromAuthorization('Basic'), null);
+  assert.equal(presentedCredential({ request: req({ authorization: basic('any:k11') }) }), 'k11');
+  assert.equal(presentedCredential({ connectionParams: { Authorization: basic('any:k12') } }), 'k12');
+  assert.equal(presentedCredential({ params: { extensions: { headers: { authorization: basic('any:k13') } } } }), 'k13');
+});
+
+test('empty, non-string and non-Bearer/Basic values count as no credential', () => {
   assert.equal(presentedCredential({ request: req({ 'x-api-key': '' }) }), null);
   assert.equal(presentedCredential({ request: req({ authorization: 'Basic abc' }) }), null);
   assert.equal(presentedCredential({ connectionParams: { apiKey: '  ' } }), null);

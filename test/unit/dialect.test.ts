@@ -115,6 +115,8 @@ describe('SQL fragments', () => {
     assert.equal(postgresDialect.containsLower('"name"'), 'strpos(lower("name"), ?) > 0');
     assert.equal(sqliteDialect.skipLocked, '');
     assert.equal(postgresDialect.skipLocked, 'FOR UPDATE SKIP LOCKED');
+    assert.equal(sqliteDialect.forUpdate, '');
+    assert.equal(postgresDialect.forUpdate, 'FOR UPDATE');
     for (const d of DIALECTS) assert.equal(d.inList('x').split('?').length - 1, 1, 'one bound parameter whatever the list length');
   });
 });

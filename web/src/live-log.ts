@@ -36,31 +36,59 @@ export interface LogBuffer<T extends LogRow> {
   dispose(): void;
 }
 
-/** A buffer that renders at most once per frame (`schedule` is requestAnimationFrame in the page). */
+/**
+ * A buffer that renders at most once per frame (`schedule` is
+ * requestAnimationFrame in the page) and, while attempts keep arriving, at
+ * most once per `minIntervalMs`: every render of the log re-lays out its
+ * table (up to `max` rows), so a render per frame at 200 attempts/s kept the
+ * page's main thread busy and a click waited behind it. A first arrival
+ * after a quiet spell, and pause/resume, still show on the next frame.
+ */
 export function createLogBuffer<T extends LogRow>(opts: {
   max: number;
   onRender: (rows: T[], waiting: number) => void;
   schedule?: (fn: () => void) => unknown;
+  minIntervalMs?: number;
+  now?: () => number;
+  delay?: (fn: () => void, ms: number) => unknown;
+  cancelDelay?: (handle: unknown) => void;
 }): LogBuffer<T> {
   const schedule = opts.schedule ?? ((fn) => requestAnimationFrame(fn));
+  const now = opts.now ?? (() => performance.now());
+  const delay = opts.delay ?? ((fn, ms) => setTimeout(fn, ms));
+  const cancelDelay = opts.cancelDelay ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  const minInterval = opts.minIntervalMs ?? 0;
   let rows: T[] = [];
   let pending: T[] = [];
   let paused = false;
   let scheduled = false;
+  let timer: unknown = null;
+  let lastRender = -Infinity;
   let disposed = false;
   const flush = () => {
     scheduled = false;
     if (disposed) return;
+    lastRender = now();
     if (!paused && pending.length) {
       rows = mergeRows(rows, pending, opts.max);
       pending = [];
     }
     opts.onRender(rows, pending.length);
   };
-  const request = () => {
+  const request = (urgent = false) => {
     if (scheduled || disposed) return;
-    scheduled = true;
-    schedule(flush);
+    const wait = urgent ? 0 : lastRender + minInterval - now();
+    if (wait <= 0) {
+      if (timer !== null) cancelDelay(timer);
+      timer = null;
+      scheduled = true;
+      schedule(flush);
+    } else if (timer === null) {
+      timer = delay(() => {
+        timer = null;
+        request(true);
+      }, wait);
+    }
   };
   return {
     push(r) {
@@ -72,11 +100,11 @@ export function createLogBuffer<T extends LogRow>(opts: {
     },
     pause() {
       paused = true;
-      request();
+      request(true);
     },
     resume() {
       paused = false;
-      request();
+      request(true);
     },
     get paused() {
       return paused;
@@ -87,10 +115,11 @@ export function createLogBuffer<T extends LogRow>(opts: {
     rows: () => rows,
     replace(next) {
       rows = [...next].sort(newestFirst).slice(0, opts.max);
-      request();
+      request(true);
     },
     dispose() {
       disposed = true;
+      if (timer !== null) cancelDelay(timer);
     },
   };
 }

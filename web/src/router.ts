@@ -38,7 +38,11 @@ export function withQuery(path: string, params: Record<string, string | number |
 
 /** An in-app link: plain <a href> (so it opens in a new tab too), routed without a reload. */
 export function onLinkClick(e: MouseEvent): void {
-  const a = (e.currentTarget as HTMLAnchorElement | null) ?? null;
+  followLink(e, e.currentTarget as Element | null);
+}
+
+/** The same for a link found by a handler on an ancestor (event delegation). */
+export function followLink(e: MouseEvent, a: Element | null): void {
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   e.preventDefault();
   navigate(a.getAttribute('href') ?? '/');

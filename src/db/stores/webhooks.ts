@@ -165,6 +165,7 @@ export interface WebhookPatch {
   sensitiveHeaders?: string[];
   properties?: unknown;
   ownerId?: string;
+  type?: string;
   retrySchedule?: Override<number[]>;
   timeoutMs?: Override<number>;
   maxConcurrency?: Override<number>;
@@ -182,7 +183,7 @@ const UPDATE_FIELDS = perDialect(
   (d) => `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
        "headersCiphertext" = CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
        "sensitiveHeaders" = COALESCE(?, "sensitiveHeaders"),
-       "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"),
+       "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"), "type" = COALESCE(?, "type"),
        "retrySchedule" = ${overridden(d, 'retrySchedule')},
        "timeoutMs" = ${overridden(d, 'timeoutMs')},
        "maxConcurrency" = ${overridden(d, 'maxConcurrency')},
@@ -214,6 +215,7 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
     p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
     p.properties === undefined ? null : bindJson(p.properties),
     p.ownerId ?? null,
+    p.type ?? null,
     ...override(p.retrySchedule, (v) => JSON.stringify(v)),
     ...override(p.timeoutMs),
     ...override(p.maxConcurrency),
@@ -228,6 +230,22 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
     accountId,
     id,
   ]);
+}
+
+/** Hands every webhook `from` owns to `to`, as a change `by` made at `at`; returns them as changed. */
+export async function reassignWebhookOwner(
+  sql: Sql,
+  accountId: string,
+  from: string,
+  to: string,
+  at: Date,
+  by: string,
+): Promise<Webhook[]> {
+  const rows = await sql.all(
+    `UPDATE "Webhook" SET "ownerId" = ?, "updatedAt" = ?, "updatedById" = ? WHERE "accountId" = ? AND "ownerId" = ? RETURNING *`,
+    [to, at, by, accountId, from],
+  );
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
 }
 
 export interface StateChange {

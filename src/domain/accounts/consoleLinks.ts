@@ -17,6 +17,7 @@ import {
   revokeConsoleLinkRow,
   type ConsoleLink,
 } from '../../db/stores/consoleLinks.js';
+import { publishInTx } from '../../outbox/publish.js';
 import type { Deps } from '../deps.js';
 
 export const DEFAULT_LINK_SECONDS = 3600;
@@ -38,6 +39,18 @@ export function linkExpiry(now: Date, expiresIn: number | null | undefined): Dat
 /** The URL a person opens: the token rides in the fragment, which browsers never send to a server. */
 export function consoleLinkUrl(publicUrl: string, token: string): string {
   return `${publicUrl}/#link=${encodeURIComponent(token)}`;
+}
+
+/** A console link as the invite.created and invite.deleted events describe it: never its token or URL. */
+export function inviteSummary(link: ConsoleLink) {
+  return {
+    id: link.id,
+    role: link.role,
+    createdById: link.createdById,
+    createdAt: link.createdAt.toISOString(),
+    expiresAt: link.expiresAt.toISOString(),
+    revokedAt: link.revokedAt?.toISOString() ?? null,
+  };
 }
 
 export interface CreateConsoleLinkInput {
@@ -66,7 +79,10 @@ export async function createConsoleLink(
     expiresAt,
     revokedAt: null,
   };
-  await insertConsoleLink(deps.sql, consoleLink);
+  await deps.sql.tx(async (tx) => {
+    await insertConsoleLink(tx, consoleLink);
+    await publishInTx(tx, { accountId: caller.accountId, type: 'invite.created', payload: { invite: inviteSummary(consoleLink) } }, now);
+  });
   return ok({ consoleLink, url: consoleLinkUrl(deps.config.publicUrl, token) });
 }
 
@@ -85,6 +101,7 @@ export async function revokeConsoleLink(deps: Deps, caller: Caller, id: string):
   const now = deps.clock.now();
   const revoked = await deps.sql.tx(async (tx) => {
     const row = (await revokeConsoleLinkRow(tx, caller.accountId, id, now))!;
+    await publishInTx(tx, { accountId: caller.accountId, type: 'invite.deleted', payload: { invite: inviteSummary(row) } }, now);
     // The same after-commit event as a revoked API key (the link's id is the
     // caller's credential id): caches forget it and its open streams end, on
     // every instance.
@@ -109,7 +126,8 @@ export async function authenticateLink(deps: Pick<Deps, 'sql' | 'caches' | 'cloc
       accountId: row.accountId,
       associateId: row.associateId,
       associateName: row.associateName,
-      role: row.role,
+      // A link made by an admin who has since become a MEMBER only reads.
+      role: row.role === 'ADMIN' && row.makerRole === 'ADMIN' ? 'ADMIN' : 'MEMBER',
       apiKeyId: row.linkId,
       application: null,
       expiresAt: row.expiresAt,

@@ -23,6 +23,9 @@ export interface PolicyInput {
   ordered?: boolean | null;
 }
 
+/** The input fields above: in updateWebhook an explicit null among them is a change, not "left out". */
+export const POLICY_FIELDS: ReadonlySet<string> = new Set(['retrySchedule', 'timeoutMs', 'maxConcurrency', 'rateLimit', 'ordered']);
+
 export interface PolicyPatch {
   retrySchedule: Override<number[]>;
   timeoutMs: Override<number>;

@@ -28,11 +28,13 @@ import { checkEventNames } from '../catalog.js';
 import { checkManagingApplication, webhookForChange } from './access.js';
 import type { Deps } from '../deps.js';
 import { openWebhookHeaders } from './headers.js';
-import { checkPolicy, effectiveDefaults, type PolicyInput } from './deliveryPolicy.js';
+import { checkPolicy, effectiveDefaults, POLICY_FIELDS, type PolicyInput } from './deliveryPolicy.js';
 import type { Config } from '../../base/config.js';
 import {
   checkName,
   checkProperties,
+  checkSecret,
+  checkType,
   checkUrl,
   listedEvents,
   normaliseEvents,
@@ -53,6 +55,10 @@ export interface CreateWebhookInput extends PolicyInput {
   properties?: unknown;
   isApplicationManaged?: boolean | null;
   ownerId?: string | null;
+  /** The caller's own signing secret (SuperOffice's "shared secret key"); generated when left out. */
+  secret?: string | null;
+  /** The handler's name; "webhook" when left out. */
+  type?: string | null;
 }
 
 export interface UpdateWebhookInput extends PolicyInput {
@@ -65,16 +71,31 @@ export interface UpdateWebhookInput extends PolicyInput {
   sensitiveHeaders?: string[] | null;
   properties?: unknown;
   ownerId?: string | null;
+  type?: string | null;
+  /** WhautoChat's PUT carries `active`: the same change as setWebhookActive, in the same transaction. */
+  isActive?: boolean | null;
 }
 
-/** What a new webhook gets when the input leaves fields out; the delivery policy shows the global settings in force. */
+export const DEFAULT_WEBHOOK_TYPE = 'webhook';
+
+/**
+ * Every field a new webhook gets, as SuperOffice's CreateDefaultWebhook
+ * returns them: what the caller must supply (name, targetUrl) is empty, and
+ * the secret is null (generated on create unless given). The delivery
+ * policy shows the global settings in force.
+ */
 export const webhookDefaults = (config: Config) => ({
+  name: '',
+  targetUrl: '',
+  secret: null as string | null,
   state: 'ACTIVE' as WebhookState,
-  type: 'webhook',
+  isActive: true,
+  type: DEFAULT_WEBHOOK_TYPE,
   events: [] as string[],
   headers: {} as HeaderMap,
+  sensitiveHeaders: [] as string[],
   properties: {} as Record<string, unknown>,
-  isActive: true,
+  isApplicationManaged: false,
   ...effectiveDefaults(config),
 });
 
@@ -126,6 +147,8 @@ export async function createWebhook(
     ...errorsOf(marks),
     ...checkProperties(properties, f('properties')),
     ...policy.errors,
+    ...(input.secret != null ? checkSecret(input.secret, f('secret')) : []),
+    ...(input.type != null ? checkType(input.type, f('type')) : []),
   ];
   if (input.isApplicationManaged && !caller.application) {
     errors.push({
@@ -139,7 +162,7 @@ export async function createWebhook(
   if (errors.length || !headers.ok || !marks?.ok) return { ok: false, errors };
   if (await nameTaken(deps, caller.accountId, input.name)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
 
-  const secret = generateWebhookSecret();
+  const secret = input.secret ?? generateWebhookSecret();
   const now = deps.clock.now();
   const active = input.isActive ?? true;
   const name = input.name.trim();
@@ -152,7 +175,7 @@ export async function createWebhook(
     state: active ? 'ACTIVE' : 'STOPPED',
     stateReason: active ? null : `Created inactive by ${caller.associateName}`,
     stateChangedAt: now,
-    type: 'webhook',
+    type: input.type ?? DEFAULT_WEBHOOK_TYPE,
     headersCiphertext: sealHeaders(deps.keyring.box, headers.headers),
     sensitiveHeaders: marks.marks,
     properties: properties as Webhook['properties'],
@@ -217,29 +240,37 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   errors.push(...errorsOf(headers), ...errorsOf(marks));
   if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
+  if (input.type != null) errors.push(...checkType(input.type, f('type')));
   const policy = checkPolicy(input, f);
   errors.push(...policy.errors);
   if (errors.length) return { ok: false, errors };
   if (input.name != null && (await nameTaken(deps, caller.accountId, input.name, id))) {
     return { ok: false, errors: [conflictName(input.name, f('name'))] };
   }
+  // An update that only toggles is a state change alone, as setWebhookActive makes it.
+  // (An explicit null for a delivery-policy field is a change: back to the global setting.)
+  const onlyToggle =
+    input.isActive != null &&
+    Object.entries(input).every(([k, v]) => k === 'isActive' || v === undefined || (v === null && !POLICY_FIELDS.has(k)));
+  if (onlyToggle) return setWebhookActive(deps, caller, id, input.isActive!, current);
   try {
     const webhook = await deps.sql.tx(async (tx) => {
-      const row = (await updateWebhookFields(tx, caller.accountId, id, {
+      const updated = (await updateWebhookFields(tx, caller.accountId, id, {
         name: input.name?.trim() ?? undefined,
         targetUrl: input.targetUrl?.trim() ?? undefined,
         headersCiphertext: headers?.ok ? sealHeaders(deps.keyring.box, headers.headers) : undefined,
         sensitiveHeaders: marks?.ok ? marks.marks : undefined,
         properties: input.properties ?? undefined,
         ownerId: input.ownerId ?? undefined,
+        type: input.type ?? undefined,
         ...policy.patch,
         updatedAt: deps.clock.now(),
         updatedById: caller.associateId,
       }))!;
       if (events) await replaceWebhookEvents(tx, caller.accountId, id, events);
       tx.afterCommit('webhook.changed', { id });
-      await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(row, events ?? undefined) });
-      return row;
+      await emit(tx, deps, caller.accountId, 'webhook.updated', { webhook: webhookSummary(updated, events ?? undefined) });
+      return input.isActive == null ? updated : toggleInTx(tx, deps, caller, updated, input.isActive);
     });
     return ok(webhook);
   } catch (err) {
@@ -248,31 +279,49 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   }
 }
 
-export async function setWebhookActive(deps: Deps, caller: Caller, id: string, active: boolean): Promise<Result<Webhook>> {
-  const loaded = await webhookForChange(deps, caller, id);
-  if (!loaded.ok) return loaded;
-  const current = loaded.value;
+/**
+ * Turns `current` on or off in `tx` (nothing if it already is): the state,
+ * its reason and webhook.state_changed; turning on also resumes paused
+ * deliveries.
+ */
+async function toggleInTx(tx: Tx, deps: Deps, caller: Caller, current: Webhook, active: boolean): Promise<Webhook> {
   const target: WebhookState = active ? 'ACTIVE' : 'STOPPED';
-  if (current.state === target) return ok(current);
+  if (current.state === target) return current;
   const now = deps.clock.now();
-  const webhook = await deps.sql.tx(async (tx) => {
-    const row = await changeStateInTx(tx, current, {
-      state: target,
-      reason: `${active ? 'Activated' : 'Deactivated'} by ${caller.associateName}`,
-      at: now,
-      by: caller.associateId,
-      // Re-activation starts the failure count afresh, so a recovered
-      // receiver is not disabled again by its old failures.
-      resetFailures: active,
-    });
-    if (active) {
-      // Paused deliveries resume now rather than at their old retry time.
-      await resumePaused(tx, id, now);
-      tx.afterCommit('deliveries.due', { accountId: caller.accountId });
-    }
-    return row;
+  const row = await changeStateInTx(tx, current, {
+    state: target,
+    reason: `${active ? 'Activated' : 'Deactivated'} by ${caller.associateName}`,
+    at: now,
+    by: caller.associateId,
+    // Re-activation starts the failure count afresh, so a recovered
+    // receiver is not disabled again by its old failures.
+    resetFailures: active,
   });
-  return ok(webhook);
+  if (active) {
+    // Paused deliveries resume now rather than at their old retry time.
+    await resumePaused(tx, current.id, now);
+    tx.afterCommit('deliveries.due', { accountId: caller.accountId });
+  }
+  return row;
+}
+
+export async function setWebhookActive(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  active: boolean,
+  /** Already loaded (and checked) by the caller. */
+  loadedWebhook?: Webhook,
+): Promise<Result<Webhook>> {
+  let current = loadedWebhook;
+  if (!current) {
+    const loaded = await webhookForChange(deps, caller, id);
+    if (!loaded.ok) return loaded;
+    current = loaded.value;
+  }
+  if (current.state === (active ? 'ACTIVE' : 'STOPPED')) return ok(current);
+  const from = current;
+  return ok(await deps.sql.tx((tx) => toggleInTx(tx, deps, caller, from, active)));
 }
 
 export async function deleteWebhook(deps: Deps, caller: Caller, id: string): Promise<Result<string>> {
@@ -308,10 +357,24 @@ export async function deleteWebhooksByUrl(deps: Deps, caller: Caller, url: strin
   return ok(matches.map((w) => w.id));
 }
 
-export async function rotateWebhookSecret(deps: Deps, caller: Caller, id: string): Promise<Result<{ webhook: Webhook; secret: string }>> {
+export async function rotateWebhookSecret(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  /** The caller's own new secret; generated when left out. */
+  given?: string | null,
+): Promise<Result<{ webhook: Webhook; secret: string }>> {
   const loaded = await webhookForChange(deps, caller, id);
   if (!loaded.ok) return loaded;
-  const secret = generateWebhookSecret();
+  if (given != null) {
+    const errors = checkSecret(given, ['secret']);
+    if (errors.length) return { ok: false, errors };
+    // A rotation to the same secret would leave a leaked one signing.
+    if (deps.keyring.box.decrypt(loaded.value.secretCiphertext) === given) {
+      return fail('INVALID', 'The new secret must differ from the current one', ['secret']);
+    }
+  }
+  const secret = given ?? generateWebhookSecret();
   const now = deps.clock.now();
   const webhook = await deps.sql.tx(async (tx) => {
     const row = (await rotateWebhookSecretRow(tx, caller.accountId, id, {

@@ -2,6 +2,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { MASKED_HEADER_VALUE, type HeaderMap } from '../../base/customHeaders.js';
 import { invalid, type UserError } from '../../base/errors.js';
+import { webhookSecretProblem } from '../../base/secrets.js';
 import { checkTargetUrl } from '../../base/targets.js';
 
 export const MAX_NAME_LENGTH = 200;
@@ -20,6 +21,25 @@ export function checkName(name: string, field: string[]): UserError[] {
   if (name.trim().length > MAX_NAME_LENGTH) return [invalid(field, `name must be at most ${MAX_NAME_LENGTH} characters`)];
   if (!/[\p{L}\p{N}]/u.test(name)) return [invalid(field, 'name must contain at least one letter or digit')];
   return [];
+}
+
+/** A signing secret the caller chose (see webhookSecretProblem). */
+export function checkSecret(secret: string, field: string[]): UserError[] {
+  const problem = webhookSecretProblem(secret);
+  return problem ? [invalid(field, problem)] : [];
+}
+
+const HANDLER_TYPE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The name of the handler (SuperOffice's plugin name: "webhook", or
+ * "crmscript" for its CRM scripts): a letter, then letters, digits, ".", "_"
+ * or "-", at most 64 characters.
+ */
+export function checkType(type: string, field: string[]): UserError[] {
+  return HANDLER_TYPE.test(type)
+    ? []
+    : [invalid(field, 'type must start with a letter and hold only letters, digits, ".", "_" or "-", at most 64 characters')];
 }
 
 export async function checkUrl(url: string, allowPrivateTargets: boolean, field: string[]): Promise<UserError[]> {

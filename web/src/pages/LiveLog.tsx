@@ -2,7 +2,7 @@
 // graphql-ws as they finish, newest on top, with no gap and no duplicate
 // (see live-log.ts), a status filter, pause/resume, and a catch-up after the
 // socket comes back (a server restart).
-import { memo } from 'preact/compat';
+import { memo } from '../ui/memo';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useClient, useMutation, useQuery } from '@urql/preact';
 import { stringifyDocument } from '@urql/core';
@@ -19,6 +19,8 @@ type Status = 'SUCCEEDED' | 'FAILED' | '';
 // Rows kept on the page: older ones leave the window (the history stays one query away).
 const WINDOW = 300;
 const HISTORY_PAGE = 50;
+// While attempts stream in, the log renders at most 4 times a second (see createLogBuffer).
+const RENDER_INTERVAL_MS = 250;
 
 export function LiveLog(props: { webhookId?: string; title: string; onActivity?: () => void }) {
   const { session } = useApp();
@@ -37,6 +39,7 @@ export function LiveLog(props: { webhookId?: string; title: string; onActivity?:
     let shown: Attempt[] = [];
     const buf = createLogBuffer<Attempt>({
       max: WINDOW,
+      minIntervalMs: RENDER_INTERVAL_MS,
       onRender: (r, w) => {
         if (r !== shown && shown.length) props.onActivity?.();
         shown = r;
@@ -231,7 +234,7 @@ const AttemptRow = memo(function AttemptRow(props: { a: Attempt; showWebhook: bo
       <td>{a.trigger}</td>
       <td>#{a.attemptNumber}</td>
       {props.showWebhook && (
-        <td>
+        <td class="clip">
           <a href={`/webhooks/${encodeURIComponent(a.webhookId)}`} onClick={onLinkClick}>
             {a.webhookId}
           </a>

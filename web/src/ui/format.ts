@@ -1,12 +1,19 @@
 // Display helpers. Everything here returns strings: the console renders
 // receiver- and user-controlled values as text nodes only (no innerHTML).
-// One formatter for the page: toLocaleString with options builds a new one
-// per call (about 0.3 ms each), which dominated rendering 100-500 rows.
-const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+// Dates as "23 Nov 2026, 21:44:32" in the browser's time zone, month names
+// in its language. Built by hand from numbers: Intl.DateTimeFormat.format
+// costs about 20 µs a call, a sixth of rendering a 100-row table, and
+// toLocaleString with options builds a new formatter per call (0.3 ms).
+const MONTHS = Array.from({ length: 12 }, (_, m) =>
+  new Intl.DateTimeFormat(undefined, { month: 'short', timeZone: 'UTC' }).format(Date.UTC(2000, m, 15)),
+);
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return DATE_TIME.format(new Date(iso));
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}, ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
 /** JSON bodies pretty-printed; anything else as it came. */
