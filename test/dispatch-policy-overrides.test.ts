@@ -67,6 +67,11 @@ test('webhookDefaults shows the global settings; overrides are saved, shown, cha
   w = payloadOk(await gql(update, { id, input: { retrySchedule: null, timeoutMs: null, maxConcurrency: null } }), 'updateWebhook').webhook;
   assert.deepEqual(w, { retrySchedule: null, timeoutMs: null, maxConcurrency: null });
   assert.deepEqual(await read(id), { retrySchedule: null, timeoutMs: null, maxConcurrency: null });
+
+  // With isActive, an explicit null is still a change (not an update that only toggles).
+  payloadOk(await gql(update, { id, input: { maxConcurrency: 3 } }), 'updateWebhook');
+  w = payloadOk(await gql(update, { id, input: { isActive: true, maxConcurrency: null } }), 'updateWebhook').webhook;
+  assert.equal(w.maxConcurrency, null);
 });
 
 test('out-of-range overrides are typed userErrors naming the field', async () => {
