@@ -14,7 +14,7 @@
 //
 //   npm run bench                    full run (3 reps), writes bench/results/latest.md
 //   npm run bench -- --quick         CI smoke run (1 rep, fewer subscribers), bench/results/quick.md
-//   npm run bench -- --only=1,5      some scenarios, bench/results/partial.md (8: delivery log, 9: health)
+//   npm run bench -- --only=1,5      some scenarios, bench/results/partial.md (8: delivery log, 9: health, 10: routing cost)
 //   npm run bench -- --profile       also CPU-profile each server (node --cpu-prof) and summarise, plus an
 //                                    SQL-statement profile of scenario 1; bench/results/profile.md
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,7 @@ import {
 } from './scenarios/delivery.js';
 import { FAIRNESS_RATE, measureFairness, NOISY_SLOTS, NOISY_WEBHOOKS } from './scenarios/fairness.js';
 import { measureFanout } from './scenarios/fanout.js';
+import { measureRouting, prepareRouting } from './scenarios/routing.js';
 import { countSql, measurePublish, measureRead, prepareApi, startRawApi, startSqlCounter, type ReadComparison } from './scenarios/api.js';
 import { startQueueBaselines, type QueueBaseline, type QueueRun } from './scenarios/queues.js';
 import { formatSummary, monotonicMicros, summarizeProfile } from './profile.js';
@@ -691,6 +692,39 @@ if (b.wants(9)) {
 }
 
 // ---------------------------------------------------------------------------
+// Server F: SQLite, API only — scenario 10 (routing cost): publishes fanning
+// out to s10Webhooks webhooks, a tenth with content filters, against the same
+// fan-out without filters, alternating, on one server.
+if (b.wants(10)) {
+  let srv: HooklineServer | null = null;
+  await section('10. Routing cost server', async () => {
+    srv = await server('sqlite-routing', 'sqlite', { WORKER_ENABLED: 'false' });
+    const tenants = await phase(srv, `seeding 2 × ${s.s10Webhooks} webhooks`, () => prepareRouting(b, srv!, receiverBase));
+    log(`scenario 10: publish fan-out to ${s.s10Webhooks} webhooks, ${Math.ceil(s.s10Webhooks / 10)} of them with content filters`);
+    const r = await phase(srv, 'scenario 10 (routing cost)', () => measureRouting(b, srv!, tenants));
+    const f = r.withFilters.map((x) => x.rps);
+    const p = r.plain.map((x) => x.rps);
+    const ratio = pairedRatio(f, p);
+    rows.push({
+      scenario: `10. Publish throughput, fan-out ${fmtRate(r.webhooks)} with ${r.filtered} content filters`,
+      hookline: `${median(f).toFixed(1)} publishes/s (${fmtRate(median(f) * r.webhooks)} deliveries/s written)`,
+      baseline: `${median(p).toFixed(1)} publishes/s, same fan-out without filters`,
+      ratio: fmtRatio(ratio),
+      target: '— (information: the cost of filtering)',
+      met: '—',
+    });
+    b.sections.push({
+      title: 'Scenario 10: routing cost',
+      lines: [
+        `Two accounts on one API-only SQLite server, each with ${r.webhooks} webhooks subscribed to the published type; in one, every tenth webhook has a 3-condition content filter the payload matches (so both fan out to all ${r.webhooks}). ${s.httpConnections} connections, alternating.`,
+        ...r.detail,
+      ],
+    });
+  });
+  if (srv) await stopServer(srv as HooklineServer);
+}
+
+// ---------------------------------------------------------------------------
 // Profile mode: which SQL statements scenario 1 spends its database time on.
 if (s.profile && b.wants(1)) {
   await section(
@@ -744,7 +778,7 @@ await b.agent.stop();
 
 // ---------------------------------------------------------------------------
 // Report.
-const order = (r: Row) => Number(/^(\d)/.exec(r.scenario)?.[1] ?? 9);
+const order = (r: Row) => Number(/^(\d+)\./.exec(r.scenario)?.[1] ?? 99);
 rows.sort((x, y) => order(x) - order(y));
 const m: Record<string, string> = {
   ...machine(),

@@ -101,6 +101,10 @@ test('the README has an example of each main query and mutation', () => {
     'query.bulkOperations',
     'subscription.bulkOperationUpdated',
     'query.deliveryHealth',
+    'query.previewRouting',
+    'mutation.updateEventType',
+    'mutation.deleteEventType',
+    'mutation.sendExampleEvent',
   ];
   assert.deepEqual(
     main.filter((f) => !documented.has(f)),
@@ -137,6 +141,46 @@ test('the README GraphQL examples run against a real server without errors', asy
   ids.apiKey = key.createApiKey.apiKey.id;
   assert.match(key.createApiKey.key, /^hk_/);
 
+  // Routing and event type schemas.
+  await gql('mutation { createEventType(input: { name: "invoice.paid", group: "Invoices" }) { userErrors { message } } }');
+  const routed = await run('RoutedWebhook');
+  ids.routed = routed.createWebhook.webhook.id;
+  assert.deepEqual(routed.createWebhook.webhook.channels, ['eu']);
+  const preview = (await run('PreviewRouting')).previewRouting;
+  assert.equal(preview.deliveryCount, 0);
+  const routedDecision = preview.decisions.find((d: any) => d.webhook.name === 'EU invoices over 100');
+  assert.deepEqual(
+    routedDecision.misses.map((m: any) => [m.reason, m.message, m.path]),
+    [
+      ['CHANNEL', 'it listens on channels "eu"; the event is on "us"', null],
+      ['FILTER', 'total is 40; it must be > 100', ['total', '$gt']],
+    ],
+    'the README shows what previewRouting answers',
+  );
+  const orderSync = preview.decisions.find((d: any) => d.webhook.name === 'Order sync');
+  assert.deepEqual(
+    orderSync.misses.map((m: any) => m.message),
+    ['it subscribes to "webhook.created", "webhook.deleted", not to "invoice.paid"'],
+  );
+  assert.equal((await run('PublishOnChannel')).publishEvent.deliveryCount, 1);
+  const cita = (await run('CreateEventTypeWithSchema')).createEventType.eventType;
+  assert.equal(cita.name, 'CITA_CREATED');
+  const refused = await gql(
+    'mutation { publishEvent(input: { type: "CITA_CREATED", payload: { id: 1, startsAt: "2026-12-01T09:30:00Z", patient: { email: "nope" } } }) { userErrors { field message } } }',
+  );
+  assert.deepEqual(refused.data.publishEvent.userErrors, [
+    {
+      field: ['input', 'payload', 'patient', 'email'],
+      message: 'payload.patient.email must match format "email" (schema of "CITA_CREATED")',
+    },
+  ]);
+  assert.equal((await run('UpdateEventType', { id: cita.id })).updateEventType.eventType.description, 'An appointment was booked online');
+  assert.equal((await run('SendExampleEvent', { webhookId: ids.routed })).sendExampleEvent.event.type, 'CITA_CREATED');
+  assert.equal((await run('PingWithExample', { id: ids.routed })).pingWebhook.attempt.trigger, 'PING');
+  const spareType = await gql('mutation { createEventType(input: { name: "spare.type", group: "Spare" }) { eventType { id } } }');
+  const spareTypeId = spareType.data.createEventType.eventType.id;
+  assert.equal((await run('DeleteEventType', { id: spareTypeId })).deleteEventType.deletedEventTypeId, spareTypeId);
+
   assert.equal((await run('Viewer')).viewer.role, 'ADMIN');
   // The curl -u example of Authenticate: HTTP Basic, the key as the password.
   const basic = await client(app.url, null)(byName.get('Viewer')!.query, undefined, {
@@ -162,7 +206,6 @@ test('the README GraphQL examples run against a real server without errors', asy
   // Bulk operations and health over time.
   const retried = await run('RetryFailed');
   assert.equal(retried.retryDeliveries.bulkOperation.kind, 'RETRY_DELIVERIES');
-  await gql('mutation { createEventType(input: { name: "invoice.paid", group: "Invoices" }) { userErrors { message } } }');
   const replayed = await run('ReplayIntoWebhook', { webhookId: ids.webhook });
   assert.equal(replayed.replayEvents.bulkOperation.webhookId, ids.webhook);
   const progress = await run('BulkOperationProgress', { id: replayed.replayEvents.bulkOperation.id });

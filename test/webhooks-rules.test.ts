@@ -43,8 +43,11 @@ const MUTATIONS = [
   'revokeApiKey',
   'createAssociate',
   'createEventType',
+  'updateEventType',
+  'deleteEventType',
   'publishEvent',
   'pingWebhook',
+  'sendExampleEvent',
   'redeliver',
   'recoverWebhook',
   'createConsoleLink',
@@ -58,6 +61,8 @@ const MUTATIONS = [
   'createAccount',
 ];
 
+const SEND_EXAMPLE =
+  'mutation($id: ID!) { sendExampleEvent(webhookId: $id, type: "admin.made") { event { id } userErrors { field message code } } }';
 const REPLAY =
   'mutation($id: ID!) { replayEvents(filter: { types: ["webhook.created"] }, webhookId: $id) { bulkOperation { id } userErrors { field message code } } }';
 
@@ -67,6 +72,7 @@ describe('role rules', () => {
   let webhook: any;
   let apiKeyId: string;
   let linkId: string;
+  let eventTypeId: string;
 
   before(async () => {
     const m = await createAssociate(admin, { name: 'Max Member', email: 'max@example.com', role: 'MEMBER' });
@@ -77,6 +83,12 @@ describe('role rules', () => {
     apiKeyId = (await createApiKey(admin, { name: 'victim key' })).apiKey.id;
     linkId = okData(await admin(`mutation { createConsoleLink(input: { role: MEMBER }) { consoleLink { id } } }`)).createConsoleLink
       .consoleLink.id;
+    eventTypeId = payloadOk(
+      await admin(
+        `mutation { createEventType(input: { name: "admin.made", group: "Rules", example: { x: 1 } }) { eventType { id } userErrors { field message code } } }`,
+      ),
+      'createEventType',
+    ).eventType.id;
   });
 
   /** Every mutation in the schema, as a member would call it. */
@@ -100,11 +112,20 @@ describe('role rules', () => {
       'mutation($input: CreateEventTypeInput!) { createEventType(input: $input) { eventType { id } userErrors { field message code } } }',
       { input: { name: 'member.made', group: 'Nope' } },
     ],
+    updateEventType: [
+      'mutation($id: ID!) { updateEventType(id: $id, input: { description: "Hijacked" }) { eventType { id } userErrors { field message code } } }',
+      { id: eventTypeId },
+    ],
+    deleteEventType: [
+      'mutation($id: ID!) { deleteEventType(id: $id) { deletedEventTypeId userErrors { field message code } } }',
+      { id: eventTypeId },
+    ],
     publishEvent: [
       'mutation($input: PublishEventInput!) { publishEvent(input: $input) { userErrors { field message code } } }',
       { input: { type: 'webhook.created', payload: { x: 1 } } },
     ],
     pingWebhook: ['mutation($id: ID!) { pingWebhook(id: $id) { userErrors { field message code } } }', { id: webhook.id }],
+    sendExampleEvent: [SEND_EXAMPLE, { id: webhook.id }],
     redeliver: [
       'mutation($id: ID!) { redeliver(deliveryId: $id) { userErrors { field message code } } }',
       { id: 'someDelivery000000000000' },
@@ -169,6 +190,10 @@ describe('role rules', () => {
     assert.equal(data.apiKeys.find((k: any) => k.id === apiKeyId).revoked, false);
     assert.ok(!data.associates.some((a: any) => a.email === 'newadmin@example.com'));
     assert.ok(!data.eventTypes.some((t: any) => t.name === 'member.made'));
+    assert.ok(
+      data.eventTypes.some((t: any) => t.name === 'admin.made'),
+      'the event type was not deleted',
+    );
     const people = okData(await admin('{ associates { id role } account { name } }'));
     assert.deepEqual(
       people.associates
@@ -234,6 +259,8 @@ const NOT_ON_A_WEBHOOK = [
   'revokeApiKey',
   'createAssociate',
   'createEventType',
+  'updateEventType',
+  'deleteEventType',
   'publishEvent',
   'createConsoleLink',
   'revokeConsoleLink',
@@ -301,6 +328,7 @@ describe('application-managed webhooks', () => {
         ['rotateWebhookSecret', ROTATE, { id: webhook.id }, ['id']],
         ['deleteWebhooksByUrl', DELETE_BY_URL, { url }, ['url']],
         ['pingWebhook', PING, { id: webhook.id }, ['id']],
+        ['sendExampleEvent', SEND_EXAMPLE, { id: webhook.id }, ['webhookId']],
         ['redeliver', REDELIVER, { id: delivery.id }, ['deliveryId']],
         ['recoverWebhook', RECOVER, { id: webhook.id }, ['id']],
         ['replayEvents', REPLAY, { id: webhook.id }, ['webhookId']],

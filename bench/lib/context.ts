@@ -8,7 +8,7 @@ export interface Settings {
   /** Measured repetitions per figure; the table shows their median. */
   reps: number;
   profile: boolean;
-  /** Scenario numbers to run (1–9); all when empty. */
+  /** Scenario numbers to run (1–10); all when empty. */
   only: Set<number>;
   s1Events: number;
   /** Concurrent publishers in scenario 1 (Hookline's and the queue baselines'). */
@@ -32,6 +32,8 @@ export interface Settings {
   s7DurationMs: number;
   /** Scenarios 8 and 9: attempts in the delivery log and in the health rollups (1,000,000 in full runs). */
   s8Attempts: number;
+  /** Scenario 10: webhooks per account (a tenth of them with content filters in the filtered account). */
+  s10Webhooks: number;
 }
 
 export function settings(args: string[]): Settings {
@@ -59,6 +61,7 @@ export function settings(args: string[]): Settings {
     s5Events: quick ? 10 : 6,
     s5PacedMs: quick ? 1_500 : 5_000,
     s7DurationMs: quick ? 1_500 : 5_000,
+    s10Webhooks: quick ? 200 : 1000,
   };
 }
 

@@ -51,7 +51,16 @@ export async function createEventType(url: string, name: string, apiKey?: string
 /** Creates `count` webhooks subscribed to `event`, `parallel` at a time; returns their IDs in creation order. */
 export async function createWebhooks(
   url: string,
-  opts: { count: number; event: string; targetUrl: (i: number) => string; namePrefix: string; parallel?: number; apiKey?: string },
+  opts: {
+    count: number;
+    event: string;
+    targetUrl: (i: number) => string;
+    namePrefix: string;
+    parallel?: number;
+    apiKey?: string;
+    /** More input fields for webhook i (such as a content filter). */
+    input?: (i: number) => Record<string, unknown>;
+  },
 ): Promise<string[]> {
   const ids: string[] = new Array(opts.count);
   let next = 0;
@@ -69,6 +78,7 @@ export async function createWebhooks(
             events: [opts.event],
             headers: { 'x-bench': 'hookline' },
             properties: { tenant: 'bench', region: 'eu-west' },
+            ...opts.input?.(i),
           },
         },
         opts.apiKey,

@@ -26,6 +26,12 @@ export interface Dialect {
   scope(col: string): string;
   /** The integer a bound JSON object (`{"key": n}`) holds under the value of `keyCol`, or NULL. */
   intInJsonObject(keyCol: string): string;
+  /**
+   * `col` (a JSON array of strings, not null) shares at least one element
+   * with a bound list (a JSON array on SQLite, a text[] on PostgreSQL; an
+   * empty list shares nothing). Channels routing (src/db/stores/events.ts).
+   */
+  jsonArrayOverlaps(col: string): string;
   /** Case-insensitive substring match of a bound, already lower-cased needle. */
   containsLower(col: string): string;
   /** Reads a timestamp column. */
@@ -65,6 +71,7 @@ export const sqliteDialect: Dialect = {
   cast: (p) => p,
   scope: (col) => `+${col}`,
   intInJsonObject: (keyCol) => `json_extract(?, '$."' || ${keyCol} || '"')`,
+  jsonArrayOverlaps: (col) => `EXISTS (SELECT 1 FROM json_each(${col}) c WHERE c.value IN (SELECT value FROM json_each(?)))`,
   containsLower: (col) => `instr(lower(${col}), ?) > 0`,
   bool: (v) => v === 1 || v === true || v === 1n,
 };
@@ -80,6 +87,8 @@ export const postgresDialect: Dialect = {
     `${p}::${type === 'timestamp' ? 'timestamp(3)' : type === 'bool' ? 'boolean' : type === 'int' || type === 'text' ? type : `"${type}"`}`,
   scope: (col) => col,
   intInJsonObject: (keyCol) => `(?::jsonb ->> ${keyCol})::int`,
+  // Not the ?| operator: "?" is the placeholder here.
+  jsonArrayOverlaps: (col) => `jsonb_exists_any(${col}, ?::text[])`,
   containsLower: (col) => `strpos(lower(${col}), ?) > 0`,
   bool: (v) => v === true,
 };

@@ -1,17 +1,18 @@
 // The dispatch service: publishing events, pings, manual redelivery and
 // recovery. Mutations, built-in events and embedding code all use it.
-import { fail, invalid, ok, type Result, type UserError } from '../base/errors.js';
+import { fail, ok, type Result } from '../base/errors.js';
 import { requireAdmin, type Caller } from '../base/caller.js';
 import { newId } from '../base/ids.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { AttemptRecord } from '../db/stores/attempts.js';
 import { findDelivery, insertUnscheduledDelivery, requeueFailed } from '../db/stores/deliveries.js';
-import { eventTypesByIds, insertEvent } from '../db/stores/events.js';
+import { eventTypesByIds, insertDeliveryTo, insertEvent, type StoredEvent } from '../db/stores/events.js';
 import { findWebhook } from '../db/stores/webhooks.js';
-import { isKnownEventType, PING_EVENT_TYPE } from '../domain/catalog.js';
+import { hintsOf } from '../db/events.js';
+import { findCatalogType, PING_EVENT_TYPE, type EventTypeInfo } from '../domain/catalog.js';
+import { checkPublish, type PublishOptions } from '../domain/eventInput.js';
 import type { Deps } from '../domain/deps.js';
 import { checkManagingApplication, webhookForChange } from '../domain/webhooks/access.js';
-import { deeperThan, isPlainObject } from '../domain/webhooks/validation.js';
 import { publishAlone, type Published } from '../outbox/publish.js';
 import type { Recorder } from './record.js';
 import type { Job, Sender } from './sender.js';
@@ -25,33 +26,7 @@ export interface DispatchDeps extends Deps {
   recorder: Recorder;
 }
 
-export interface PublishOptions {
-  idempotencyKey?: string | null;
-}
-
-/** Objects and arrays in a payload, counting the payload itself. */
-export const MAX_PAYLOAD_DEPTH = 64;
-
-async function checkPublish(deps: Deps, accountId: string, type: string, payload: unknown, opts: PublishOptions): Promise<UserError[]> {
-  const errors: UserError[] = [];
-  if (!(await isKnownEventType(deps, accountId, type))) {
-    errors.push(invalid(['input', 'type'], `Unknown event type "${type}"; add it to the event catalog first`));
-  }
-  if (!isPlainObject(payload)) errors.push(invalid(['input', 'payload'], 'payload must be a JSON object'));
-  // Checked before serialising: JSON.stringify overflows the stack on very deep values.
-  else if (deeperThan(payload, MAX_PAYLOAD_DEPTH)) {
-    errors.push(invalid(['input', 'payload'], `payload must be nested at most ${MAX_PAYLOAD_DEPTH} levels deep`));
-  } else {
-    const size = Buffer.byteLength(JSON.stringify(payload));
-    const max = deps.config.maxPayloadBytes;
-    if (size > max) errors.push(invalid(['input', 'payload'], `payload is ${size} bytes; the limit is ${max}`));
-  }
-  const key = opts.idempotencyKey;
-  if (key !== undefined && key !== null && (key.length === 0 || key.length > 255)) {
-    errors.push(invalid(['input', 'idempotencyKey'], 'idempotencyKey must be 1 to 255 characters'));
-  }
-  return errors;
-}
+export type { PublishOptions };
 
 /**
  * Publishes an event: it and one delivery per subscribed active webhook are
@@ -77,7 +52,8 @@ async function publishUntraced(
 ): Promise<Result<Published>> {
   const errors = await checkPublish(deps, accountId, type, payload, opts);
   if (errors.length) return { ok: false, errors };
-  const req = { accountId, type, payload, idempotencyKey: opts.idempotencyKey };
+  const channels = opts.channels ? [...new Set(opts.channels)] : null;
+  const req = { accountId, type, payload, channels, idempotencyKey: opts.idempotencyKey };
   const once = () => publishAlone(deps.sql, deps.bus, req, deps.clock.now());
   try {
     return ok(await once());
@@ -104,9 +80,34 @@ async function attemptNow(deps: DispatchDeps, job: Job): Promise<Result<AttemptR
   return ok(outcome.attempt);
 }
 
-export async function pingWebhook(deps: DispatchDeps, caller: Caller, webhookId: string): Promise<Result<AttemptRecord>> {
+/** The catalog type `type` with its example payload, or an error naming `field`. */
+async function typeWithExample(
+  deps: Deps,
+  accountId: string,
+  type: string,
+  field: string[],
+): Promise<Result<{ info: EventTypeInfo; example: string }>> {
+  const info = await findCatalogType(deps, accountId, type);
+  if (!info) return fail('NOT_FOUND', `Unknown event type "${type}"`, field);
+  if (!info.example) return fail('INVALID', `Event type "${type}" has no example payload; set one with updateEventType`, field);
+  return ok({ info, example: info.example });
+}
+
+/**
+ * Sends one event to this webhook now and returns the attempt: a
+ * webhook.ping, or with `type`, an event of that type carrying its example
+ * payload (whatever the webhook subscribes to). Never retried.
+ */
+export async function pingWebhook(
+  deps: DispatchDeps,
+  caller: Caller,
+  webhookId: string,
+  type?: string | null,
+): Promise<Result<AttemptRecord>> {
   const allowed = await webhookForChange(deps, caller, webhookId);
   if (!allowed.ok) return allowed;
+  const example = type != null ? await typeWithExample(deps, caller.accountId, type, ['type']) : null;
+  if (example && !example.ok) return example;
   const eventId = newId();
   const deliveryId = newId();
   const now = deps.clock.now();
@@ -114,8 +115,9 @@ export async function pingWebhook(deps: DispatchDeps, caller: Caller, webhookId:
     await insertEvent(tx, {
       id: eventId,
       accountId: caller.accountId,
-      type: PING_EVENT_TYPE,
-      payload: JSON.stringify({ zen: 'Webhooks done right.', webhookId, sentBy: caller.associateName }),
+      type: example ? type! : PING_EVENT_TYPE,
+      payload: example ? example.value.example : JSON.stringify({ zen: 'Webhooks done right.', webhookId, sentBy: caller.associateName }),
+      channels: null,
       idempotencyKey: null,
       createdAt: now,
     });
@@ -123,6 +125,40 @@ export async function pingWebhook(deps: DispatchDeps, caller: Caller, webhookId:
     await insertUnscheduledDelivery(tx, { id: deliveryId, accountId: caller.accountId, eventId, webhookId, at: now });
   });
   return attemptNow(deps, { deliveryId, accountId: caller.accountId, webhookId, eventId, attemptCount: 0, trigger: 'PING' });
+}
+
+/**
+ * Publishes an event of `type` with its example payload to this one webhook
+ * only (whatever its subscriptions, channels and filter), as an ordinary
+ * delivery: queued, retried, in the delivery log. It waits while the webhook
+ * is not active.
+ */
+export async function sendExampleEvent(
+  deps: Deps,
+  caller: Caller,
+  webhookId: string,
+  type: string,
+): Promise<Result<{ event: StoredEvent; deliveryId: string }>> {
+  const allowed = await webhookForChange(deps, caller, webhookId, ['webhookId']);
+  if (!allowed.ok) return allowed;
+  const example = await typeWithExample(deps, caller.accountId, type, ['type']);
+  if (!example.ok) return example;
+  const event: StoredEvent = {
+    id: newId(),
+    accountId: caller.accountId,
+    type,
+    payload: example.value.example,
+    channels: null,
+    idempotencyKey: null,
+    createdAt: deps.clock.now(),
+  };
+  const deliveryId = newId();
+  await deps.sql.tx(async (tx) => {
+    await insertEvent(tx, event);
+    const row = await insertDeliveryTo(tx, event, webhookId, deliveryId);
+    tx.afterCommit('deliveries.due', { accountId: caller.accountId, hints: hintsOf(caller.accountId, [row]) });
+  });
+  return ok({ event, deliveryId });
 }
 
 export async function redeliver(deps: DispatchDeps, caller: Caller, deliveryId: string): Promise<Result<AttemptRecord>> {

@@ -5,6 +5,7 @@
 import type { Caller } from '../base/caller.js';
 import type { Bus } from '../base/bus.js';
 import type { AppEvents } from '../db/events.js';
+import type { EventType } from '../db/stores/eventTypes.js';
 
 const MAX_KEYS = 10_000;
 // A safety net only: revocation invalidates at once.
@@ -46,13 +47,13 @@ export class KeyCache {
   }
 }
 
-/** Custom event type names per account. */
+/** Custom event types per account, by name (with their payload schemas and examples). */
 export class CatalogCache {
-  private readonly byAccount = new Map<string, Set<string>>();
-  get(accountId: string): Set<string> | undefined {
+  private readonly byAccount = new Map<string, Map<string, EventType>>();
+  get(accountId: string): Map<string, EventType> | undefined {
     return this.byAccount.get(accountId);
   }
-  set(accountId: string, names: Set<string>): void {
+  set(accountId: string, names: Map<string, EventType>): void {
     if (this.byAccount.size >= 10_000) this.byAccount.delete(this.byAccount.keys().next().value!);
     this.byAccount.set(accountId, names);
   }

@@ -1,11 +1,10 @@
 // The catalog of event types a webhook can subscribe to: the built-in types
-// every account has, plus the custom types its admins add.
-import { isUniqueViolation } from '../db/errors.js';
-import { fail, invalid, ok, type Result, type UserError } from '../base/errors.js';
-import { requireAdmin, type Caller } from '../base/caller.js';
-import { newId } from '../base/ids.js';
+// every account has, plus the custom types its admins add (changed in
+// ./eventTypes.ts). Custom types may carry a payload schema and an example.
+import { invalid, type UserError } from '../base/errors.js';
+import { payloadSchema } from '../base/payloadSchema.js';
 import { ALL_EVENTS } from '../db/stores/events.js';
-import { eventTypeExists, insertEventType, listCustomEventTypes } from '../db/stores/eventTypes.js';
+import { listCustomEventTypes, type EventType } from '../db/stores/eventTypes.js';
 import type { Deps } from './deps.js';
 
 export { ALL_EVENTS };
@@ -16,6 +15,9 @@ export interface EventTypeInfo {
   group: string;
   description: string;
   builtIn: boolean;
+  /** The payload's JSON Schema and an example payload, as saved (JSON text), or null. */
+  schema: string | null;
+  example: string | null;
 }
 
 const builtIn = (name: string, group: string, description: string): EventTypeInfo => ({
@@ -24,6 +26,8 @@ const builtIn = (name: string, group: string, description: string): EventTypeInf
   group,
   description,
   builtIn: true,
+  schema: null,
+  example: null,
 });
 
 export const BUILT_IN_EVENT_TYPES: readonly EventTypeInfo[] = [
@@ -47,36 +51,41 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeInfo[] = [
 /** Sent by pingWebhook only; not subscribable, so not in the catalog. */
 export const PING_EVENT_TYPE = 'webhook.ping';
 
-const builtInNames = new Set(BUILT_IN_EVENT_TYPES.map((e) => e.name));
-const EVENT_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/;
+export const builtInNames: ReadonlySet<string> = new Set(BUILT_IN_EVENT_TYPES.map((e) => e.name));
 
 const byGroupThenName = (a: EventTypeInfo, b: EventTypeInfo) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name);
+
+export const customInfo = (c: EventType): EventTypeInfo => ({
+  id: c.id,
+  name: c.name,
+  group: c.group,
+  description: c.description,
+  builtIn: false,
+  schema: c.schema,
+  example: c.example,
+});
 
 /** The account's whole catalog, built-in and custom, by group then name. */
 export async function catalogOf(deps: Pick<Deps, 'sql'>, accountId: string): Promise<EventTypeInfo[]> {
   const custom = await listCustomEventTypes(deps.sql, accountId);
-  const all = [
-    ...BUILT_IN_EVENT_TYPES,
-    ...custom.map((c) => ({ id: c.id, name: c.name, group: c.group, description: c.description, builtIn: false })),
-  ];
-  return all.sort(byGroupThenName);
+  return [...BUILT_IN_EVENT_TYPES, ...custom.map(customInfo)].sort(byGroupThenName);
 }
 
 export async function listEventTypes(deps: Pick<Deps, 'sql'>, accountId: string, group?: string | null): Promise<EventTypeInfo[]> {
   return (await catalogOf(deps, accountId)).filter((e) => !group || e.group === group);
 }
 
-/** Errors for each name in `events` that is not "*" and not in the catalog. */
-/** The account's custom event type names, cached until the catalog changes. */
-async function customNames(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string): Promise<Set<string>> {
-  let names = deps.caches.catalog.get(accountId);
-  if (!names) {
-    names = new Set((await listCustomEventTypes(deps.sql, accountId)).map((e) => e.name));
-    deps.caches.catalog.set(accountId, names);
+/** The account's custom event types by name, cached until the catalog changes. */
+async function customTypes(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string): Promise<Map<string, EventType>> {
+  let types = deps.caches.catalog.get(accountId);
+  if (!types) {
+    types = new Map((await listCustomEventTypes(deps.sql, accountId)).map((e) => [e.name, e]));
+    deps.caches.catalog.set(accountId, types);
   }
-  return names;
+  return types;
 }
 
+/** Errors for each name in `events` that is not "*" and not in the catalog. */
 export async function checkEventNames(
   deps: Pick<Deps, 'sql' | 'caches'>,
   accountId: string,
@@ -86,49 +95,33 @@ export async function checkEventNames(
   if (events.length === 0) return [invalid(field, 'events must list at least one event type, or "*"')];
   const unknown = events.filter((e) => e !== ALL_EVENTS && !builtInNames.has(e));
   if (unknown.length === 0) return [];
-  const known = await customNames(deps, accountId);
+  const known = await customTypes(deps, accountId);
   return unknown.filter((e) => !known.has(e)).map((e) => invalid(field, `Unknown event type "${e}"; add it to the event catalog first`));
 }
 
+/** The catalog entry named `name` (built-in or custom), or null. Cached: publishing looks it up every time. */
+export async function findCatalogType(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string, name: string): Promise<EventTypeInfo | null> {
+  if (builtInNames.has(name)) return BUILT_IN_EVENT_TYPES.find((e) => e.name === name)!;
+  const custom = (await customTypes(deps, accountId)).get(name);
+  return custom ? customInfo(custom) : null;
+}
+
 export async function isKnownEventType(deps: Pick<Deps, 'sql' | 'caches'>, accountId: string, name: string): Promise<boolean> {
-  return builtInNames.has(name) || (await customNames(deps, accountId)).has(name);
+  return builtInNames.has(name) || (await customTypes(deps, accountId)).has(name);
 }
 
-export interface CreateEventTypeInput {
-  name: string;
-  group: string;
-  description?: string | null;
-}
+/** Where a payload problem is, as a sentence's subject: "payload.customer.email". */
+const where = (path: readonly string[]) => ['payload', ...path].join('.');
 
-export async function createEventType(deps: Deps, caller: Caller, input: CreateEventTypeInput): Promise<Result<EventTypeInfo>> {
-  const denied = requireAdmin(caller);
-  if (denied) return denied;
-  const name = input.name.trim();
-  const group = input.group.trim();
-  const errors: UserError[] = [];
-  if (!EVENT_NAME.test(name) || name.length > 100) {
-    errors.push(
-      invalid(['input', 'name'], 'name must look like "resource.action": lower-case words joined by dots, at most 100 characters'),
-    );
-  }
-  if (group.length === 0 || group.length > 100) errors.push(invalid(['input', 'group'], 'group must be 1 to 100 characters'));
-  if ((input.description ?? '').length > 500) errors.push(invalid(['input', 'description'], 'description must be at most 500 characters'));
-  if (errors.length) return { ok: false, errors };
-  if (builtInNames.has(name) || name === PING_EVENT_TYPE) {
-    return fail('CONFLICT', `"${name}" is a built-in event type`, ['input', 'name']);
-  }
-  const conflict = () => fail('CONFLICT', `Event type "${name}" already exists`, ['input', 'name']);
-  if (await eventTypeExists(deps.sql, caller.accountId, name)) return conflict();
-  const row = { id: newId(), accountId: caller.accountId, name, group, description: input.description ?? '', createdAt: deps.clock.now() };
-  try {
-    await deps.sql.tx(async (tx) => {
-      await insertEventType(tx, row);
-      tx.afterCommit('catalog.changed', { accountId: caller.accountId });
-    });
-  } catch (err) {
-    // A concurrent request added the same name between the check and the insert.
-    if (isUniqueViolation(err)) return conflict();
-    throw err;
-  }
-  return ok({ id: row.id, name: row.name, group: row.group, description: row.description, builtIn: false });
+/**
+ * Errors for a payload that does not match its type's schema (none without
+ * a schema), naming the failing path: field ["input", "payload", …path].
+ */
+export function checkAgainstSchema(type: EventTypeInfo, payload: unknown, field: string[]): UserError[] {
+  if (!type.schema) return [];
+  const schema = payloadSchema(type.schema);
+  // A saved schema always compiled when it was saved; should one not (older rules), it checks nothing rather than block publishing.
+  if (!schema.ok) return [];
+  const problem = schema.validate(payload);
+  return problem ? [invalid([...field, ...problem.path], `${where(problem.path)} ${problem.message} (schema of "${type.name}")`)] : [];
 }

@@ -2,7 +2,7 @@
 // within the caller's account and with what the caller may read.
 import type { Caller } from '../base/caller.js';
 import { nodeRows, nodeTables, type NodeTable } from '../db/stores/nodes.js';
-import { BUILT_IN_EVENT_TYPES, type EventTypeInfo } from './catalog.js';
+import { BUILT_IN_EVENT_TYPES, customInfo } from './catalog.js';
 import type { Deps } from './deps.js';
 
 /** The GraphQL type of an object found by id: each table's name is its type's name. */
@@ -35,7 +35,7 @@ export async function findNodes(deps: Pick<Deps, 'sql'>, caller: Caller, ids: re
   await Promise.all(
     [...byTable].map(async ([table, tableIds]) => {
       for (const row of await nodeRows(deps.sql, table, caller.accountId, tableIds)) {
-        found.set(row.id, { type: table, value: table === 'EventType' ? customEventType(row as never) : row });
+        found.set(row.id, { type: table, value: table === 'EventType' ? customInfo(row as never) : row });
       }
     }),
   );
@@ -43,9 +43,4 @@ export async function findNodes(deps: Pick<Deps, 'sql'>, caller: Caller, ids: re
     const builtIn = builtInById.get(id);
     return builtIn ? { type: 'EventType', value: builtIn } : (found.get(id) ?? null);
   });
-}
-
-/** A custom catalog row as the catalog shows it. */
-function customEventType(row: { id: string; name: string; group: string; description: string }): EventTypeInfo {
-  return { id: row.id, name: row.name, group: row.group, description: row.description, builtIn: false };
 }

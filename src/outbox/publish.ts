@@ -4,13 +4,19 @@
 // crash can lose them, and the commit wakes the workers.
 import { newId } from '../base/ids.js';
 import type { Bus } from '../base/bus.js';
+import { Lru } from '../base/lru.js';
+import { compileFilter, matchesFilter, type FilterNode } from '../base/payloadFilter.js';
 import type { AppEvents } from '../db/events.js';
 import {
   fanOut,
+  filterCandidates,
   findByIdempotencyKey,
+  insertDeliveriesFor,
   insertEvent,
   insertEventWithFanOut,
   releaseIdempotencyKey,
+  type FannedOut,
+  type FilterCandidate,
   type StoredEvent,
 } from '../db/stores/events.js';
 import type { Sql, Tx } from '../db/sql.js';
@@ -20,6 +26,8 @@ export interface PublishRequest {
   accountId: string;
   type: string;
   payload: Record<string, unknown>;
+  /** Channels the event is published to (checked by the caller); none: only webhooks without channels receive it. */
+  channels?: readonly string[] | null;
   idempotencyKey?: string | null;
 }
 
@@ -52,18 +60,63 @@ function newEvent(req: PublishRequest, now: Date): StoredEvent {
     accountId: req.accountId,
     type: req.type,
     payload: JSON.stringify(req.payload),
+    channels: req.channels?.length ? [...req.channels] : null,
     idempotencyKey: req.idempotencyKey ?? null,
     createdAt: now,
   };
 }
+
+/*
+ * Content filters are compiled once per filter text and kept (a memo of a
+ * pure function, keyed by its input, so never stale: a changed filter is a
+ * new text). A filter that no longer compiles (saved under older rules)
+ * lets the event through rather than dropping it silently.
+ */
+const compiledFilters = new Lru<string, FilterNode | null>(5000);
+
+function compiled(text: string): FilterNode | null {
+  return compiledFilters.getOrSet(text, () => {
+    const check = compileFilter(JSON.parse(text));
+    return check.ok ? check.filter : null;
+  });
+}
+
+/** The candidates whose filter the payload matches. Only webhooks with a filter are looked at here; the rest were routed in SQL. */
+export function matchingCandidates(candidates: readonly FilterCandidate[], payload: unknown): string[] {
+  const ids: string[] = [];
+  for (const c of candidates) {
+    const filter = compiled(c.filter);
+    if (!filter || matchesFilter(filter, payload)) ids.push(c.id);
+  }
+  return ids;
+}
+
+/*
+ * Accounts whose last publish reached a webhook with a filter. On
+ * PostgreSQL their publishes go straight to the transaction; others first
+ * try the one-statement publish, which writes nothing if it meets a filter
+ * (so a stale entry here costs a round trip, never a delivery).
+ */
+const filteredAccounts = new Lru<string, true>(10_000);
 
 /** Writes the event and its deliveries inside `tx`; the commit wakes the workers. */
 export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promise<Published> {
   const earlier = req.idempotencyKey ? await earlierPublish(tx, req.accountId, req.idempotencyKey, now) : null;
   if (earlier) return earlier;
   const event = newEvent(req, now);
-  await insertEvent(tx, event);
-  const rows = await fanOut(tx, event);
+  let rows: FannedOut[];
+  let candidates: FilterCandidate[];
+  if (tx.dialect.provider === 'postgresql') {
+    ({ rows, candidates } = await insertEventWithFanOut(tx, event, true));
+    if (candidates.length) filteredAccounts.set(req.accountId, true);
+    else filteredAccounts.delete(req.accountId);
+  } else {
+    await insertEvent(tx, event);
+    rows = await fanOut(tx, event);
+    candidates = await filterCandidates(tx, event);
+  }
+  const matched = matchingCandidates(candidates, req.payload);
+  if (matched.length) rows = rows.concat(await insertDeliveriesFor(tx, event, matched));
   // The new rows' ids travel with the wake-up, so this instance's delivery
   // thread can claim them by primary key instead of scanning for them.
   if (rows.length) tx.afterCommit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows) });
@@ -79,16 +132,22 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
  *   one first looks its key up (and releases an expired one). Two publishes
  *   racing with one key: the loser's statement fails on the unique index
  *   once the winner commits, inserting nothing, and the caller retries (see
- *   dispatch/service.ts), which then finds the winner's event.
+ *   dispatch/service.ts), which then finds the winner's event. An event
+ *   that reaches a webhook with a content filter is published in a
+ *   transaction instead (publishInTx), since its filters run in code.
  * - SQLite: publishInTx in a transaction, which concurrent publishes share
  *   (group commit, see db/sqlite.ts).
  */
 export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRequest, now: Date): Promise<Published> {
-  if (sql.dialect.provider !== 'postgresql') return sql.tx((tx) => publishInTx(tx, req, now));
+  if (sql.dialect.provider !== 'postgresql' || filteredAccounts.get(req.accountId)) return sql.tx((tx) => publishInTx(tx, req, now));
   const earlier = req.idempotencyKey ? await earlierPublish(sql, req.accountId, req.idempotencyKey, now) : null;
   if (earlier) return earlier;
   const event = newEvent(req, now);
-  const rows = await insertEventWithFanOut(sql, event);
+  const { inserted, rows } = await insertEventWithFanOut(sql, event, false);
+  if (!inserted) {
+    filteredAccounts.set(req.accountId, true);
+    return sql.tx((tx) => publishInTx(tx, req, now));
+  }
   if (rows.length) bus.emit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows) });
   return { event, deliveryCount: rows.length, duplicate: false };
 }

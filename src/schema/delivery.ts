@@ -3,7 +3,8 @@ import { NodeRef } from './nodeInterface.js';
 import { callerOf } from '../server/context.js';
 import { KEY_REVOKED, unlessRevoked } from '../live/revocation.js';
 import { liveSource } from '../live/source.js';
-import { pingWebhook, publishAs, recoverWebhook, redeliver } from '../dispatch/service.js';
+import { pingWebhook, publishAs, recoverWebhook, redeliver, sendExampleEvent } from '../dispatch/service.js';
+import type { StoredEvent } from '../db/stores/events.js';
 import type { AttemptRecord as LiveAttempt } from '../db/stores/attempts.js';
 import type { UpdatedDelivery } from '../db/events.js';
 import {
@@ -48,6 +49,10 @@ export const EventRef = builder.prismaObject('Event', {
       resolve: (e) => parseJson(e.payload),
     }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    channels: t.stringList({
+      description: 'The channels it was published to (empty: none)',
+      resolve: (e) => (Array.isArray(e.channels) ? (e.channels as string[]) : []),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -292,6 +297,10 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
     type: t.string({ required: true, description: 'An event type from the catalog' }),
     payload: t.field({ type: 'JSON', required: true, description: 'A JSON object, sent as the body\'s "data"' }),
     idempotencyKey: t.string({ description: 'Publishing the same key again within 24 h returns the first event' }),
+    channels: t.stringList({
+      description:
+        'Channels to publish to (at most 10): webhooks with channels receive only events on one of theirs; webhooks without channels receive it either way',
+    }),
   }),
 });
 
@@ -310,6 +319,20 @@ const DeliveryAttemptPayload = builder.objectRef<Payload<{ attempt: LiveAttempt 
     userErrors: userErrorsField(t),
   }),
 });
+
+const SendExampleEventPayload = builder
+  .objectRef<Payload<{ event: StoredEvent; deliveryId: string }>>('SendExampleEventPayload')
+  .implement({
+    fields: (t) => ({
+      event: t.field({ type: EventRef, nullable: true, resolve: (p) => p.event ?? null }),
+      delivery: t.field({
+        type: DeliveryRef,
+        nullable: true,
+        resolve: (p, _a, ctx) => (p.deliveryId ? ctx.loaders.delivery.load(p.deliveryId) : null),
+      }),
+      userErrors: userErrorsField(t),
+    }),
+  });
 
 const RecoverWebhookPayload = builder.objectRef<Payload<{ requeuedCount: number }>>('RecoverWebhookPayload').implement({
   fields: (t) => ({
@@ -330,15 +353,28 @@ builder.mutationFields((t) => ({
       const caller = callerOf(ctx);
       const result = await publishAs(ctx.app, caller, input.type, input.payload as Record<string, unknown>, {
         idempotencyKey: input.idempotencyKey,
+        channels: input.channels,
       });
       return toPayload(result, (v) => v);
     },
   }),
   pingWebhook: t.field({
     type: DeliveryAttemptPayload,
-    description: 'Send a webhook.ping event to this webhook now, and return the attempt',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, { id }, ctx) => toPayload(await pingWebhook(ctx.app, callerOf(ctx), id), (attempt) => ({ attempt })),
+    description:
+      'Send a webhook.ping event to this webhook now, and return the attempt. With type, send an event of that type carrying its example payload instead',
+    args: {
+      id: t.arg.id({ required: true }),
+      type: t.arg.string({ description: 'An event type with an example payload (EventType.example)' }),
+    },
+    resolve: async (_r, { id, type }, ctx) => toPayload(await pingWebhook(ctx.app, callerOf(ctx), id, type), (attempt) => ({ attempt })),
+  }),
+  sendExampleEvent: t.field({
+    type: SendExampleEventPayload,
+    description:
+      'Publish an event of this type with its example payload to this one webhook only (whatever its events, channels and filter), as an ordinary delivery: queued, retried and logged',
+    args: { webhookId: t.arg.id({ required: true }), type: t.arg.string({ required: true }) },
+    resolve: async (_r, { webhookId, type }, ctx) =>
+      toPayload(await sendExampleEvent(ctx.app, callerOf(ctx), String(webhookId), type), (v) => v),
   }),
   redeliver: t.field({
     type: DeliveryAttemptPayload,

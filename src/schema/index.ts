@@ -12,6 +12,7 @@ import './credential.js';
 import './eventType.js';
 import './webhook.js';
 import './delivery.js';
+import './routing.js';
 import './bulkOperation.js';
 import './health.js';
 import './node.js';

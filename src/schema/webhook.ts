@@ -5,7 +5,7 @@ import { AssociateRef } from './associate.js';
 import { EventTypeRef } from './eventType.js';
 import { successField, toPayload, userErrorsField, type Payload } from './userError.js';
 import { CircuitState, WebhookState } from '../generated/prisma/enums.js';
-import type { Webhook } from '../db/stores/webhooks.js';
+import { webhookChannels, type Webhook } from '../db/stores/webhooks.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -87,6 +87,19 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       type: 'JSONObject',
       description: 'Values merged into every delivery body',
       resolve: (w) => w.properties as object,
+    }),
+    channels: t.stringList({
+      description:
+        'Channels it listens on: it receives only events published to at least one of them. Empty: events whatever their channels',
+      resolve: (w) => webhookChannels(w),
+    }),
+    filter: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description:
+        'A content filter the event payload must match (see the README, "Routing: channels and content filters"); null: every payload',
+      // Saved as the JSON text it was given (src/base/payloadFilter.ts); always an object.
+      resolve: (w) => (w.filter === null ? null : (JSON.parse(w.filter) as object)),
     }),
     isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
     managingApplication: t.exposeString('managingApplication', { nullable: true }),
@@ -175,6 +188,8 @@ const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>
     sensitiveHeaders: t.exposeStringList('sensitiveHeaders'),
     properties: t.field({ type: 'JSONObject', resolve: (d) => d.properties }),
     isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
+    channels: t.exposeStringList('channels'),
+    filter: t.field({ type: 'JSONObject', nullable: true, resolve: (d) => d.filter }),
     retrySchedule: t.field({
       type: ['Float'],
       description: 'The global retry schedule (RETRY_SCHEDULE), in seconds; it may hold fractions, an override only whole seconds',
@@ -258,6 +273,14 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
         'Your own signing secret ("shared secret key"): at least 24 visible ASCII characters, or "whsec_" and base64 of 24 to 64 bytes. Generated when left out; returned only by this mutation',
     }),
     type: t.string({ description: 'The name of the handler (SuperOffice\'s plugin name); "webhook" when left out' }),
+    channels: t.stringList({
+      description: 'Receive only events published to at least one of these channels; none: events whatever their channels',
+    }),
+    filter: t.field({
+      type: 'JSON',
+      description:
+        'Receive only events whose payload matches this content filter (see the README, "Routing: channels and content filters")',
+    }),
     retrySchedule: t.intList({ description: POLICY_DOCS.retrySchedule }),
     timeoutMs: t.int({ description: POLICY_DOCS.timeoutMs }),
     maxConcurrency: t.int({ description: POLICY_DOCS.maxConcurrency }),
@@ -286,6 +309,8 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     isActive: t.boolean({
       description: 'Turn it on or off, as setWebhookActive does (turning it on also clears TOO_MANY_ERRORS); left as it is when omitted',
     }),
+    channels: t.stringList({ description: 'Replaces the channels; [] listens on every channel again' }),
+    filter: t.field({ type: 'JSON', description: 'Replaces the content filter; null removes it' }),
     retrySchedule: t.intList({ description: `${POLICY_DOCS.retrySchedule}. null: back to the global setting` }),
     timeoutMs: t.int({ description: `${POLICY_DOCS.timeoutMs}. null: back to the global setting` }),
     maxConcurrency: t.int({ description: `${POLICY_DOCS.maxConcurrency}. null: back to the global setting` }),

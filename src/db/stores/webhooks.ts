@@ -43,8 +43,13 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     circuitNextProbeAt: d.dateOrNull(r.circuitNextProbeAt),
     circuitCooldownMs: Number(r.circuitCooldownMs),
     gated: d.bool(r.gated),
+    channels: r.channels == null ? null : d.json(r.channels),
+    filter: (r.filter as string | null) ?? null,
   };
 }
+
+/** A webhook's channels as a list (empty: it listens on every channel). */
+export const webhookChannels = (w: Pick<Webhook, 'channels'>): string[] => (Array.isArray(w.channels) ? (w.channels as string[]) : []);
 
 const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -61,6 +66,12 @@ export function findWebhook(sql: Sql, accountId: string, id: string): Promise<We
 export async function webhookIdByName(sql: Sql, accountId: string, nameKey: string): Promise<string | null> {
   const r = await sql.get<{ id: string }>(`SELECT "id" FROM "Webhook" WHERE "accountId" = ? AND "nameKey" = ?`, [accountId, nameKey]);
   return r?.id ?? null;
+}
+
+/** Every webhook of the account, oldest first (previewRouting explains each one's routing). */
+export async function allWebhooks(sql: Sql, accountId: string): Promise<Webhook[]> {
+  const rows = await sql.all(`SELECT * FROM "Webhook" WHERE "accountId" = ? ORDER BY "registeredAt", "id"`, [accountId]);
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
 }
 
 export async function findWebhooksByUrl(sql: Sql, accountId: string, url: string): Promise<Webhook[]> {
@@ -104,17 +115,29 @@ const COLUMNS = [
   'circuitNextProbeAt',
   'circuitCooldownMs',
   'gated',
+  'channels',
+  'filter',
 ] as const satisfies readonly (keyof Webhook)[];
 
 const INSERT = `INSERT INTO "Webhook" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 
 const bindJson = (v: unknown) => JSON.stringify(v ?? {});
 const JSON_COLUMNS = new Set<string>(['sensitiveHeaders', 'properties']);
+/** Channels: a JSON array, or null (not an empty array) for "every channel". */
+const bindChannels = (v: readonly string[] | null) => (v && v.length ? JSON.stringify(v) : null);
 /** JSON columns where null means "not set" (the global default). */
 const NULLABLE_JSON_COLUMNS = new Set<string>(['retrySchedule']);
 
 const bindColumn = (w: Webhook, c: (typeof COLUMNS)[number]) =>
-  JSON_COLUMNS.has(c) ? bindJson(w[c]) : NULLABLE_JSON_COLUMNS.has(c) ? (w[c] === null ? null : JSON.stringify(w[c])) : w[c];
+  c === 'channels'
+    ? bindChannels(webhookChannels(w))
+    : JSON_COLUMNS.has(c)
+      ? bindJson(w[c])
+      : NULLABLE_JSON_COLUMNS.has(c)
+        ? w[c] === null
+          ? null
+          : JSON.stringify(w[c])
+        : w[c];
 
 /**
  * Whether the delivery thread must claim a webhook's deliveries through the
@@ -172,6 +195,10 @@ export interface WebhookPatch {
   rateLimit?: Override<number>;
   /** null: back to the default, false. */
   ordered?: Override<boolean>;
+  /** Set ([] or null: every channel) or, if undefined, left as they are. */
+  channels?: string[] | null;
+  /** Set (the filter's JSON text, or null: no filter) or, if undefined, left as it is. */
+  filter?: string | null;
   updatedAt: Date;
   updatedById: string;
 }
@@ -189,6 +216,8 @@ const UPDATE_FIELDS = perDialect(
        "maxConcurrency" = ${overridden(d, 'maxConcurrency')},
        "rateLimit" = ${overridden(d, 'rateLimit')},
        "ordered" = ${overridden(d, 'ordered')},
+       "channels" = CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "channels" END,
+       "filter" = CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "filter" END,
        "gated" = ${GATED_SQL({
          maxConcurrency: overridden(d, 'maxConcurrency'),
          rateLimit: overridden(d, 'rateLimit'),
@@ -221,6 +250,10 @@ export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: 
     ...override(p.maxConcurrency),
     ...override(p.rateLimit),
     ...override(p.ordered === null ? false : p.ordered),
+    p.channels !== undefined,
+    p.channels === undefined ? null : bindChannels(p.channels),
+    p.filter !== undefined,
+    p.filter ?? null,
     // "gated", from the same new values, in GATED_SQL's order.
     ...override(p.ordered === null ? false : p.ordered),
     ...override(p.maxConcurrency),

@@ -28,6 +28,7 @@ import { checkEventNames } from '../catalog.js';
 import { checkManagingApplication, webhookForChange } from './access.js';
 import type { Deps } from '../deps.js';
 import { openWebhookHeaders } from './headers.js';
+import { checkWebhookChannels, checkWebhookFilter, type RoutingCheck } from './routing.js';
 import { checkPolicy, effectiveDefaults, POLICY_FIELDS, type PolicyInput } from './deliveryPolicy.js';
 import type { Config } from '../../base/config.js';
 import {
@@ -59,6 +60,10 @@ export interface CreateWebhookInput extends PolicyInput {
   secret?: string | null;
   /** The handler's name; "webhook" when left out. */
   type?: string | null;
+  /** Channels it listens on; none: every channel. */
+  channels?: string[] | null;
+  /** A content filter (src/base/payloadFilter.ts); none: every payload. */
+  filter?: unknown;
 }
 
 export interface UpdateWebhookInput extends PolicyInput {
@@ -74,6 +79,10 @@ export interface UpdateWebhookInput extends PolicyInput {
   type?: string | null;
   /** WhautoChat's PUT carries `active`: the same change as setWebhookActive, in the same transaction. */
   isActive?: boolean | null;
+  /** Replaces the channels; [] listens on every channel again; null or absent leaves them. */
+  channels?: string[] | null;
+  /** Replaces the filter; null (or {}) removes it; absent leaves it. */
+  filter?: unknown;
 }
 
 export const DEFAULT_WEBHOOK_TYPE = 'webhook';
@@ -96,6 +105,8 @@ export const webhookDefaults = (config: Config) => ({
   sensitiveHeaders: [] as string[],
   properties: {} as Record<string, unknown>,
   isApplicationManaged: false,
+  channels: [] as string[],
+  filter: null,
   ...effectiveDefaults(config),
 });
 
@@ -113,7 +124,7 @@ async function nameTaken(deps: Deps, accountId: string, name: string, exceptId?:
   return !!id && id !== exceptId;
 }
 
-const errorsOf = (check: HeadersCheck | MarksCheck | null): UserError[] => (check && !check.ok ? check.errors : []);
+const errorsOf = (check: HeadersCheck | MarksCheck | RoutingCheck<unknown> | null): UserError[] => (check && !check.ok ? check.errors : []);
 
 const conflictName = (name: string, field: string[]): UserError => ({
   code: 'CONFLICT',
@@ -138,6 +149,8 @@ export async function createWebhook(
   const properties = input.properties ?? {};
   const events = normaliseEvents(input.events);
   const targetUrl = input.targetUrl.trim();
+  const channels = checkWebhookChannels(input.channels ?? [], f('channels'));
+  const filter = checkWebhookFilter(input.filter, f('filter'));
   const policy = checkPolicy(input, f);
   const errors: UserError[] = [
     ...checkName(input.name, f('name')),
@@ -149,6 +162,8 @@ export async function createWebhook(
     ...policy.errors,
     ...(input.secret != null ? checkSecret(input.secret, f('secret')) : []),
     ...(input.type != null ? checkType(input.type, f('type')) : []),
+    ...errorsOf(channels),
+    ...errorsOf(filter),
   ];
   if (input.isApplicationManaged && !caller.application) {
     errors.push({
@@ -159,7 +174,7 @@ export async function createWebhook(
   }
   // An empty ownerId is an unknown associate, not "default to the caller".
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
-  if (errors.length || !headers.ok || !marks?.ok) return { ok: false, errors };
+  if (errors.length || !headers.ok || !marks?.ok || !channels.ok || !filter.ok) return { ok: false, errors };
   if (await nameTaken(deps, caller.accountId, input.name)) return { ok: false, errors: [conflictName(input.name, f('name'))] };
 
   const secret = input.secret ?? generateWebhookSecret();
@@ -191,6 +206,8 @@ export async function createWebhook(
     previousSecretExpiresAt: null,
     consecutiveFailures: 0,
     lastError: null,
+    channels: channels.value,
+    filter: filter.value,
     retrySchedule: policy.patch.retrySchedule ?? null,
     timeoutMs: policy.patch.timeoutMs ?? null,
     maxConcurrency: policy.patch.maxConcurrency ?? null,
@@ -241,6 +258,9 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   if (input.properties != null) errors.push(...checkProperties(input.properties, f('properties')));
   if (input.ownerId != null) errors.push(...(await checkOwner(deps, caller, input.ownerId, f('ownerId'))));
   if (input.type != null) errors.push(...checkType(input.type, f('type')));
+  const channels = input.channels != null ? checkWebhookChannels(input.channels, f('channels')) : null;
+  const filter = input.filter !== undefined ? checkWebhookFilter(input.filter, f('filter')) : null;
+  errors.push(...errorsOf(channels), ...errorsOf(filter));
   const policy = checkPolicy(input, f);
   errors.push(...policy.errors);
   if (errors.length) return { ok: false, errors };
@@ -248,10 +268,11 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
     return { ok: false, errors: [conflictName(input.name, f('name'))] };
   }
   // An update that only toggles is a state change alone, as setWebhookActive makes it.
-  // (An explicit null for a delivery-policy field is a change: back to the global setting.)
+  // (filter: null is a change: it removes the filter; so is an explicit null
+  // for a delivery-policy field: back to the global setting.)
   const onlyToggle =
     input.isActive != null &&
-    Object.entries(input).every(([k, v]) => k === 'isActive' || v === undefined || (v === null && !POLICY_FIELDS.has(k)));
+    Object.entries(input).every(([k, v]) => k === 'isActive' || v === undefined || (v === null && k !== 'filter' && !POLICY_FIELDS.has(k)));
   if (onlyToggle) return setWebhookActive(deps, caller, id, input.isActive!, current);
   try {
     const webhook = await deps.sql.tx(async (tx) => {
@@ -263,6 +284,8 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
         properties: input.properties ?? undefined,
         ownerId: input.ownerId ?? undefined,
         type: input.type ?? undefined,
+        channels: channels?.ok ? channels.value : undefined,
+        filter: filter?.ok ? filter.value : undefined,
         ...policy.patch,
         updatedAt: deps.clock.now(),
         updatedById: caller.associateId,

@@ -2,6 +2,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { MASKED_HEADER_VALUE, type HeaderMap } from '../../base/customHeaders.js';
 import { invalid, type UserError } from '../../base/errors.js';
+import { deeperThan, isPlainObject } from '../../base/json.js';
 import { webhookSecretProblem } from '../../base/secrets.js';
 import { checkTargetUrl } from '../../base/targets.js';
 
@@ -48,7 +49,8 @@ export async function checkUrl(url: string, allowPrivateTargets: boolean, field:
   return res.ok ? [] : [invalid(field, res.message)];
 }
 
-export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// Moved to base (the content-filter and payload-schema checks use them too); re-exported for existing callers.
+export { deeperThan, isPlainObject };
 
 /**
  * Headers the HTTP client sets itself or refuses: Hookline's own, and the
@@ -153,18 +155,6 @@ export function resolveSensitiveMarks(
 }
 
 const MAX_PROPERTIES_DEPTH = 32;
-
-/** True if `value` nests objects or arrays deeper than `max`; iterative, so any depth is safe to check. */
-export function deeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 export function checkProperties(properties: unknown, field: string[]): UserError[] {
   if (!isPlainObject(properties)) return [invalid(field, 'properties must be a JSON object')];
