@@ -27,7 +27,7 @@ let memberKey: string;
 let billingKey: string;
 
 before(async () => {
-  app = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'true', AUTO_DISABLE_AFTER: '2', RETRY_SCHEDULE: '0.05' });
+  app = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'true', AUTO_DISABLE_AFTER: '2', AUTO_DISABLE_WINDOW: '0', RETRY_SCHEDULE: '0.05' });
   gql = client(app.url, BOOTSTRAP_KEY);
   origin = consoleOrigin(app.url);
   receiver = await startReceiver();

@@ -1,4 +1,5 @@
-// Auto-disable: AUTO_DISABLE_AFTER consecutive failures turn a webhook to
+// Auto-disable: AUTO_DISABLE_AFTER consecutive failures (with AUTO_DISABLE_WINDOW
+// 0: as soon as they open the circuit) turn a webhook to
 // TOO_MANY_ERRORS, 410 Gone stops it at once, both emit webhook.state_changed,
 // a webhook that is off gets no new deliveries and its pending ones are
 // paused, and re-activating it resumes them.
@@ -18,6 +19,8 @@ before(async () => {
   app = await startTestApp({
     ALLOW_PRIVATE_TARGETS: 'true',
     AUTO_DISABLE_AFTER: '3',
+    // Off as soon as the circuit opens (after 3 failures), not after it has stayed open a while.
+    AUTO_DISABLE_WINDOW: '0',
     // Retries after 0.2 s and 0.05 s, then one after 30 s, so a delivery is
     // still PENDING when its webhook is turned off after 3 failures.
     RETRY_SCHEDULE: '0.2,0.05,30',

@@ -21,7 +21,12 @@ const SERIES = `from to bucketSeconds buckets { start end attempts successes fai
   failuresByErrorClass { errorClass count } failuresByStatusClass { statusClass count } latencyP50Ms latencyP95Ms latencyP99Ms }`;
 
 before(async () => {
-  app = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'true', RETRY_SCHEDULE: '0.05,0.05', AUTO_DISABLE_AFTER: '3' });
+  app = await startTestApp({
+    ALLOW_PRIVATE_TARGETS: 'true',
+    RETRY_SCHEDULE: '0.05,0.05',
+    AUTO_DISABLE_AFTER: '3',
+    AUTO_DISABLE_WINDOW: '0',
+  });
   gql = client(app.url, BOOTSTRAP_KEY);
   for (const t of ['order.paid', 'order.shipped', 'order.refunded']) await createEventType(gql, t);
   const ok = await startReceiver();

@@ -192,6 +192,7 @@ test('the README GraphQL examples run against a real server without errors', asy
   assert.equal((await run('Webhook', { id: ids.webhook })).webhook.id, ids.webhook);
   const defaults = (await run('WebhookDefaults')).webhookDefaults;
   assert.deepEqual([defaults.name, defaults.targetUrl, defaults.secret, defaults.type], ['', '', null, 'webhook']);
+  assert.deepEqual([defaults.timeoutMs, defaults.maxConcurrency, defaults.rateLimit, defaults.ordered], [15_000, 8, null, false]);
   assert.ok((await run('EventTypes')).eventTypes.length > 0);
   await run('Associates');
   await run('ApiKeys');
@@ -223,6 +224,10 @@ test('the README GraphQL examples run against a real server without errors', asy
   const put = await run('PutWebhook', { id: ids.webhook });
   assert.equal(put.updateWebhook.webhook.isActive, false);
   assert.equal(put.updateWebhook.webhook.state, 'STOPPED');
+  const policy = await run('DeliveryPolicy', { id: ids.webhook });
+  assert.deepEqual(policy.updateWebhook.webhook.retrySchedule, [10, 60, 600]);
+  assert.equal(policy.updateWebhook.webhook.circuit.state, 'CLOSED');
+  assert.equal(policy.updateWebhook.webhook.ordered, true);
   const headers = await run('UpdateWebhookHeaders', { id: ids.webhook, headers: { Authorization: '********', 'X-Tenant': 'globex' } });
   assert.deepEqual(headers.updateWebhook.webhook.headers, { Authorization: '********', 'X-Tenant': 'globex' });
   assert.equal((await run('SetWebhookActive', { id: ids.webhook })).setWebhookActive.webhook.state, 'STOPPED');

@@ -16,6 +16,7 @@ import { ensurePostgresDatabase, PgSql } from '../db/pg.js';
 import { sealLegacyHeaders } from '../db/sealHeaders.js';
 import { SqliteSql } from '../db/sqlite.js';
 import { DeliveryClient } from '../dispatch/http.js';
+import { circuitSettings } from '../dispatch/circuit.js';
 import { Recorder } from '../dispatch/record.js';
 import { Sender } from '../dispatch/sender.js';
 import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
@@ -99,7 +100,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
   });
   const metrics = createMetrics({ sql: db.sql, clock, logger, accountLabels: config.metricsAccountLabels });
   // Pings and manual redeliveries are recorded on this thread, and counted here.
-  const recorder = new Recorder({ sql: db.sql, logger, autoDisableAfter: config.autoDisableAfter, stats: metrics.stats });
+  const recorder = new Recorder({ sql: db.sql, logger, circuit: circuitSettings(config), stats: metrics.stats });
   // GraphQL operations and publishes are traced on this thread (the delivery thread traces its attempts).
   const tracing = startTracing(config, opts.component ?? 'api');
   const live = startLive(

@@ -18,6 +18,7 @@ import { WriteGate } from '../db/writeGate.js';
 import type { RecordedAttempt } from '../db/stores/attempts.js';
 import { DeliveryClient } from '../dispatch/http.js';
 import { startBulkRunner } from '../dispatch/bulk.js';
+import { circuitSettings } from '../dispatch/circuit.js';
 import { Recorder } from '../dispatch/record.js';
 import { startRetention } from '../dispatch/retention.js';
 import { Sender } from '../dispatch/sender.js';
@@ -61,7 +62,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     retryScheduleMs: config.retryScheduleMs,
     clock,
   });
-  const recorder = new Recorder({ sql, logger, autoDisableAfter: config.autoDisableAfter, maxBatch: 64, flushMs: 2, stats });
+  const recorder = new Recorder({ sql, logger, circuit: circuitSettings(config), maxBatch: 64, flushMs: 2, stats });
 
   // What the main thread needs from this thread's commits: the attempts
   // (one message per committed batch), state changes and new due deliveries.

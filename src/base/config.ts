@@ -48,7 +48,13 @@ export interface Config {
   deliveryTimeoutMs: number;
   /** Delays in milliseconds before attempt 2, 3, … */
   retryScheduleMs: number[];
+  /** Consecutive failed attempts that open a webhook's circuit (historically: that turned it off). */
   autoDisableAfter: number;
+  /** How long a circuit stays open before the webhook is turned off (TOO_MANY_ERRORS); 0: as soon as it opens. */
+  autoDisableWindowMs: number;
+  /** The first cool-down of an open circuit; each failed probe doubles it, up to circuitMaxCooldownMs. */
+  circuitCooldownMs: number;
+  circuitMaxCooldownMs: number;
   allowPrivateTargets: boolean;
   maxPayloadBytes: number;
   attemptRetentionDays: number;
@@ -265,7 +271,21 @@ export const SETTINGS = z.object({
   }),
   AUTO_DISABLE_AFTER: documented(wholeNumber(20, 1), {
     default: '20',
-    description: 'Consecutive failed attempts before a webhook becomes `TOO_MANY_ERRORS`.',
+    description:
+      "Consecutive failed attempts that open a webhook's circuit (see [Circuit breaker](#circuit-breaker)); with `AUTO_DISABLE_WINDOW=0` they turn it `TOO_MANY_ERRORS` at once.",
+  }),
+  AUTO_DISABLE_WINDOW: documented(duration('24h'), {
+    default: '24h',
+    description:
+      "How long a webhook's circuit stays open (failing its probes) before the webhook becomes `TOO_MANY_ERRORS`; `0`: as soon as it opens.",
+  }),
+  CIRCUIT_COOLDOWN: documented(duration('30s'), {
+    default: '30s',
+    description: 'How long an open circuit waits before its first probe delivery; each failed probe doubles it.',
+  }),
+  CIRCUIT_MAX_COOLDOWN: documented(duration('30m'), {
+    default: '30m',
+    description: 'The longest cool-down between probes (at least `CIRCUIT_COOLDOWN`).',
   }),
   ALLOW_PRIVATE_TARGETS: documented(flag(false), {
     default: 'false',
@@ -358,6 +378,20 @@ function parseSettings(env: Env): Settings {
   throw new ConfigError(String(issue.path[0]), issue.message);
 }
 
+/** The circuit breaker's cool-downs: the first at least 1 ms, the cap no shorter than the first. */
+function circuitCooldowns(s: Settings) {
+  const circuitCooldownMs = s.CIRCUIT_COOLDOWN;
+  const circuitMaxCooldownMs = s.CIRCUIT_MAX_COOLDOWN;
+  if (circuitCooldownMs < 1) throw new ConfigError('CIRCUIT_COOLDOWN', 'must be at least 1ms');
+  if (circuitMaxCooldownMs < circuitCooldownMs) {
+    throw new ConfigError(
+      'CIRCUIT_MAX_COOLDOWN',
+      `must be at least CIRCUIT_COOLDOWN (${circuitCooldownMs} ms), got ${circuitMaxCooldownMs} ms`,
+    );
+  }
+  return { circuitCooldownMs, circuitMaxCooldownMs };
+}
+
 export function loadConfig(env: Env): Config {
   const s = parseSettings(env);
   const database = s.DATABASE_URL ?? { url: 'file:./data/hookline.db', provider: 'sqlite' as const, sqlitePath: './data/hookline.db' };
@@ -390,6 +424,8 @@ export function loadConfig(env: Env): Config {
     deliveryTimeoutMs: s.DELIVERY_TIMEOUT_MS,
     retryScheduleMs: s.RETRY_SCHEDULE ?? [...DEFAULT_RETRY_SCHEDULE_MS],
     autoDisableAfter: s.AUTO_DISABLE_AFTER,
+    autoDisableWindowMs: s.AUTO_DISABLE_WINDOW,
+    ...circuitCooldowns(s),
     allowPrivateTargets: s.ALLOW_PRIVATE_TARGETS,
     maxPayloadBytes: s.MAX_PAYLOAD_BYTES,
     attemptRetentionDays: s.ATTEMPT_RETENTION_DAYS,

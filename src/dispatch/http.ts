@@ -89,10 +89,11 @@ export class DeliveryClient {
     });
   }
 
-  async post(url: string, headers: Record<string, string>, body: string): Promise<HttpResult> {
+  /** `timeoutMs`: the webhook's own timeout, if it has one (else the client's). */
+  async post(url: string, headers: Record<string, string>, body: string, timeoutMs = this.opts.timeoutMs): Promise<HttpResult> {
     const started = performance.now();
     const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
-    const { allowPrivateTargets, timeoutMs } = this.opts;
+    const { allowPrivateTargets } = this.opts;
     if (!allowPrivateTargets) {
       // Literal IPs skip DNS, so the lookup guard never sees them.
       const host = new URL(url).hostname.replace(/^\[|\]$/g, '');

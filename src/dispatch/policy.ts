@@ -27,6 +27,14 @@ export function nextRetryDelay(scheduleMs: readonly number[], n: number, retryAf
   return Math.min(Math.max(retryAfterMs, base), 2 * base);
 }
 
+/**
+ * The retry schedule (milliseconds) a webhook's deliveries follow: its own
+ * override (a JSON array of whole seconds, as stored), or the global one.
+ */
+export function retryScheduleFor(override: unknown, globalMs: readonly number[]): readonly number[] {
+  return Array.isArray(override) ? override.map((s) => Number(s) * 1000) : globalMs;
+}
+
 /** A short description of a failure, kept on the webhook as its last error. */
 export function failureLabel(r: AttemptResult): string | null {
   if (r.error && r.status === null) return `${r.error.code}: ${r.error.message}`.slice(0, 500);
@@ -107,5 +115,5 @@ export function streaks(batch: readonly StreakInput[]): Streak[] {
   return [...byWebhook.values()];
 }
 
-/** Whether a webhook with this many consecutive failures is turned off. */
+/** Whether a webhook with this many consecutive failures has its circuit opened (src/dispatch/circuit.ts). */
 export const tooManyFailures = (consecutiveFailures: number, threshold: number) => consecutiveFailures >= threshold;

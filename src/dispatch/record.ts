@@ -1,23 +1,25 @@
 // Writes attempt outcomes in batches: one attempt row per try, the
-// delivery's next state, the webhook's failure streak and any auto-disable,
-// all in one transaction. The commit announces each attempt (and each state
+// delivery's next state, the webhook's failure streak, its circuit breaker
+// and any auto-disable, all in one transaction. The commit announces each attempt (and each state
 // change) on the event bus.
 import type { Logger } from '../base/logger.js';
 import { isTransient, type Sql, type Tx } from '../db/sql.js';
 import { insertAttempts } from '../db/stores/attempts.js';
 import { addToRollups } from '../db/stores/rollups.js';
 import { applyOutcomes } from '../db/stores/deliveries.js';
-import { resetStreaks, updateStreak, webhooksByIds } from '../db/stores/webhooks.js';
+import { closeCircuits, resetStreaks, setCircuit, updateStreak, webhooksByIds, type Webhook } from '../db/stores/webhooks.js';
 import { changeStateInTx } from '../outbox/webhookState.js';
+import { circuitAfterAttempts, circuitOf, circuitRow, type Circuit, type CircuitSettings } from './circuit.js';
 import { rollupIncrements } from './health.js';
-import { streaks, tooManyFailures, type Streak } from './policy.js';
+import { streaks, type Streak } from './policy.js';
 import type { Outcome } from './sender.js';
 import type { DeliveryStats } from './stats.js';
 
 export interface RecorderOptions {
   sql: Sql;
   logger: Logger;
-  autoDisableAfter: number;
+  /** The circuit breaker and auto-disable settings. */
+  circuit: CircuitSettings;
   /** Outcomes per transaction at most; a full batch is written at once. */
   maxBatch?: number;
   /** How long the first outcome of a batch waits for others to join it. */
@@ -26,22 +28,42 @@ export interface RecorderOptions {
   stats?: DeliveryStats;
 }
 
+function disableReason(w: Webhook, circuit: Circuit, at: Date, s: CircuitSettings): string {
+  const base = `Disabled after ${w.consecutiveFailures} consecutive failed deliveries`;
+  const open = s.disableAfterMs > 0 && circuit.openedAt ? `, its circuit open since ${circuit.openedAt.toISOString()}` : '';
+  return `${base}${open}; last: ${w.lastError ?? 'unknown error'}`;
+}
+
 /**
- * Turns off, inside the transaction that records the attempts, webhooks whose
- * receiver said 410 Gone or failed too often in a row: the same commit that
- * makes a retry due also makes it unclaimable.
+ * Moves the circuits of webhooks that failed in this batch, and turns off,
+ * inside the transaction that records the attempts, webhooks whose receiver
+ * said 410 Gone or whose circuit has stayed open for the auto-disable
+ * window: the same commit that makes a retry due also makes it unclaimable.
+ * (Webhooks whose batch ended in a success have their circuits closed by
+ * closeCircuits.)
  */
-async function autoDisable(tx: Tx, batch: Streak[], threshold: number, at: Date): Promise<void> {
-  const suspects = new Map(batch.filter((s) => s.gone || s.failures > 0).map((s) => [s.webhookId, s]));
+async function failingCircuits(tx: Tx, batch: Streak[], s: CircuitSettings, at: Date): Promise<void> {
+  const suspects = new Map(batch.filter((b) => b.gone || b.failures > 0).map((b) => [b.webhookId, b]));
   if (!suspects.size) return;
   for (const w of await webhooksByIds(tx, [...suspects.keys()])) {
     if (w.state !== 'ACTIVE') continue;
-    const s = suspects.get(w.id)!;
-    if (s.gone) await changeStateInTx(tx, w, { state: 'STOPPED', reason: 'Stopped because the receiver answered 410 Gone', at });
-    else if (tooManyFailures(w.consecutiveFailures, threshold)) {
-      const reason = `Disabled after ${w.consecutiveFailures} consecutive failed deliveries; last: ${w.lastError ?? 'unknown error'}`;
-      await changeStateInTx(tx, w, { state: 'TOO_MANY_ERRORS', reason, at });
+    const b = suspects.get(w.id)!;
+    if (b.gone) {
+      await changeStateInTx(tx, w, { state: 'STOPPED', reason: 'Stopped because the receiver answered 410 Gone', at });
+      continue;
     }
+    const step = circuitAfterAttempts(circuitOf(w), b, w.consecutiveFailures, s, at);
+    const row = step.changed ? ((await setCircuit(tx, w.id, circuitRow(step.circuit))) ?? w) : w;
+    if (step.disable) await changeStateInTx(tx, row, { state: 'TOO_MANY_ERRORS', reason: disableReason(w, step.circuit, at, s), at });
+    else if (step.changed) tx.afterCommit('webhook.stateChanged', row);
+  }
+}
+
+/** A success closes the circuit; its backlog is due again, so workers are woken to claim it. */
+async function closedCircuits(tx: Tx, wereFailing: string[]): Promise<void> {
+  for (const row of await closeCircuits(tx, wereFailing)) {
+    tx.afterCommit('webhook.stateChanged', row);
+    tx.afterCommit('deliveries.due', { accountId: row.accountId });
   }
 }
 
@@ -106,9 +128,9 @@ export class Recorder {
             })),
           );
           // Clean streaks in one statement; failures (rarer) one webhook at a time.
-          await resetStreaks(tx, cleared);
+          await closedCircuits(tx, await resetStreaks(tx, cleared));
           for (const s of failing) await updateStreak(tx, s);
-          await autoDisable(tx, batchStreaks, this.opts.autoDisableAfter, at);
+          await failingCircuits(tx, batchStreaks, this.opts.circuit, at);
           for (const o of outcomes) tx.afterCommit('attempt.recorded', { ...o.attempt, eventId: o.job.eventId, eventType: o.eventType });
           const types = new Map(outcomes.map((o) => [o.job.deliveryId, o.eventType]));
           for (const d of updated) tx.afterCommit('delivery.updated', { ...d, eventType: types.get(d.id)! });

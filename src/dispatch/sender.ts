@@ -11,7 +11,7 @@ import type { StoredEvent } from '../db/stores/events.js';
 import type { Webhook } from '../db/stores/webhooks.js';
 import type { AttemptTrigger } from '../generated/prisma/client.js';
 import type { DeliveryClient } from './http.js';
-import { decide, errorClassOf, failureLabel, isSuccess, type Decision } from './policy.js';
+import { decide, errorClassOf, failureLabel, isSuccess, retryScheduleFor, type Decision } from './policy.js';
 import { githubSignature, standardSignature } from './signing.js';
 import { tracingOn } from '../base/tracing.js';
 import { traceAttempt } from './tracing.js';
@@ -29,6 +29,12 @@ export type WebhookForDelivery = Pick<
   | 'previousSecretCiphertext'
   | 'previousSecretExpiresAt'
   | 'state'
+  | 'retrySchedule'
+  | 'timeoutMs'
+  | 'maxConcurrency'
+  | 'rateLimit'
+  | 'ordered'
+  | 'gated'
 >;
 
 export type EventForDelivery = Pick<StoredEvent, 'id' | 'type' | 'payload' | 'createdAt'>;
@@ -155,12 +161,13 @@ export class Sender {
     const body = buildBody(event, webhook);
     const clock = this.opts.clock ?? systemClock;
     const headers = this.buildHeaders(event, webhook, body, clock.now());
-    const result = await this.opts.client.post(webhook.targetUrl, headers.sent, body);
+    const result = await this.opts.client.post(webhook.targetUrl, headers.sent, body, webhook.timeoutMs ?? undefined);
     // One clock reading for the attempt's time and its retry time, so the
     // recorded gap is exactly the delay chosen (Retry-After included).
     const finished = clock.now();
     const attemptNumber = job.attemptCount + 1;
-    const decision = decide(result, job.trigger, attemptNumber, this.opts.retryScheduleMs, finished, Math.random());
+    const schedule = retryScheduleFor(webhook.retrySchedule, this.opts.retryScheduleMs);
+    const decision = decide(result, job.trigger, attemptNumber, schedule, finished, Math.random());
     const ok = isSuccess(result);
     const label = ok ? null : failureLabel(result);
     return {

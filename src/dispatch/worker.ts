@@ -10,14 +10,16 @@ import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents, DueHints } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
-import { claimByIds, claimDue, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
+import { claimByIds, claimDue, extendLeases, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
+import { dueGatedWebhooks } from '../db/stores/gated.js';
+import { claimForGatedWebhook } from './gatedClaims.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import { Nap } from './nap.js';
 import type { Recorder } from './record.js';
 import type { DeliveryStats } from './stats.js';
 import type { WebhookCache } from './webhookCache.js';
-import type { EventForDelivery, Job, Sender, WebhookForDelivery } from './sender.js';
+import type { EventForDelivery, Job, Outcome, Sender, WebhookForDelivery } from './sender.js';
 
 export interface Worker {
   stop(): Promise<void>;
@@ -62,6 +64,9 @@ export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: 
 
 /** Hinted delivery ids held at most; past this, new rows are left to the scan. */
 const MAX_HINTS = 20_000;
+/** Gated webhooks with due work looked at per pass. */
+const GATED_LOOK = 100;
+const MAX_GATED_SEEN = 10_000;
 
 export function startWorker(deps: WorkerDeps): Worker {
   const { config: cfg, logger, sql, sender, recorder } = deps;
@@ -70,6 +75,36 @@ export function startWorker(deps: WorkerDeps): Worker {
   // its lease must outlast a full send and a wait behind one.
   const leaseMs = Math.max(cfg.leaseMs, 2 * cfg.deliveryTimeoutMs + 2_000);
   const inflightByWebhook = new Map<string, number>();
+  // Webhooks with a concurrency of their own (maxConcurrency), as last read.
+  const limits = new Map<string, number>();
+  const limitOf = (webhookId: string) => limits.get(webhookId) ?? cfg.webhookConcurrency;
+  // Gated webhooks (src/db/stores/gated.ts) this worker has claimed for: a
+  // finished delivery of one may let it take the next, so it asks for a look.
+  const gatedSeen = new Set<string>();
+  // Gated claims run once per poll interval, and at once when something may
+  // have made one possible (a finished gated delivery, a hint the batch claim left).
+  let gatedWanted = true;
+  let lastGated = 0;
+  const wantGated = () => {
+    gatedWanted = true;
+    nap.wake();
+  };
+  // A rate-limited webhook may take its next delivery at a known time: a
+  // timer asks for a look then (the earliest such time), rather than the next poll.
+  let gatedTimer: NodeJS.Timeout | null = null;
+  let gatedTimerAt = Infinity;
+  const wantGatedAt = (at: Date) => {
+    const delay = Math.max(0, at.getTime() - deps.clock.now().getTime());
+    const due = Date.now() + delay;
+    if (gatedTimer && gatedTimerAt <= due) return;
+    if (gatedTimer) clearTimeout(gatedTimer);
+    gatedTimerAt = due;
+    gatedTimer = setTimeout(() => {
+      gatedTimer = null;
+      gatedTimerAt = Infinity;
+      wantGated();
+    }, delay);
+  };
   // Claimed and not yet finished (sending, or waiting for a webhook slot), per account.
   const heldByAccount = new Map<string, number>();
   const accountRoom = (accountId: string) => cfg.accountConcurrency - (heldByAccount.get(accountId) ?? 0);
@@ -125,7 +160,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       }
     }
   };
-  const webhookRoom = (w: string) => cfg.webhookConcurrency - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
+  const webhookRoom = (w: string) => limitOf(w) - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
   /**
    * How many hinted ids could be claimed now without waiting for a slot (up
    * to `limit`), and whether any account's hints all fit. A busy worker
@@ -189,7 +224,7 @@ export function startWorker(deps: WorkerDeps): Worker {
   };
   const onDue = (hints?: DueHints) => {
     if (hints) addHints(hints);
-    else scanWanted = true;
+    else scanWanted = gatedWanted = true;
     nap.wake();
   };
   const offWake = deps.bus.on('deliveries.due', (due) => onDue(due.hints));
@@ -219,6 +254,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       waitingCount--;
       send(next.job, next.webhook, next.event);
     }
+    if (gatedSeen.has(webhookId)) gatedWanted = true;
     nap.wake();
   };
   const unrecorded = (err: unknown, deliveryId: string) =>
@@ -227,14 +263,27 @@ export function startWorker(deps: WorkerDeps): Worker {
   const send = (job: Job, webhook: WebhookForDelivery, event: EventForDelivery) => {
     inflight++;
     inflightByWebhook.set(job.webhookId, (inflightByWebhook.get(job.webhookId) ?? 0) + 1);
+    // A gated webhook's next delivery may wait for this one's outcome (its order, say): look again once it commits.
+    // A failed one holds an ordered webhook's line until its retry is due: look again then.
+    const recorded = (o: Outcome) => {
+      if (!gatedSeen.has(job.webhookId)) return;
+      wantGated();
+      if (o.nextAttemptAt) wantGatedAt(o.nextAttemptAt);
+    };
     sender.attempt(job, webhook, event).then(
       (o) => {
         if (o.attempt.responseStatus !== null) {
           finished(job.webhookId, job.accountId);
-          recorder.record(o).catch((err) => unrecorded(err, job.deliveryId));
+          recorder.record(o).then(
+            () => recorded(o),
+            (err) => unrecorded(err, job.deliveryId),
+          );
         } else {
           recorder.record(o).then(
-            () => finished(job.webhookId, job.accountId),
+            () => {
+              finished(job.webhookId, job.accountId);
+              recorded(o);
+            },
             (err) => {
               finished(job.webhookId, job.accountId);
               unrecorded(err, job.deliveryId);
@@ -257,6 +306,18 @@ export function startWorker(deps: WorkerDeps): Worker {
       deps.webhookCache,
     );
     const orphaned: string[] = [];
+    // A webhook's own timeout may outlast the lease claims get (sized for
+    // DELIVERY_TIMEOUT_MS): such deliveries' leases are lengthened first.
+    let longest = 0;
+    const slow: string[] = [];
+    for (const c of claimed) {
+      const timeoutMs = webhooks.get(c.webhookId)?.timeoutMs ?? 0;
+      if (timeoutMs > cfg.deliveryTimeoutMs) {
+        slow.push(c.id);
+        longest = Math.max(longest, timeoutMs);
+      }
+    }
+    if (slow.length) await extendLeases(sql, slow, owner, new Date(deps.clock.now().getTime() + 2 * longest + 2_000));
     for (const c of claimed) {
       const webhook = webhooks.get(c.webhookId);
       const event = events.get(c.eventId);
@@ -264,6 +325,8 @@ export function startWorker(deps: WorkerDeps): Worker {
         orphaned.push(c.id);
         continue;
       }
+      if (webhook.maxConcurrency != null) limits.set(webhook.id, webhook.maxConcurrency);
+      else limits.delete(webhook.id);
       const job: Job = {
         deliveryId: c.id,
         accountId: c.accountId,
@@ -273,7 +336,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         trigger: 'SCHEDULED',
       };
       heldByAccount.set(c.accountId, (heldByAccount.get(c.accountId) ?? 0) + 1);
-      if ((inflightByWebhook.get(c.webhookId) ?? 0) < cfg.webhookConcurrency) send(job, webhook, event);
+      if ((inflightByWebhook.get(c.webhookId) ?? 0) < limitOf(c.webhookId)) send(job, webhook, event);
       else {
         const queue = waiting.get(c.webhookId);
         if (queue) queue.push({ job, webhook, event });
@@ -286,6 +349,41 @@ export function startWorker(deps: WorkerDeps): Worker {
   };
 
   const idle = (ms: number) => nap.sleep(ms);
+
+  /**
+   * Claims for gated webhooks (src/db/stores/gated.ts): finds those with due
+   * work, then claims each one's deliveries, as many as its own limits and
+   * this worker's free slots allow, so none waits here holding a slot.
+   */
+  const gatedPass = async (capacity: number) => {
+    lastGated = Date.now();
+    gatedWanted = false;
+    const saturated: string[] = [];
+    for (const [id, n] of inflightByWebhook) if (n + (waiting.get(id)?.length ?? 0) >= limitOf(id)) saturated.push(id);
+    const fullAccounts = [...heldByAccount.keys()].filter((a) => accountRoom(a) <= 0);
+    const found = await dueGatedWebhooks(
+      sql,
+      { excludeWebhookIds: saturated, excludeAccountIds: fullAccounts, limit: GATED_LOOK },
+      deps.clock.now(),
+    );
+    let left = capacity;
+    for (const w of found) {
+      if (left <= 0) break;
+      if (gatedSeen.size >= MAX_GATED_SEEN) gatedSeen.clear();
+      gatedSeen.add(w.id);
+      if (w.maxConcurrency !== null) limits.set(w.id, w.maxConcurrency);
+      else limits.delete(w.id);
+      const room = Math.min(left, webhookRoom(w.id), accountRoom(w.accountId));
+      if (room <= 0) continue;
+      const { claimed, nextAllowedAt } = await claimForGatedWebhook(sql, deps.clock, w, { owner, leaseMs, room });
+      if (nextAllowedAt) wantGatedAt(nextAllowedAt);
+      if (!claimed.length) continue;
+      left -= claimed.length;
+      await dispatchClaimed(claimed);
+    }
+    // More gated webhooks than one look covers, and slots left over: look again soon.
+    if (found.length >= GATED_LOOK && left < capacity) gatedWanted = true;
+  };
 
   // Claiming is one statement for a whole batch; claiming one row per freed
   // slot would cost that statement per delivery. So a busy worker waits
@@ -306,6 +404,18 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   const loop = async () => {
     while (running) {
+      // Gated claims are one webhook's few rows each: worth making for any
+      // free slot. The batch claims below still get their turn in the same
+      // round, however often gated webhooks ask for a look.
+      const free = cfg.deliveryConcurrency - inflight - waitingCount - recordBacklog();
+      if (free > 0 && (gatedWanted || Date.now() - lastGated >= cfg.workerPollMs)) {
+        try {
+          await gatedPass(Math.min(free, cfg.workerBatchSize));
+        } catch (err) {
+          // Retried at the next poll; the batch claims go on meanwhile.
+          logger.error({ err }, 'claiming deliveries of gated webhooks failed; retrying');
+        }
+      }
       const busy = inflight + waitingCount;
       const capacity = cfg.deliveryConcurrency - busy - recordBacklog();
       const scanDue = scanWanted || Date.now() - lastScan >= cfg.workerPollMs;
@@ -325,6 +435,8 @@ export function startWorker(deps: WorkerDeps): Worker {
         }
         try {
           const claimed = await claimByIds(sql, { owner, leaseMs, ids }, deps.clock.now());
+          // Rows a hint could not take may be a gated webhook's: those are claimed on their own.
+          if (claimed.length < ids.length) gatedWanted = true;
           if (claimed.length) {
             deps.stats?.claimed('hinted', claimed.length);
             await dispatchClaimed(claimed);
@@ -339,7 +451,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       lastScan = Date.now();
       scanWanted = false;
       const saturated: string[] = [];
-      for (const [id, n] of inflightByWebhook) if (n >= cfg.webhookConcurrency) saturated.push(id);
+      for (const [id, n] of inflightByWebhook) if (n >= limitOf(id)) saturated.push(id);
       const fullAccounts: string[] = [];
       const accountRooms: Record<string, number> = {};
       for (const a of heldByAccount.keys()) {
@@ -404,6 +516,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     },
     async stop() {
       running = false;
+      if (gatedTimer) clearTimeout(gatedTimer);
       nap.wake();
       offWake();
       await done;

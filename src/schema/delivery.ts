@@ -425,7 +425,8 @@ builder.subscriptionType({
     }),
     webhookStateChanged: t.field({
       type: WebhookRef,
-      description: "A webhook's state changed (toggled, auto-disabled or stopped by 410 Gone)",
+      description:
+        "A webhook's state changed (toggled, auto-disabled or stopped by 410 Gone), or its circuit did (opened, half-opened for a probe, closed)",
       args: { webhookId: t.arg.id() },
       subscribe: (_r, { webhookId }, ctx) => {
         const { accountId, apiKeyId, expiresAt } = callerOf(ctx);

@@ -4,7 +4,7 @@ import { callerOf } from '../server/context.js';
 import { AssociateRef } from './associate.js';
 import { EventTypeRef } from './eventType.js';
 import { successField, toPayload, userErrorsField, type Payload } from './userError.js';
-import { WebhookState } from '../generated/prisma/enums.js';
+import { CircuitState, WebhookState } from '../generated/prisma/enums.js';
 import { webhookChannels, type Webhook } from '../db/stores/webhooks.js';
 import {
   createWebhook,
@@ -19,10 +19,36 @@ import {
 import { shownHeaders } from '../domain/webhooks/headers.js';
 import { listWebhookConnection, listWebhookPage, type WebhookPageResult } from '../domain/webhooks/list.js';
 import { connectionType } from './connection.js';
+import { MAX_CONCURRENCY, MAX_RATE_LIMIT, MAX_RETRY_DELAY_S, MAX_RETRY_STEPS, MAX_TIMEOUT_MS } from '../domain/webhooks/deliveryPolicy.js';
 
 export const WebhookStateEnum = builder.enumType(WebhookState, {
   name: 'WebhookState',
   description: 'ACTIVE receives events; STOPPED was turned off; TOO_MANY_ERRORS was turned off by Hookline after failures',
+});
+
+const CircuitStateEnum = builder.enumType(CircuitState, {
+  name: 'CircuitState',
+  description: 'CLOSED delivers; OPEN pauses deliveries after a run of failures; HALF_OPEN has one probe delivery in flight',
+});
+
+const WebhookCircuitRef = builder.objectRef<Webhook>('WebhookCircuit').implement({
+  description:
+    "The webhook's circuit breaker: opened by AUTO_DISABLE_AFTER failed attempts in a row, probed after a cool-down, closed by a success",
+  fields: (t) => ({
+    state: t.field({ type: CircuitStateEnum, resolve: (w) => w.circuitState }),
+    openedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it opened, in this run of failures (failed probes keep it); null when CLOSED',
+      resolve: (w) => w.circuitOpenedAt,
+    }),
+    nextProbeAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'OPEN: when the next probe delivery may be sent. HALF_OPEN: when an unanswered probe counts as lost. Null when CLOSED',
+      resolve: (w) => w.circuitNextProbeAt,
+    }),
+  }),
 });
 
 export const WebhookRef = builder.prismaObject('Webhook', {
@@ -91,6 +117,26 @@ export const WebhookRef = builder.prismaObject('Webhook', {
       type: AssociateRef,
       resolve: async (w, _a, ctx) => (await ctx.loaders.associate.load(w.updatedById))!,
     }),
+    // Delivery policy: null means the global setting (see webhookDefaults).
+    retrySchedule: t.field({
+      type: ['Int'],
+      nullable: true,
+      description: 'Seconds before each retry after the first attempt (±20% jitter); null: the global RETRY_SCHEDULE',
+      resolve: (w) => w.retrySchedule as number[] | null,
+    }),
+    timeoutMs: t.exposeInt('timeoutMs', { nullable: true, description: 'Timeout of one delivery request; null: DELIVERY_TIMEOUT_MS' }),
+    maxConcurrency: t.exposeInt('maxConcurrency', {
+      nullable: true,
+      description: 'Deliveries in flight at once per instance; null: WEBHOOK_CONCURRENCY',
+    }),
+    circuit: t.field({ type: WebhookCircuitRef, resolve: (w) => w }),
+    ordered: t.exposeBoolean('ordered', {
+      description: 'Deliveries one at a time in event order; a failing one blocks those behind it until it succeeds or fails for good',
+    }),
+    rateLimit: t.exposeInt('rateLimit', {
+      nullable: true,
+      description: 'Deliveries per second at most, across all instances (no 1-second window at the receiver holds more); null: no limit',
+    }),
   }),
 });
 
@@ -144,6 +190,15 @@ const WebhookDefaultsRef = builder.objectRef<ReturnType<typeof webhookDefaults>>
     isApplicationManaged: t.exposeBoolean('isApplicationManaged'),
     channels: t.exposeStringList('channels'),
     filter: t.field({ type: 'JSONObject', nullable: true, resolve: (d) => d.filter }),
+    retrySchedule: t.field({
+      type: ['Float'],
+      description: 'The global retry schedule (RETRY_SCHEDULE), in seconds; it may hold fractions, an override only whole seconds',
+      resolve: (d) => d.retrySchedule,
+    }),
+    timeoutMs: t.exposeInt('timeoutMs', { description: 'DELIVERY_TIMEOUT_MS' }),
+    maxConcurrency: t.exposeInt('maxConcurrency', { description: 'WEBHOOK_CONCURRENCY (per instance)' }),
+    rateLimit: t.int({ nullable: true, description: 'Always null: there is no global rate limit', resolve: (d) => d.rateLimit }),
+    ordered: t.exposeBoolean('ordered', { description: 'Always false: ordered delivery is opt-in per webhook' }),
   }),
 });
 
@@ -183,10 +238,19 @@ builder.queryFields((t) => ({
     type: WebhookDefaultsRef,
     resolve: (_r, _a, ctx) => {
       callerOf(ctx);
-      return webhookDefaults();
+      return webhookDefaults(ctx.app.config);
     },
   }),
 }));
+
+/** The delivery policy inputs, shared by create and update. */
+const POLICY_DOCS = {
+  retrySchedule: `Seconds before each retry after the first attempt (0 to ${MAX_RETRY_DELAY_S}, at most ${MAX_RETRY_STEPS}; [] never retries); unset: RETRY_SCHEDULE`,
+  timeoutMs: `Timeout of one delivery request, 1 to ${MAX_TIMEOUT_MS}; unset: DELIVERY_TIMEOUT_MS`,
+  maxConcurrency: `Deliveries in flight at once per instance, 1 to ${MAX_CONCURRENCY}; unset: WEBHOOK_CONCURRENCY`,
+  rateLimit: `Deliveries per second at most, across all instances, 1 to ${MAX_RATE_LIMIT}; unset: no limit`,
+  ordered: 'Deliveries one at a time in event order, a failing one blocking those behind it; unset: false',
+};
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   fields: (t) => ({
@@ -217,6 +281,11 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
       description:
         'Receive only events whose payload matches this content filter (see the README, "Routing: channels and content filters")',
     }),
+    retrySchedule: t.intList({ description: POLICY_DOCS.retrySchedule }),
+    timeoutMs: t.int({ description: POLICY_DOCS.timeoutMs }),
+    maxConcurrency: t.int({ description: POLICY_DOCS.maxConcurrency }),
+    rateLimit: t.int({ description: POLICY_DOCS.rateLimit }),
+    ordered: t.boolean({ description: POLICY_DOCS.ordered }),
   }),
 });
 
@@ -242,6 +311,11 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     }),
     channels: t.stringList({ description: 'Replaces the channels; [] listens on every channel again' }),
     filter: t.field({ type: 'JSON', description: 'Replaces the content filter; null removes it' }),
+    retrySchedule: t.intList({ description: `${POLICY_DOCS.retrySchedule}. null: back to the global setting` }),
+    timeoutMs: t.int({ description: `${POLICY_DOCS.timeoutMs}. null: back to the global setting` }),
+    maxConcurrency: t.int({ description: `${POLICY_DOCS.maxConcurrency}. null: back to the global setting` }),
+    rateLimit: t.int({ description: `${POLICY_DOCS.rateLimit}. null: no limit` }),
+    ordered: t.boolean({ description: `${POLICY_DOCS.ordered}. null: false` }),
   }),
 });
 

@@ -183,6 +183,9 @@ const VARIABLES = [
   'DELIVERY_TIMEOUT_MS',
   'RETRY_SCHEDULE',
   'AUTO_DISABLE_AFTER',
+  'AUTO_DISABLE_WINDOW',
+  'CIRCUIT_COOLDOWN',
+  'CIRCUIT_MAX_COOLDOWN',
   'ALLOW_PRIVATE_TARGETS',
   'MAX_PAYLOAD_BYTES',
   'ATTEMPT_RETENTION_DAYS',
@@ -445,5 +448,30 @@ describe('loadConfig: metrics, traces and the worker port', () => {
 
   test('with several bad values, the first in the declared order is named', () => {
     rejectsWith({ WORKER_POLL_MS: '0', PORT: 'abc' }, 'Invalid PORT: expected a whole number, got "abc"');
+  });
+});
+
+describe('loadConfig: circuit breaker', () => {
+  test('defaults: open for 24h before TOO_MANY_ERRORS, cool-downs from 30s up to 30m', () => {
+    const cfg = loadConfig({});
+    assert.equal(cfg.autoDisableWindowMs, 86_400_000);
+    assert.equal(cfg.circuitCooldownMs, 30_000);
+    assert.equal(cfg.circuitMaxCooldownMs, 1_800_000);
+  });
+
+  test('durations with units; a window of 0 turns the webhook off as soon as its circuit opens', () => {
+    const cfg = loadConfig({ AUTO_DISABLE_WINDOW: '0', CIRCUIT_COOLDOWN: '500ms', CIRCUIT_MAX_COOLDOWN: '2s' });
+    assert.equal(cfg.autoDisableWindowMs, 0);
+    assert.equal(cfg.circuitCooldownMs, 500);
+    assert.equal(cfg.circuitMaxCooldownMs, 2000);
+  });
+
+  test('a cool-down of 0, or a cap below the first cool-down, is refused', () => {
+    rejectsWith({ CIRCUIT_COOLDOWN: '0' }, 'Invalid CIRCUIT_COOLDOWN: must be at least 1ms');
+    rejectsWith(
+      { CIRCUIT_COOLDOWN: '1m', CIRCUIT_MAX_COOLDOWN: '30s' },
+      'Invalid CIRCUIT_MAX_COOLDOWN: must be at least CIRCUIT_COOLDOWN (60000 ms), got 30000 ms',
+    );
+    rejectsWith({ AUTO_DISABLE_WINDOW: 'soon' }, 'Invalid AUTO_DISABLE_WINDOW: expected a duration such as 86400, 30m or 24h, got "soon"');
   });
 });

@@ -192,6 +192,12 @@ describe('Sender.buildHeaders', () => {
     previousSecretCiphertext: null,
     previousSecretExpiresAt: null,
     state: 'ACTIVE',
+    retrySchedule: null,
+    timeoutMs: null,
+    maxConcurrency: null,
+    rateLimit: null,
+    ordered: false,
+    gated: false,
     ...over,
   });
   const verify = (secret: string, body: string, headers: Record<string, string>) => new StandardWebhook(secret).verify(body, headers);

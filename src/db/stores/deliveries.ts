@@ -37,7 +37,8 @@ export interface ClaimRequest {
 const candidateWindow = (req: ClaimRequest) => Math.min(4000, req.limit * Math.max(8, req.perWebhook));
 
 /**
- * One statement for both databases: the oldest due rows of active webhooks,
+ * One statement for both databases: the oldest due rows of active webhooks
+ * that are not gated (those are claimed one webhook at a time, see gated.ts),
  * ranked per webhook and then per account, so at most perWebhook of one
  * webhook and the account's free slots of one account are claimed, and the
  * batch takes accounts in turn (every account's oldest row, then every
@@ -54,7 +55,7 @@ const claimSql = perDialect(
     SELECT d."id", d."accountId", d."webhookId", d."nextAttemptAt" FROM "Delivery" d
     WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
       AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
-      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE')
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE' AND NOT w."gated")
       AND NOT (${d.inList('d."webhookId"')})
       AND NOT (${d.inList('d."accountId"')})
     ORDER BY d."nextAttemptAt"
@@ -98,7 +99,7 @@ export async function claimDue(sql: Sql, req: ClaimRequest, now: Date): Promise<
  * Claims given rows by primary key: the delivery thread's fast path for rows
  * it was told about (hints from this instance's publishes). The same
  * conditions as the scanning claim, so a hint can never claim a row that is
- * not due, leased, done or of an inactive webhook; rows another claim took
+ * not due, leased, done or of an inactive or gated webhook; rows another claim took
  * first are skipped (on PostgreSQL without waiting for their locks).
  *
  * Both texts make the id list drive the plan, one primary-key lookup per id:
@@ -116,7 +117,7 @@ const claimByIdsSql = perDialect((d) =>
     SELECT d."id" FROM json_each(?) ids CROSS JOIN "Delivery" d ON d."id" = ids.value
     WHERE d."status" = 'PENDING' AND d."nextAttemptAt" <= ?
       AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
-      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE'))
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId" AND w."state" = 'ACTIVE' AND NOT w."gated"))
   RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`
     : `
   WITH lease AS (SELECT ?::text AS owner, ?::timestamp(3) AS until),
@@ -126,7 +127,7 @@ const claimByIdsSql = perDialect((d) =>
       AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ?)
     FOR UPDATE SKIP LOCKED)
   UPDATE "Delivery" SET "leaseOwner" = (SELECT owner FROM lease), "leaseUntil" = (SELECT until FROM lease)
-  WHERE "id" IN (SELECT c."id" FROM c JOIN "Webhook" w ON w."id" = c."webhookId" WHERE w."state" = 'ACTIVE')
+  WHERE "id" IN (SELECT c."id" FROM c JOIN "Webhook" w ON w."id" = c."webhookId" WHERE w."state" = 'ACTIVE' AND NOT w."gated")
   RETURNING "id", "accountId", "webhookId", "eventId", "attemptCount"`,
 );
 
@@ -141,6 +142,16 @@ export async function claimByIds(sql: Sql, req: { owner: string; leaseMs: number
   ]);
   for (const r of rows) r.attemptCount = Number(r.attemptCount);
   return rows;
+}
+
+const extendSql = perDialect(
+  (d) => `UPDATE "Delivery" SET "leaseUntil" = ? WHERE "leaseOwner" = ? AND ${d.inList('"id"')} AND "leaseUntil" < ?`,
+);
+
+/** Lengthens this worker's leases (for webhooks whose own timeout outlasts the usual lease). */
+export async function extendLeases(sql: Sql, ids: string[], owner: string, until: Date): Promise<void> {
+  if (!ids.length) return;
+  await sql.run(extendSql(sql.dialect), [until, owner, ids, until]);
 }
 
 const releaseSql = perDialect(

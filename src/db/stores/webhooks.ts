@@ -1,6 +1,6 @@
 // Webhooks and their subscribed event types. Every finder takes the account
 // id, so a caller can only ever reach its own account's rows.
-import type { Webhook, WebhookState } from '../../generated/prisma/client.js';
+import type { CircuitState, Webhook, WebhookState } from '../../generated/prisma/client.js';
 import { perDialect, type Dialect } from '../dialect.js';
 import type { Row, Sql } from '../sql.js';
 
@@ -32,6 +32,17 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     previousSecretExpiresAt: d.dateOrNull(r.previousSecretExpiresAt),
     consecutiveFailures: Number(r.consecutiveFailures),
     lastError: (r.lastError as string | null) ?? null,
+    retrySchedule: r.retrySchedule === null || r.retrySchedule === undefined ? null : d.json(r.retrySchedule),
+    timeoutMs: intOrNull(r.timeoutMs),
+    maxConcurrency: intOrNull(r.maxConcurrency),
+    ordered: d.bool(r.ordered),
+    rateLimit: intOrNull(r.rateLimit),
+    rateAllowAt: d.dateOrNull(r.rateAllowAt),
+    circuitState: r.circuitState as CircuitState,
+    circuitOpenedAt: d.dateOrNull(r.circuitOpenedAt),
+    circuitNextProbeAt: d.dateOrNull(r.circuitNextProbeAt),
+    circuitCooldownMs: Number(r.circuitCooldownMs),
+    gated: d.bool(r.gated),
     channels: r.channels == null ? null : d.json(r.channels),
     filter: (r.filter as string | null) ?? null,
   };
@@ -39,6 +50,8 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
 
 /** A webhook's channels as a list (empty: it listens on every channel). */
 export const webhookChannels = (w: Pick<Webhook, 'channels'>): string[] => (Array.isArray(w.channels) ? (w.channels as string[]) : []);
+
+const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 const one = async (sql: Sql, text: string, values: unknown[]) => {
   const r = await sql.get(text, values);
@@ -91,6 +104,17 @@ const COLUMNS = [
   'previousSecretExpiresAt',
   'consecutiveFailures',
   'lastError',
+  'retrySchedule',
+  'timeoutMs',
+  'maxConcurrency',
+  'ordered',
+  'rateLimit',
+  'rateAllowAt',
+  'circuitState',
+  'circuitOpenedAt',
+  'circuitNextProbeAt',
+  'circuitCooldownMs',
+  'gated',
   'channels',
   'filter',
 ] as const satisfies readonly (keyof Webhook)[];
@@ -101,11 +125,42 @@ const bindJson = (v: unknown) => JSON.stringify(v ?? {});
 const JSON_COLUMNS = new Set<string>(['sensitiveHeaders', 'properties']);
 /** Channels: a JSON array, or null (not an empty array) for "every channel". */
 const bindChannels = (v: readonly string[] | null) => (v && v.length ? JSON.stringify(v) : null);
+/** JSON columns where null means "not set" (the global default). */
+const NULLABLE_JSON_COLUMNS = new Set<string>(['retrySchedule']);
+
+const bindColumn = (w: Webhook, c: (typeof COLUMNS)[number]) =>
+  c === 'channels'
+    ? bindChannels(webhookChannels(w))
+    : JSON_COLUMNS.has(c)
+      ? bindJson(w[c])
+      : NULLABLE_JSON_COLUMNS.has(c)
+        ? w[c] === null
+          ? null
+          : JSON.stringify(w[c])
+        : w[c];
+
+/**
+ * Whether the delivery thread must claim a webhook's deliveries through the
+ * gated path (src/db/stores/gated.ts): true for any policy the batch claim
+ * cannot apply. The one definition, used when a webhook is saved.
+ */
+export const isGated = (w: Pick<Webhook, 'ordered' | 'maxConcurrency' | 'rateLimit' | 'circuitState'>): boolean =>
+  w.ordered || w.maxConcurrency !== null || w.rateLimit !== null || w.circuitState !== 'CLOSED';
+
+/**
+ * The same rule in SQL, over the row's new values: every statement that
+ * changes a policy column sets "gated" with it, so the two never disagree.
+ * Bound values in the expressions appear in this order: ordered,
+ * maxConcurrency, rateLimit, circuitState.
+ */
+export const GATED_SQL = (v: { ordered?: string; maxConcurrency?: string; rateLimit?: string; circuitState?: string }) =>
+  `(${v.ordered ?? '"ordered"'} OR ${v.maxConcurrency ?? '"maxConcurrency"'} IS NOT NULL OR ${v.rateLimit ?? '"rateLimit"'} IS NOT NULL
+    OR ${v.circuitState ?? '"circuitState"'} <> 'CLOSED')`;
 
 export async function insertWebhook(sql: Sql, w: Webhook, events: string[]): Promise<void> {
   await sql.run(
     INSERT,
-    COLUMNS.map((c) => (c === 'channels' ? bindChannels(webhookChannels(w)) : JSON_COLUMNS.has(c) ? bindJson(w[c]) : w[c])),
+    COLUMNS.map((c) => (c === 'gated' ? isGated(w) : bindColumn(w, c))),
   );
   await insertWebhookEvents(sql, w.accountId, w.id, events);
 }
@@ -121,6 +176,9 @@ export async function replaceWebhookEvents(sql: Sql, accountId: string, webhookI
   await insertWebhookEvents(sql, accountId, webhookId, events);
 }
 
+/** A policy override: undefined leaves it, null clears it (back to the global default), a value sets it. */
+export type Override<T> = T | null | undefined;
+
 export interface WebhookPatch {
   name?: string;
   targetUrl?: string;
@@ -131,6 +189,12 @@ export interface WebhookPatch {
   properties?: unknown;
   ownerId?: string;
   type?: string;
+  retrySchedule?: Override<number[]>;
+  timeoutMs?: Override<number>;
+  maxConcurrency?: Override<number>;
+  rateLimit?: Override<number>;
+  /** null: back to the default, false. */
+  ordered?: Override<boolean>;
   /** Set ([] or null: every channel) or, if undefined, left as they are. */
   channels?: string[] | null;
   /** Set (the filter's JSON text, or null: no filter) or, if undefined, left as it is. */
@@ -139,38 +203,66 @@ export interface WebhookPatch {
   updatedById: string;
 }
 
-/** Changes the given fields (others stay); one fixed statement whatever the patch. */
-export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: WebhookPatch): Promise<Webhook | null> {
-  return one(
-    sql,
-    `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
-       "headersCiphertext" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
+/** `"col" = CASE WHEN <given> THEN <value> ELSE "col" END`: an override column's new value (two bound values). */
+const overridden = (d: Dialect, col: string) => `CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "${col}" END`;
+
+const UPDATE_FIELDS = perDialect(
+  (d) => `UPDATE "Webhook" SET "name" = COALESCE(?, "name"), "nameKey" = COALESCE(?, "nameKey"), "targetUrl" = COALESCE(?, "targetUrl"),
+       "headersCiphertext" = CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "headersCiphertext" END,
        "sensitiveHeaders" = COALESCE(?, "sensitiveHeaders"),
        "properties" = COALESCE(?, "properties"), "ownerId" = COALESCE(?, "ownerId"), "type" = COALESCE(?, "type"),
-       "channels" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "channels" END,
-       "filter" = CASE WHEN ${sql.dialect.cast('?', 'bool')} THEN ? ELSE "filter" END,
+       "retrySchedule" = ${overridden(d, 'retrySchedule')},
+       "timeoutMs" = ${overridden(d, 'timeoutMs')},
+       "maxConcurrency" = ${overridden(d, 'maxConcurrency')},
+       "rateLimit" = ${overridden(d, 'rateLimit')},
+       "ordered" = ${overridden(d, 'ordered')},
+       "channels" = CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "channels" END,
+       "filter" = CASE WHEN ${d.cast('?', 'bool')} THEN ? ELSE "filter" END,
+       "gated" = ${GATED_SQL({
+         maxConcurrency: overridden(d, 'maxConcurrency'),
+         rateLimit: overridden(d, 'rateLimit'),
+         ordered: overridden(d, 'ordered'),
+       })},
        "updatedAt" = ?, "updatedById" = ?
      WHERE "accountId" = ? AND "id" = ? RETURNING *`,
-    [
-      p.name ?? null,
-      p.name?.toLowerCase() ?? null,
-      p.targetUrl ?? null,
-      p.headersCiphertext !== undefined,
-      p.headersCiphertext ?? null,
-      p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
-      p.properties === undefined ? null : bindJson(p.properties),
-      p.ownerId ?? null,
-      p.type ?? null,
-      p.channels !== undefined,
-      p.channels === undefined ? null : bindChannels(p.channels),
-      p.filter !== undefined,
-      p.filter ?? null,
-      p.updatedAt,
-      p.updatedById,
-      accountId,
-      id,
-    ],
-  );
+);
+
+/** The two bound values of `overridden`. */
+const override = (v: unknown, encode: (v: unknown) => unknown = (x) => x) => [
+  v !== undefined,
+  v === undefined || v === null ? null : encode(v),
+];
+
+/** Changes the given fields (others stay); one fixed statement whatever the patch. */
+export function updateWebhookFields(sql: Sql, accountId: string, id: string, p: WebhookPatch): Promise<Webhook | null> {
+  return one(sql, UPDATE_FIELDS(sql.dialect), [
+    p.name ?? null,
+    p.name?.toLowerCase() ?? null,
+    p.targetUrl ?? null,
+    p.headersCiphertext !== undefined,
+    p.headersCiphertext ?? null,
+    p.sensitiveHeaders === undefined ? null : JSON.stringify(p.sensitiveHeaders),
+    p.properties === undefined ? null : bindJson(p.properties),
+    p.ownerId ?? null,
+    p.type ?? null,
+    ...override(p.retrySchedule, (v) => JSON.stringify(v)),
+    ...override(p.timeoutMs),
+    ...override(p.maxConcurrency),
+    ...override(p.rateLimit),
+    ...override(p.ordered === null ? false : p.ordered),
+    p.channels !== undefined,
+    p.channels === undefined ? null : bindChannels(p.channels),
+    p.filter !== undefined,
+    p.filter ?? null,
+    // "gated", from the same new values, in GATED_SQL's order.
+    ...override(p.ordered === null ? false : p.ordered),
+    ...override(p.maxConcurrency),
+    ...override(p.rateLimit),
+    p.updatedAt,
+    p.updatedById,
+    accountId,
+    id,
+  ]);
 }
 
 /** Hands every webhook `from` owns to `to`, as a change `by` made at `at`; returns them as changed. */
@@ -199,16 +291,30 @@ export interface StateChange {
   resetFailures?: boolean;
 }
 
-export function setWebhookState(sql: Sql, accountId: string, id: string, c: StateChange): Promise<Webhook | null> {
-  const d = sql.dialect;
-  return one(
-    sql,
-    `UPDATE "Webhook" SET "state" = ?, "stateReason" = ?, "stateChangedAt" = ?,
+const SET_STATE = perDialect((d) => {
+  const reset = (col: string, to: string) => `"${col}" = CASE WHEN ${d.cast('?', 'bool')} THEN ${to} ELSE "${col}" END`;
+  return `UPDATE "Webhook" SET "state" = ?, "stateReason" = ?, "stateChangedAt" = ?,
        "updatedAt" = CASE WHEN ${d.cast('?', 'text')} IS NULL THEN "updatedAt" ELSE ? END, "updatedById" = COALESCE(?, "updatedById"),
-       "consecutiveFailures" = CASE WHEN ${d.cast('?', 'bool')} THEN 0 ELSE "consecutiveFailures" END
-     WHERE "accountId" = ? AND "id" = ? RETURNING *`,
-    [c.state, c.reason, c.at, c.by ?? null, c.at, c.by ?? null, !!c.resetFailures, accountId, id],
-  );
+       ${reset('consecutiveFailures', '0')}, ${reset('circuitState', `'CLOSED'`)}, ${reset('circuitOpenedAt', 'NULL')},
+       ${reset('circuitNextProbeAt', 'NULL')}, ${reset('circuitCooldownMs', '0')},
+       "gated" = CASE WHEN ${d.cast('?', 'bool')} THEN ${GATED_SQL({ circuitState: `'CLOSED'` })} ELSE "gated" END
+     WHERE "accountId" = ? AND "id" = ? RETURNING *`;
+});
+
+/** Re-activation (resetFailures) starts afresh: no failure streak, and a closed circuit. */
+export function setWebhookState(sql: Sql, accountId: string, id: string, c: StateChange): Promise<Webhook | null> {
+  const reset = !!c.resetFailures;
+  return one(sql, SET_STATE(sql.dialect), [
+    c.state,
+    c.reason,
+    c.at,
+    c.by ?? null,
+    c.at,
+    c.by ?? null,
+    ...Array<boolean>(6).fill(reset),
+    accountId,
+    id,
+  ]);
 }
 
 export interface SecretRotation {
@@ -273,15 +379,58 @@ export interface Streak {
 }
 
 const RESET_STREAKS = perDialect(
-  (d) => `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE ${d.inList('"id"')} AND "consecutiveFailures" <> 0`,
+  (d) => `UPDATE "Webhook" SET "consecutiveFailures" = 0 WHERE ${d.inList('"id"')} AND "consecutiveFailures" <> 0 RETURNING "id"`,
 );
 
 /**
  * Ends the failure streaks of webhooks whose batch ended in a success, in one
- * statement. Usually it changes nothing, and matching no row takes no row lock.
+ * statement. Usually it changes nothing, and matching no row takes no row
+ * lock. Returns the webhooks that were failing: only those can have a
+ * circuit to close (a circuit opens after failures, and only a success or
+ * re-activation ends either).
  */
-export async function resetStreaks(sql: Sql, webhookIds: string[]): Promise<void> {
-  if (webhookIds.length) await sql.run(RESET_STREAKS(sql.dialect), [webhookIds]);
+export async function resetStreaks(sql: Sql, webhookIds: string[]): Promise<string[]> {
+  if (!webhookIds.length) return [];
+  const rows = await sql.all<{ id: string }>(RESET_STREAKS(sql.dialect), [webhookIds]);
+  return rows.map((r) => r.id);
+}
+
+export interface CircuitRow {
+  circuitState: CircuitState;
+  circuitOpenedAt: Date | null;
+  circuitNextProbeAt: Date | null;
+  circuitCooldownMs: number;
+}
+
+const SET_CIRCUIT = perDialect(
+  (d) => `UPDATE "Webhook" SET "circuitState" = ?, "circuitOpenedAt" = ?, "circuitNextProbeAt" = ?, "circuitCooldownMs" = ?,
+       "gated" = ${GATED_SQL({ circuitState: d.cast('?', 'text') })}
+     WHERE "id" = ? RETURNING *`,
+);
+
+/** Moves a webhook's circuit (and whether it is gated with it); the worker's own update, not tenant-scoped. */
+export function setCircuit(sql: Sql, id: string, c: CircuitRow): Promise<Webhook | null> {
+  return one(sql, SET_CIRCUIT(sql.dialect), [
+    c.circuitState,
+    c.circuitOpenedAt,
+    c.circuitNextProbeAt,
+    c.circuitCooldownMs,
+    c.circuitState,
+    id,
+  ]);
+}
+
+const CLOSE_CIRCUITS = perDialect(
+  (d) => `UPDATE "Webhook" SET "circuitState" = 'CLOSED', "circuitOpenedAt" = NULL, "circuitNextProbeAt" = NULL, "circuitCooldownMs" = 0,
+       "gated" = ${GATED_SQL({ circuitState: `'CLOSED'` })}
+     WHERE ${d.inList('"id"')} AND "circuitState" <> 'CLOSED' RETURNING *`,
+);
+
+/** Closes the circuits of these webhooks that are open or half-open; returns those it closed. */
+export async function closeCircuits(sql: Sql, ids: string[]): Promise<Webhook[]> {
+  if (!ids.length) return [];
+  const rows = await sql.all(CLOSE_CIRCUITS(sql.dialect), [ids]);
+  return rows.map((r) => webhookFromRow(sql.dialect, r));
 }
 
 /** Adds a batch's failures to a webhook's streak (or resets it); returns the webhook if it is active and failing. */

@@ -14,6 +14,7 @@ import {
   findWebhook,
   findWebhooksByUrl,
   insertWebhook,
+  isGated,
   replaceWebhookEvents,
   rotateWebhookSecretRow,
   updateWebhookFields,
@@ -28,6 +29,8 @@ import { checkManagingApplication, webhookForChange } from './access.js';
 import type { Deps } from '../deps.js';
 import { openWebhookHeaders } from './headers.js';
 import { checkWebhookChannels, checkWebhookFilter, type RoutingCheck } from './routing.js';
+import { checkPolicy, effectiveDefaults, POLICY_FIELDS, type PolicyInput } from './deliveryPolicy.js';
+import type { Config } from '../../base/config.js';
 import {
   checkName,
   checkProperties,
@@ -42,7 +45,7 @@ import {
   type MarksCheck,
 } from './validation.js';
 
-export interface CreateWebhookInput {
+export interface CreateWebhookInput extends PolicyInput {
   name: string;
   targetUrl: string;
   events: string[];
@@ -63,7 +66,7 @@ export interface CreateWebhookInput {
   filter?: unknown;
 }
 
-export interface UpdateWebhookInput {
+export interface UpdateWebhookInput extends PolicyInput {
   name?: string | null;
   targetUrl?: string | null;
   events?: string[] | null;
@@ -87,9 +90,10 @@ export const DEFAULT_WEBHOOK_TYPE = 'webhook';
 /**
  * Every field a new webhook gets, as SuperOffice's CreateDefaultWebhook
  * returns them: what the caller must supply (name, targetUrl) is empty, and
- * the secret is null (generated on create unless given).
+ * the secret is null (generated on create unless given). The delivery
+ * policy shows the global settings in force.
  */
-export const webhookDefaults = () => ({
+export const webhookDefaults = (config: Config) => ({
   name: '',
   targetUrl: '',
   secret: null as string | null,
@@ -103,6 +107,7 @@ export const webhookDefaults = () => ({
   isApplicationManaged: false,
   channels: [] as string[],
   filter: null,
+  ...effectiveDefaults(config),
 });
 
 export function getWebhook(deps: Deps, caller: Caller, id: string): Promise<Webhook | null> {
@@ -146,6 +151,7 @@ export async function createWebhook(
   const targetUrl = input.targetUrl.trim();
   const channels = checkWebhookChannels(input.channels ?? [], f('channels'));
   const filter = checkWebhookFilter(input.filter, f('filter'));
+  const policy = checkPolicy(input, f);
   const errors: UserError[] = [
     ...checkName(input.name, f('name')),
     ...(await checkUrl(targetUrl, deps.config.allowPrivateTargets, f('targetUrl'))),
@@ -153,6 +159,7 @@ export async function createWebhook(
     ...errorsOf(headers),
     ...errorsOf(marks),
     ...checkProperties(properties, f('properties')),
+    ...policy.errors,
     ...(input.secret != null ? checkSecret(input.secret, f('secret')) : []),
     ...(input.type != null ? checkType(input.type, f('type')) : []),
     ...errorsOf(channels),
@@ -201,7 +208,19 @@ export async function createWebhook(
     lastError: null,
     channels: channels.value,
     filter: filter.value,
+    retrySchedule: policy.patch.retrySchedule ?? null,
+    timeoutMs: policy.patch.timeoutMs ?? null,
+    maxConcurrency: policy.patch.maxConcurrency ?? null,
+    rateLimit: policy.patch.rateLimit ?? null,
+    ordered: policy.patch.ordered ?? false,
+    rateAllowAt: null,
+    circuitState: 'CLOSED',
+    circuitOpenedAt: null,
+    circuitNextProbeAt: null,
+    circuitCooldownMs: 0,
+    gated: false,
   };
+  webhook.gated = isGated(webhook);
   try {
     await deps.sql.tx(async (tx) => {
       await insertWebhook(tx, webhook, events);
@@ -242,15 +261,18 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
   const channels = input.channels != null ? checkWebhookChannels(input.channels, f('channels')) : null;
   const filter = input.filter !== undefined ? checkWebhookFilter(input.filter, f('filter')) : null;
   errors.push(...errorsOf(channels), ...errorsOf(filter));
+  const policy = checkPolicy(input, f);
+  errors.push(...policy.errors);
   if (errors.length) return { ok: false, errors };
   if (input.name != null && (await nameTaken(deps, caller.accountId, input.name, id))) {
     return { ok: false, errors: [conflictName(input.name, f('name'))] };
   }
   // An update that only toggles is a state change alone, as setWebhookActive makes it.
-  // (filter: null is a change: it removes the filter.)
+  // (filter: null is a change: it removes the filter; so is an explicit null
+  // for a delivery-policy field: back to the global setting.)
   const onlyToggle =
     input.isActive != null &&
-    Object.entries(input).every(([k, v]) => k === 'isActive' || v === undefined || (v === null && k !== 'filter'));
+    Object.entries(input).every(([k, v]) => k === 'isActive' || v === undefined || (v === null && k !== 'filter' && !POLICY_FIELDS.has(k)));
   if (onlyToggle) return setWebhookActive(deps, caller, id, input.isActive!, current);
   try {
     const webhook = await deps.sql.tx(async (tx) => {
@@ -264,6 +286,7 @@ export async function updateWebhook(deps: Deps, caller: Caller, id: string, inpu
         type: input.type ?? undefined,
         channels: channels?.ok ? channels.value : undefined,
         filter: filter?.ok ? filter.value : undefined,
+        ...policy.patch,
         updatedAt: deps.clock.now(),
         updatedById: caller.associateId,
       }))!;
