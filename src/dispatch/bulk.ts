@@ -175,8 +175,12 @@ export function startBulkRunner(deps: BulkRunnerDeps): { wake(): void; stop(): P
       } catch (err) {
         await fail(op, err);
       }
-      // The throttle: unconditional, whatever wake-ups arrive meanwhile.
-      if (running && deps.pauseMs > 0) await new Promise((r) => setTimeout(r, deps.pauseMs));
+      // The throttle: unconditional, whatever wake-ups arrive meanwhile. With
+      // no pause it still yields to the event loop: on SQLite every statement
+      // is synchronous, so back-to-back batches would otherwise hold the API
+      // thread until the whole operation ended (measured: no HTTP request
+      // answered during a 100,000-delivery retry with BULK_PAUSE_MS=0).
+      if (running) await new Promise((r) => (deps.pauseMs > 0 ? setTimeout(r, deps.pauseMs) : setImmediate(r)));
     }
   };
   const done = loop();

@@ -174,15 +174,23 @@ export function startWorker(deps: WorkerDeps): Worker {
     const rooms = new Map<string, number>();
     const blocked = new Set<string>();
     let n = 0;
+    // A webhook with nothing in flight whose hints all fit does not wait
+    // either, even when a sibling webhook of its account is held back: a
+    // sibling with a large backlog (say a bulk retry of 100,000 deliveries)
+    // fills every scan's candidate window with its own rows, so the idle
+    // webhook's new delivery would wait for a scan that happens to run while
+    // the sibling is saturated (measured: over 10 s).
+    let idleFits = false;
     for (const [w, q] of hinted) {
       const a = hintedAccount.get(w)!;
       const left = rooms.get(a) ?? accountRoom(a);
       const take = Math.max(0, Math.min(q.length, webhookRoom(w), left));
       if (take < q.length) blocked.add(a);
+      else if (take > 0 && !inflightByWebhook.get(w) && !waiting.get(w)?.length) idleFits = true;
       rooms.set(a, left - take);
       n += take;
     }
-    let fits = false;
+    let fits = idleFits;
     for (const a of rooms.keys()) if (!blocked.has(a) && rooms.get(a)! < accountRoom(a)) fits = true;
     return { n: Math.min(n, limit), fits };
   };
