@@ -171,8 +171,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
       if (m.t === 'ready') {
         ready();
         startedOnce();
-      }
-      else if (m.t !== 'stopped') onMessage(m);
+      } else if (m.t !== 'stopped') onMessage(m);
     });
     w.on('error', (err) => {
       lastError = err;
