@@ -10,7 +10,7 @@
 import { perDialect } from '../dialect.js';
 import type { Sql, Tx } from '../sql.js';
 import type { ClaimedDelivery } from './deliveries.js';
-import type { CircuitRow } from './webhooks.js';
+import { gateFromRow, intOrNull, type CircuitRow } from './webhooks.js';
 import type { CircuitState } from '../../generated/prisma/client.js';
 
 export interface GatedWebhook {
@@ -89,8 +89,6 @@ export async function dueGatedWebhooks(sql: Sql, q: GatedLookup, now: Date): Pro
   return rows;
 }
 
-const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
 /** What a gated claim decides on, read fresh under the webhook's row lock. */
 export interface GateState extends CircuitRow {
   state: string;
@@ -111,16 +109,7 @@ const LOCK_GATE = perDialect(
 export async function lockGate(tx: Tx, webhookId: string): Promise<GateState | null> {
   const r = await tx.get(LOCK_GATE(tx.dialect), [webhookId]);
   if (!r) return null;
-  const d = tx.dialect;
-  return {
-    state: r.state as string,
-    rateLimit: intOrNull(r.rateLimit),
-    rateAllowAt: d.dateOrNull(r.rateAllowAt),
-    circuitState: r.circuitState as CircuitState,
-    circuitOpenedAt: d.dateOrNull(r.circuitOpenedAt),
-    circuitNextProbeAt: d.dateOrNull(r.circuitNextProbeAt),
-    circuitCooldownMs: Number(r.circuitCooldownMs),
-  };
+  return { state: r.state as string, ...gateFromRow(tx.dialect, r) };
 }
 
 export async function setRateAllowAt(tx: Tx, webhookId: string, at: Date | null): Promise<void> {

@@ -36,12 +36,7 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
     timeoutMs: intOrNull(r.timeoutMs),
     maxConcurrency: intOrNull(r.maxConcurrency),
     ordered: d.bool(r.ordered),
-    rateLimit: intOrNull(r.rateLimit),
-    rateAllowAt: d.dateOrNull(r.rateAllowAt),
-    circuitState: r.circuitState as CircuitState,
-    circuitOpenedAt: d.dateOrNull(r.circuitOpenedAt),
-    circuitNextProbeAt: d.dateOrNull(r.circuitNextProbeAt),
-    circuitCooldownMs: Number(r.circuitCooldownMs),
+    ...gateFromRow(d, r),
     gated: d.bool(r.gated),
     channels: r.channels == null ? null : d.json(r.channels),
     filter: (r.filter as string | null) ?? null,
@@ -51,7 +46,19 @@ export function webhookFromRow(d: Dialect, r: Row): Webhook {
 /** A webhook's channels as a list (empty: it listens on every channel). */
 export const webhookChannels = (w: Pick<Webhook, 'channels'>): string[] => (Array.isArray(w.channels) ? (w.channels as string[]) : []);
 
-const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+export const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** The columns that gate a webhook's claims: its rate limiter and circuit (also read on their own by lockGate). */
+export function gateFromRow(d: Dialect, r: Row) {
+  return {
+    rateLimit: intOrNull(r.rateLimit),
+    rateAllowAt: d.dateOrNull(r.rateAllowAt),
+    circuitState: r.circuitState as CircuitState,
+    circuitOpenedAt: d.dateOrNull(r.circuitOpenedAt),
+    circuitNextProbeAt: d.dateOrNull(r.circuitNextProbeAt),
+    circuitCooldownMs: Number(r.circuitCooldownMs),
+  };
+}
 
 const one = async (sql: Sql, text: string, values: unknown[]) => {
   const r = await sql.get(text, values);
