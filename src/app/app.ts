@@ -102,7 +102,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
   // Pings and manual redeliveries are recorded on this thread, and counted here.
   const recorder = new Recorder({ sql: db.sql, logger, circuit: circuitSettings(config), stats: metrics.stats });
   // GraphQL operations and publishes are traced on this thread (the delivery thread traces its attempts).
-  const tracing = startTracing(config, opts.component ?? 'api');
+  const tracing = await startTracing(config, opts.component ?? 'api');
   const live = startLive(
     config.redisUrl,
     bus,

@@ -44,7 +44,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   const config = reviveConfig(data.config);
   const logger = createLogger(config).child({ thread: 'delivery' });
   // Spans of delivery attempts, exported from this thread (off without OTEL_EXPORTER_OTLP_ENDPOINT).
-  const tracing = startTracing(config, 'delivery-thread');
+  const tracing = await startTracing(config, 'delivery-thread');
   // Counted here, posted in batches: see src/dispatch/stats.ts.
   const stats = new DeliveryStats(config.metricsAccountLabels);
   const bus = new Bus<AppEvents>();

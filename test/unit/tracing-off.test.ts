@@ -7,10 +7,10 @@ import { trace } from '@opentelemetry/api';
 import { loadConfig } from '../../src/base/config.js';
 import { startTracing, tracingOn } from '../../src/base/tracing.js';
 
-test('no endpoint, no tracing', () => {
+test('no endpoint, no tracing', async () => {
   const cfg = loadConfig({});
   assert.equal(cfg.otlpEndpoint, null);
-  assert.equal(startTracing(cfg, 'api'), null);
+  assert.equal(await startTracing(cfg, 'api'), null);
   assert.equal(tracingOn(), false);
   // Nothing registered a provider: the API's tracer is the no-op one.
   const span = trace.getTracer('x').startSpan('y');
@@ -19,7 +19,7 @@ test('no endpoint, no tracing', () => {
 });
 
 test('with an endpoint, spans are recorded, until stopped', async () => {
-  const tracing = startTracing(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }), 'api');
+  const tracing = await startTracing(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }), 'api');
   assert.ok(tracing);
   assert.equal(tracingOn(), true);
   // Not ended: nothing to export to the (closed) endpoint, so stopping is quick.
