@@ -243,6 +243,12 @@ test('account-wide delivery log streams every webhook', async () => {
   await waitUntil(async () => (await page.locator(`table.log-table a[href="/webhooks/${other}"]`).count()) === 1, 'second webhook row');
   await waitUntil(async () => (await page.locator(`table.log-table a[href="/webhooks/${webhookId}"]`).count()) >= 1, 'first webhook row');
   await assertAccessible(page, 'account log');
+  // Every unclipped cell's text fits its column (the fixed layout once gave
+  // the time an eighth of the table, and it ran into the status beside it).
+  const overflowing = await page.$$eval('table.log-table tbody tr.attempt td:not(.clip)', (cells) =>
+    cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent),
+  );
+  assert.deepEqual(overflowing, [], 'log cells whose text runs out of their column');
   await screenshot(page, 'delivery-log');
 });
 
