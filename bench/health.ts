@@ -11,9 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createPgDatabase } from './lib/server.js';
 import { createApp } from '../src/app/app.js';
 import { loadConfig } from '../src/base/config.js';
 import { ManualClock } from '../src/base/clock.js';
@@ -24,7 +23,6 @@ import { healthSeries } from '../src/domain/health/service.js';
 type Provider = 'sqlite' | 'postgresql';
 const ACCOUNTS = 10;
 const WEBHOOKS = 50;
-const ADMIN_URL = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ERRORS = ['TIMEOUT', 'CONNECTION_REFUSED', 'HTTP_ERROR', 'HTTP_ERROR', 'DNS'];
 
 async function database(provider: Provider): Promise<{ url: string; drop(): Promise<void> }> {
@@ -32,22 +30,9 @@ async function database(provider: Provider): Promise<{ url: string; drop(): Prom
     const dir = mkdtempSync(join(tmpdir(), 'hookline-health-bench-'));
     return { url: `file:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `hookline_health_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const db = await createPgDatabase();
+  if ('error' in db) throw new Error(`PostgreSQL: ${db.error}`);
+  return db;
 }
 
 /** A deterministic pseudo-random attempt: account 0 gets half the traffic. */

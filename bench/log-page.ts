@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createPgDatabase } from './lib/server.js';
 import { openSqliteFile, SqliteSql } from '../src/db/sqlite.js';
 import { createPgPool, PgSql } from '../src/db/pg.js';
 import { migratePostgres, migrateSqlite } from '../src/db/migrate.js';
@@ -106,11 +106,7 @@ async function measure(sql: Sql): Promise<LogTiming[]> {
 }
 
 /** Fills a scratch database with n attempts and times the log's pages on it; fillSeconds says how long the fill took. */
-export async function measureLogPage(
-  provider: 'sqlite' | 'postgresql',
-  n: number,
-  adminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres',
-): Promise<{ fillSeconds: number; timings: LogTiming[] }> {
+export async function measureLogPage(provider: 'sqlite' | 'postgresql', n: number): Promise<{ fillSeconds: number; timings: LogTiming[] }> {
   if (provider === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'hookline-logbench-'));
     const conn = new SqliteSql(openSqliteFile({ path: join(dir, 'bench.db') }), null);
@@ -126,13 +122,9 @@ export async function measureLogPage(
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  const name = `hookline_logbench_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const conn = new PgSql(createPgPool(url.toString(), 4), null);
+  const db = await createPgDatabase();
+  if ('error' in db) throw new Error(`PostgreSQL: ${db.error}`);
+  const conn = new PgSql(createPgPool(db.url, 4), null);
   try {
     await migratePostgres(conn);
     const t = performance.now();
@@ -142,8 +134,7 @@ export async function measureLogPage(
     return { fillSeconds, timings: await measure(conn) };
   } finally {
     await conn.pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 
