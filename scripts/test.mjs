@@ -39,6 +39,31 @@ if (misplaced.length) {
 // need it (a server or socket left open must not hang the run).
 // `prefix` marks each output line when two passes run at once, so the
 // interleaved logs stay readable.
+/**
+ * Each failing test's TAP lines ("not ok" and its YAML block, cut to 20
+ * lines), repeated at the end of the run: a CI record that keeps only the
+ * tail of a 15,000-line log still says what failed and why.
+ */
+class FailureLog {
+  lines = [];
+  #partial = '';
+  #open = 0;
+  constructor(label) {
+    this.label = label;
+  }
+  feed(chunk) {
+    const lines = (this.#partial + chunk).split('\n');
+    this.#partial = lines.pop();
+    for (const line of lines) {
+      if (/^\s*ok \d+ .*# (?:SKIP|TODO)/.test(line)) this.lines.push(`[${this.label}] ${line}`);
+      if (/^\s*not ok \d+ /.test(line)) this.#open = 20;
+      if (!this.#open) continue;
+      this.lines.push(`[${this.label}] ${line}`);
+      this.#open = /^\s*\.\.\.$/.test(line) ? 0 : this.#open - 1;
+    }
+  }
+}
+
 function pass(label, files, env, forceExit = true, prefix = '') {
   return new Promise((resolve) => {
     console.log(`\n# ${label}: ${files.length} file(s)`);
@@ -50,8 +75,10 @@ function pass(label, files, env, forceExit = true, prefix = '') {
     });
     let tail = '';
     let partial = '';
+    const failures = new FailureLog(label);
     child.stdout.on('data', (d) => {
       tail = (tail + d).slice(-4000);
+      failures.feed(String(d));
       if (!prefix) return void process.stdout.write(d);
       const lines = (partial + d).split('\n');
       partial = lines.pop();
@@ -60,7 +87,13 @@ function pass(label, files, env, forceExit = true, prefix = '') {
     child.on('close', (code) => {
       if (prefix && partial) process.stdout.write(prefix + partial + '\n');
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
-      resolve({ code, passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') });
+      resolve({
+        code,
+        passed: count('pass'),
+        failed: count('fail') + count('cancelled'),
+        skipped: count('skipped') + count('todo'),
+        failures: failures.lines,
+      });
     });
   });
 }
@@ -83,5 +116,8 @@ const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const failedRun = results.some((r) => r.code !== 0);
 // A skipped test is a failing promise: count it as a failure.
 const failed = sum('failed') + sum('skipped') + (failedRun && sum('failed') === 0 ? 1 : 0);
+const failureLines = results.flatMap((r) => r.failures ?? []);
+if (failureLines.length) console.log(`\n# What failed\n${failureLines.join('\n')}`);
+for (const r of results) if (r.code !== 0 && !r.failed) console.log(`# a pass exited with code ${r.code} without a failing test`);
 console.log(`\n${sum('passed')} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
