@@ -90,6 +90,45 @@ test('ids made by the database and by the service start with their creation time
   }
 });
 
+test('a fan-out that grows or shrinks between publishes still makes one delivery per webhook, each with its own id', async () => {
+  // Delivery ids are made by the service, as many as the last fan-out of the
+  // same type made, and by the database past that (src/outbox/publish.ts).
+  await gql(`mutation { createEventType(input: { name: "fanout.sized", group: "Contacts" }) { userErrors { message } } }`);
+  const make = async (name: string) => {
+    const res = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { message } } }`, {
+      input: { name, targetUrl: receiver.url, events: ['fanout.sized'] },
+    });
+    assert.deepEqual(res.data.createWebhook.userErrors, []);
+    return res.data.createWebhook.webhook.id as string;
+  };
+  const { prisma } = (await import('./helpers/app.js')).testDb();
+  const publishTo = async (expected: string[]) => {
+    const pub = await gql(`mutation { publishEvent(input: { type: "fanout.sized", payload: {} }) { deliveryCount event { id } userErrors { message } } }`);
+    assert.deepEqual(pub.data.publishEvent.userErrors, []);
+    assert.equal(pub.data.publishEvent.deliveryCount, expected.length);
+    const rows = await prisma.delivery.findMany({ where: { eventId: pub.data.publishEvent.event.id }, select: { id: true, webhookId: true } });
+    assert.deepEqual(rows.map((r) => r.webhookId).sort(), [...expected].sort());
+    for (const { id } of rows) assert.match(id, /^[0-9A-Za-z]{24}$/);
+    return rows.map((r) => r.id);
+  };
+  const a = await make('sized a');
+  const b = await make('sized b');
+  const ids = await publishTo([a, b]); // no guess yet: every id from the database
+  ids.push(...(await publishTo([a, b]))); // the guess fits
+  const c = await make('sized c');
+  ids.push(...(await publishTo([a, b, c]))); // one short
+  for (const id of [a, c]) {
+    const del = await gql(`mutation($id: ID!) { deleteWebhook(id: $id) { userErrors { message } } }`, { id });
+    assert.deepEqual(del.data.deleteWebhook.userErrors, []);
+  }
+  ids.push(...(await publishTo([b]))); // two over
+  assert.equal(new Set(ids).size, ids.length, 'every delivery id is distinct');
+  // Let them arrive here, not in a later test that counts the receiver's requests.
+  const arrived = () => receiver.received.filter((r) => (r.json as any)?.type === 'fanout.sized').length;
+  for (const deadline = Date.now() + 10_000; arrived() < ids.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(arrived(), ids.length);
+});
+
 test('a variable inside an inline JSON payload reaches the receiver (graphql-jit would drop it)', async () => {
   const created = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { message } } }`, {
     input: { name: 'inline payloads', targetUrl: receiver.url, events: ['contact.created'] },

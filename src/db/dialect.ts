@@ -9,6 +9,11 @@ export interface Dialect {
   inList(col: string): string;
   /** An id made by the database for INSERT … SELECT rows, in newId()'s form (a function each connection has; see sqlite.ts and the PostgreSQL migrations). */
   readonly newIdSql: string;
+  /**
+   * The `nth` (a 1-based SQL integer expression) of a bound list of ids made
+   * by the caller, or a database-made id (newIdSql) past the list's end.
+   */
+  idFromList(nth: string): string;
   /** Row locks that other instances skip rather than wait for (PostgreSQL); nothing on SQLite's single writer. */
   readonly skipLocked: string;
   /** A row lock held to the end of the transaction (PostgreSQL); nothing on SQLite, whose write transactions already run one at a time. */
@@ -66,6 +71,7 @@ export const sqliteDialect: Dialect = {
   provider: 'sqlite',
   inList: (col) => `${col} IN (SELECT value FROM json_each(?))`,
   newIdSql: 'hookline_id()',
+  idFromList: (nth) => `COALESCE(json_extract(?, '$[' || (${nth} - 1) || ']'), hookline_id())`,
   skipLocked: '',
   forUpdate: '',
   cast: (p) => p,
@@ -81,6 +87,7 @@ export const postgresDialect: Dialect = {
   provider: 'postgresql',
   inList: (col) => `${col} = ANY(?)`,
   newIdSql: 'hookline_id()',
+  idFromList: (nth) => `COALESCE((?::text[])[${nth}], hookline_id())`,
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   forUpdate: 'FOR UPDATE',
   cast: (p, type) =>

@@ -99,6 +99,28 @@ export function matchingCandidates(candidates: readonly FilterCandidate[], paylo
  */
 const filteredAccounts = new Lru<string, true>(10_000);
 
+/*
+ * Delivery ids are made here (newId(): well under a microsecond) rather
+ * than by the database: PostgreSQL's hookline_id() costs about 15 µs a row
+ * (100,000 calls in 1.5 s), 150 µs of a publish to 10 webhooks. How many
+ * rows a fan-out makes only its statement knows, so the guess is the last
+ * fan-out of the same account and event type; rows beyond the guess get
+ * ids made by the database, and ids left over are dropped.
+ */
+const fanOutSizes = new Lru<string, number>(10_000);
+const sizeKey = (req: PublishRequest) => `${req.accountId}\n${req.type}`;
+
+function guessIds(req: PublishRequest): string[] {
+  const n = fanOutSizes.get(sizeKey(req)) ?? 0;
+  const ids = new Array<string>(n);
+  for (let i = 0; i < n; i++) ids[i] = newId();
+  return ids;
+}
+
+function noteFanOut(req: PublishRequest, rows: number): void {
+  if (fanOutSizes.get(sizeKey(req)) !== rows) fanOutSizes.set(sizeKey(req), rows);
+}
+
 /** Writes the event and its deliveries inside `tx`; the commit wakes the workers. */
 export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promise<Published> {
   const earlier = req.idempotencyKey ? await earlierPublish(tx, req.accountId, req.idempotencyKey, now) : null;
@@ -107,14 +129,15 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
   let rows: FannedOut[];
   let candidates: FilterCandidate[];
   if (tx.dialect.provider === 'postgresql') {
-    ({ rows, candidates } = await insertEventWithFanOut(tx, event, true));
+    ({ rows, candidates } = await insertEventWithFanOut(tx, event, true, guessIds(req)));
     if (candidates.length) filteredAccounts.set(req.accountId, true);
     else filteredAccounts.delete(req.accountId);
   } else {
     await insertEvent(tx, event);
-    rows = await fanOut(tx, event);
+    rows = await fanOut(tx, event, guessIds(req));
     candidates = await filterCandidates(tx, event);
   }
+  noteFanOut(req, rows.length);
   const matched = matchingCandidates(candidates, req.payload);
   if (matched.length) rows = rows.concat(await insertDeliveriesFor(tx, event, matched));
   // The new rows' ids travel with the wake-up, so this instance's delivery
@@ -143,7 +166,8 @@ export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRe
   const earlier = req.idempotencyKey ? await earlierPublish(sql, req.accountId, req.idempotencyKey, now) : null;
   if (earlier) return earlier;
   const event = newEvent(req, now);
-  const { inserted, rows } = await insertEventWithFanOut(sql, event, false);
+  const { inserted, rows } = await insertEventWithFanOut(sql, event, false, guessIds(req));
+  if (inserted) noteFanOut(req, rows.length);
   if (!inserted) {
     filteredAccounts.set(req.accountId, true);
     return sql.tx((tx) => publishInTx(tx, req, now));

@@ -5,6 +5,7 @@
 // SELECT, so the set of subscribers is read and the deliveries written
 // atomically, whatever webhooks change meanwhile.
 import type { Event } from '../../generated/prisma/client.js';
+import { newId } from '../../base/ids.js';
 import { perDialect, type Dialect } from '../dialect.js';
 import type { Row, Sql } from '../sql.js';
 
@@ -72,15 +73,19 @@ const FAN_OUT = perDialect(
   (
     d,
   ) => `INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
-     SELECT ${d.newIdSql}, w."accountId", ?, w."id", 'PENDING', 0, ?, ?, ?
+     SELECT ${d.idFromList('row_number() OVER ()')}, w."accountId", ?, w."id", 'PENDING', 0, ?, ?, ?
      FROM "Webhook" w
      WHERE ${routed(d, false)}
      RETURNING "id", "webhookId"`,
 );
 
-/** One delivery per active webhook without a content filter that the event reaches (type and channels); returns the new rows. */
-export function fanOut(sql: Sql, e: StoredEvent): Promise<FannedOut[]> {
-  return sql.all<FannedOut>(FAN_OUT(sql.dialect), [e.id, e.createdAt, e.createdAt, e.createdAt, ...routedValues(e)]);
+/**
+ * One delivery per active webhook without a content filter that the event
+ * reaches (type and channels); returns the new rows. `ids` are used for the
+ * new rows in turn; rows beyond them get ids made by the database.
+ */
+export function fanOut(sql: Sql, e: StoredEvent, ids: readonly string[]): Promise<FannedOut[]> {
+  return sql.all<FannedOut>(FAN_OUT(sql.dialect), [ids, e.id, e.createdAt, e.createdAt, e.createdAt, ...routedValues(e)]);
 }
 
 const CANDIDATES = perDialect((d) => `SELECT w."id", w."filter" FROM "Webhook" w WHERE ${routed(d, true)}`);
@@ -94,7 +99,7 @@ const DELIVERIES_FOR = perDialect(
   (
     d,
   ) => `INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
-     SELECT ${d.newIdSql}, w."accountId", ?, w."id", 'PENDING', 0, ?, ?, ?
+     SELECT ${d.idFromList('row_number() OVER ()')}, w."accountId", ?, w."id", 'PENDING', 0, ?, ?, ?
      FROM "Webhook" w
      WHERE ${d.scope('w."accountId"')} = ? AND ${d.inList('w."id"')} AND w."state" = 'ACTIVE'
      RETURNING "id", "webhookId"`,
@@ -103,7 +108,8 @@ const DELIVERIES_FOR = perDialect(
 /** One delivery of the event to each of these webhooks (those whose filter matched) that is still active. */
 export function insertDeliveriesFor(sql: Sql, e: StoredEvent, webhookIds: readonly string[]): Promise<FannedOut[]> {
   if (!webhookIds.length) return Promise.resolve([]);
-  return sql.all<FannedOut>(DELIVERIES_FOR(sql.dialect), [e.id, e.createdAt, e.createdAt, e.createdAt, e.accountId, webhookIds]);
+  const ids = webhookIds.map(() => newId());
+  return sql.all<FannedOut>(DELIVERIES_FOR(sql.dialect), [ids, e.id, e.createdAt, e.createdAt, e.createdAt, e.accountId, webhookIds]);
 }
 
 export interface FanOutResult {
@@ -123,7 +129,7 @@ const EVENT_WITH_FAN_OUT = perDialect(
        RETURNING "id", "createdAt"),
      d AS (
        INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
-       SELECT ${d.newIdSql}, w."accountId", e."id", w."id", 'PENDING', 0, e."createdAt", e."createdAt", e."createdAt"
+       SELECT ${d.idFromList('row_number() OVER ()')}, w."accountId", e."id", w."id", 'PENDING', 0, e."createdAt", e."createdAt", e."createdAt"
        FROM e CROSS JOIN "Webhook" w
        WHERE ${routed(d, false)}
        RETURNING "id", "webhookId")
@@ -145,7 +151,7 @@ const EVENT_WITH_FAN_OUT = perDialect(
  * transaction instead (this statement with `whatever` true, the filters,
  * then insertDeliveriesFor). An account without filters never pays for that.
  */
-export async function insertEventWithFanOut(sql: Sql, e: StoredEvent, whatever: boolean): Promise<FanOutResult> {
+export async function insertEventWithFanOut(sql: Sql, e: StoredEvent, whatever: boolean, ids: readonly string[]): Promise<FanOutResult> {
   const all = await sql.all<{ id: string; webhookId: string | null; filter: string | null }>(EVENT_WITH_FAN_OUT(sql.dialect), [
     ...routedValues(e),
     e.id,
@@ -156,6 +162,7 @@ export async function insertEventWithFanOut(sql: Sql, e: StoredEvent, whatever: 
     e.idempotencyKey,
     e.createdAt,
     whatever,
+    ids,
     ...routedValues(e),
   ]);
   const rows: FannedOut[] = [];
