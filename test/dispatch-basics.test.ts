@@ -95,18 +95,26 @@ test('a fan-out that grows or shrinks between publishes still makes one delivery
   // same type made, and by the database past that (src/outbox/publish.ts).
   await gql(`mutation { createEventType(input: { name: "fanout.sized", group: "Contacts" }) { userErrors { message } } }`);
   const make = async (name: string) => {
-    const res = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { message } } }`, {
-      input: { name, targetUrl: receiver.url, events: ['fanout.sized'] },
-    });
+    const res = await gql(
+      `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { message } } }`,
+      {
+        input: { name, targetUrl: receiver.url, events: ['fanout.sized'] },
+      },
+    );
     assert.deepEqual(res.data.createWebhook.userErrors, []);
     return res.data.createWebhook.webhook.id as string;
   };
   const { prisma } = (await import('./helpers/app.js')).testDb();
   const publishTo = async (expected: string[]) => {
-    const pub = await gql(`mutation { publishEvent(input: { type: "fanout.sized", payload: {} }) { deliveryCount event { id } userErrors { message } } }`);
+    const pub = await gql(
+      `mutation { publishEvent(input: { type: "fanout.sized", payload: {} }) { deliveryCount event { id } userErrors { message } } }`,
+    );
     assert.deepEqual(pub.data.publishEvent.userErrors, []);
     assert.equal(pub.data.publishEvent.deliveryCount, expected.length);
-    const rows = await prisma.delivery.findMany({ where: { eventId: pub.data.publishEvent.event.id }, select: { id: true, webhookId: true } });
+    const rows = await prisma.delivery.findMany({
+      where: { eventId: pub.data.publishEvent.event.id },
+      select: { id: true, webhookId: true },
+    });
     assert.deepEqual(rows.map((r) => r.webhookId).sort(), [...expected].sort());
     for (const { id } of rows) assert.match(id, /^[0-9A-Za-z]{24}$/);
     return rows.map((r) => r.id);
@@ -125,7 +133,7 @@ test('a fan-out that grows or shrinks between publishes still makes one delivery
   assert.equal(new Set(ids).size, ids.length, 'every delivery id is distinct');
   // Let them arrive here, not in a later test that counts the receiver's requests.
   const arrived = () => receiver.received.filter((r) => (r.json as any)?.type === 'fanout.sized').length;
-  for (const deadline = Date.now() + 10_000; arrived() < ids.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  for (const deadline = Date.now() + 10_000; arrived() < ids.length && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
   assert.equal(arrived(), ids.length);
 });
 
