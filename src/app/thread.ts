@@ -19,6 +19,7 @@ import { ManualClock, OffsetClock, type Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents } from '../db/events.js';
+import type { StoredEvent } from '../db/stores/events.js';
 import type { WriteGate } from '../db/writeGate.js';
 import type { Metrics } from '../server/metrics.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
@@ -85,14 +86,16 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   let hintIds: string[] = [];
   let hintWebhookIds: string[] = [];
   let hintAccountIds: string[] = [];
+  let hintEvents: StoredEvent[] = [];
   let scan = false;
   const postDue = () => {
     duePending = false;
-    const hints = hintIds.length ? { ids: hintIds, webhookIds: hintWebhookIds, accountIds: hintAccountIds } : undefined;
+    const hints = hintIds.length ? { ids: hintIds, webhookIds: hintWebhookIds, accountIds: hintAccountIds, events: hintEvents } : undefined;
     const m: ToDeliveryThread = { t: 'due', hints, scan: scan || !hints };
     hintIds = [];
     hintWebhookIds = [];
     hintAccountIds = [];
+    hintEvents = [];
     scan = false;
     current?.postMessage(m);
   };
@@ -105,6 +108,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
         hintWebhookIds.push(due.hints.webhookIds[i]);
         hintAccountIds.push(due.hints.accountIds[i]);
       }
+      if (due.hints.events) for (const e of due.hints.events) hintEvents.push(e);
     }
     if (duePending) return;
     // Coalesced: any number of commits in one turn of the loop cost one message.

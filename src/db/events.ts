@@ -4,6 +4,7 @@
 import type { Delivery, Webhook } from '../generated/prisma/client.js';
 import type { RecordedAttempt } from './stores/attempts.js';
 import type { BulkOperation } from './stores/bulkOperations.js';
+import type { StoredEvent } from './stores/events.js';
 
 /**
  * Events other instances must hear too, because they invalidate caches there.
@@ -59,16 +60,18 @@ export interface DueHints {
   webhookIds: string[];
   /** Each row's account: the worker's per-account slot limit applies to hinted claims too. */
   accountIds: string[];
+  /** The rows' events as written, so the worker need not read them back (src/dispatch/eventCache.ts). */
+  events?: StoredEvent[];
 }
 
-export function hintsOf(accountId: string, rows: readonly { id: string; webhookId: string }[]): DueHints {
+export function hintsOf(accountId: string, rows: readonly { id: string; webhookId: string }[], event?: StoredEvent): DueHints {
   const ids = new Array<string>(rows.length);
   const webhookIds = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     ids[i] = rows[i].id;
     webhookIds[i] = rows[i].webhookId;
   }
-  return { ids, webhookIds, accountIds: new Array<string>(rows.length).fill(accountId) };
+  return { ids, webhookIds, accountIds: new Array<string>(rows.length).fill(accountId), ...(event ? { events: [event] } : {}) };
 }
 
 /** A delivery as changed, with its event's type (for live filters by event type). */

@@ -19,6 +19,7 @@ import { Nap } from './nap.js';
 import type { Recorder } from './record.js';
 import type { DeliveryStats } from './stats.js';
 import type { WebhookCache } from './webhookCache.js';
+import { EventCache } from './eventCache.js';
 import type { EventForDelivery, Job, Outcome, Sender, WebhookForDelivery } from './sender.js';
 
 export interface Worker {
@@ -50,16 +51,30 @@ export interface WorkerDeps {
 
 /**
  * The webhooks and events a batch of deliveries needs, in two indexed reads
- * (one when `cache` holds every webhook).
+ * (fewer when the caches hold them: `cache` for webhooks, `fresh` for the
+ * events of this instance's recent publishes, looked up at `now` ms).
  */
-export async function loadForDelivery(sql: Sql, webhookIds: string[], eventIds: string[], cache?: WebhookCache) {
+export async function loadForDelivery(
+  sql: Sql,
+  webhookIds: string[],
+  eventIds: string[],
+  cache?: WebhookCache,
+  fresh?: { events: EventCache; now: number },
+) {
   const cached = cache?.lookup(webhookIds);
   const toRead = cached ? cached.missing : webhookIds;
-  const [read, events] = await Promise.all([toRead.length ? webhooksByIds(sql, toRead) : [], eventsByIds(sql, eventIds)]);
+  const known = fresh?.events.lookup(eventIds, fresh.now);
+  const eventsToRead = known ? known.missing : eventIds;
+  const [read, events] = await Promise.all([
+    toRead.length ? webhooksByIds(sql, toRead) : [],
+    eventsToRead.length ? eventsByIds(sql, eventsToRead) : [],
+  ]);
   if (cached) cache!.fill(read, cached.generation);
   const webhooks = new Map<string, WebhookForDelivery>(read.map((w) => [w.id, w]));
   if (cached) for (const w of cached.found) webhooks.set(w.id, w);
-  return { webhooks, events: new Map<string, EventForDelivery>(events.map((e) => [e.id, e])) };
+  const byId = new Map<string, EventForDelivery>(events.map((e) => [e.id, e]));
+  if (known) for (const e of known.found) byId.set(e.id, e);
+  return { webhooks, events: byId };
 }
 
 /** Hinted delivery ids held at most; past this, new rows are left to the scan. */
@@ -130,7 +145,10 @@ export function startWorker(deps: WorkerDeps): Worker {
   // hint named (a backlog): the next claim is a scan. Otherwise scans run
   // once per poll interval.
   let scanWanted = true;
+  // This instance's new events, from its publishes' hints: the claims that follow need not read them.
+  const freshEvents = new EventCache();
   const addHints = (h: DueHints) => {
+    if (h.events?.length) freshEvents.add(h.events, deps.clock.now().getTime());
     const n = Math.max(0, Math.min(h.ids.length, MAX_HINTS - pending.size));
     if (n < h.ids.length) scanWanted = true;
     if (queued + n > 2 * MAX_HINTS) {
@@ -312,6 +330,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       [...new Set(claimed.map((c) => c.webhookId))],
       [...new Set(claimed.map((c) => c.eventId))],
       deps.webhookCache,
+      { events: freshEvents, now: deps.clock.now().getTime() },
     );
     const orphaned: string[] = [];
     // A webhook's own timeout may outlast the lease claims get (sized for

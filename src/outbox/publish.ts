@@ -142,7 +142,7 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
   if (matched.length) rows = rows.concat(await insertDeliveriesFor(tx, event, matched));
   // The new rows' ids travel with the wake-up, so this instance's delivery
   // thread can claim them by primary key instead of scanning for them.
-  if (rows.length) tx.afterCommit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows) });
+  if (rows.length) tx.afterCommit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows, event) });
   return { event, deliveryCount: rows.length, duplicate: false };
 }
 
@@ -172,6 +172,6 @@ export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRe
     filteredAccounts.set(req.accountId, true);
     return sql.tx((tx) => publishInTx(tx, req, now));
   }
-  if (rows.length) bus.emit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows) });
+  if (rows.length) bus.emit('deliveries.due', { accountId: req.accountId, hints: hintsOf(req.accountId, rows, event) });
   return { event, deliveryCount: rows.length, duplicate: false };
 }
