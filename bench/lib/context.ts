@@ -11,6 +11,11 @@ export interface Settings {
   /** Scenario numbers to run (1–10); all when empty. */
   only: Set<number>;
   s1Events: number;
+  /**
+   * Scenario 1's warm-up, in events (10 deliveries each), the same for
+   * Hookline and each queue baseline before their first measured run.
+   */
+  s1WarmEvents: number;
   /** Concurrent publishers in scenario 1 (Hookline's and the queue baselines'). */
   s1Publishers: number;
   s2DurationMs: number;
@@ -47,6 +52,7 @@ export function settings(args: string[]): Settings {
     profile: args.includes('--profile'),
     only,
     s1Events: quick ? 100 : 500,
+    s1WarmEvents: quick ? 50 : 1_500,
     s1Publishers: 8,
     s2DurationMs: quick ? 1_500 : 6_000,
     httpDurationS: quick ? 1.5 : 6,

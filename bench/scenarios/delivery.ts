@@ -30,11 +30,15 @@ export async function prepareDeliveries(b: Bench, server: Pick<HooklineServer, '
   const receiverBase = `http://127.0.0.1:${port}`;
   await createEventType(server.url, EVENT);
   await createWebhooks(server.url, { count: FANOUT, event: EVENT, namePrefix: 'delivery', targetUrl: (i) => `${receiverBase}/hook/${i}` });
-  // Warm-up: JIT, connection pools, SQLite page cache. Not measured. As
-  // many events as the queue baselines' warm-up (queues.ts): with 100 the
-  // first repetition still ran about 30% above the third in CPU per delivery
-  // (290-300 µs against 210-225), which the median then carried.
-  const warm = b.settings.quick ? 50 : 300;
+  // Warm-up: JIT, connection pools, SQLite page cache, V8's heap sizing.
+  // Not measured. The same number of events as the queue baselines'
+  // warm-up (queues.ts). Measured after 300 events (3,000 deliveries), eight
+  // repetitions in a row still ran faster one after the other: SQLite CPU
+  // per delivery from about 245 µs in the first to 205 µs by the fifth,
+  // PostgreSQL from 230 µs to 155 µs. After 1,500 events SQLite's first
+  // repetition is within the spread of the later ones; PostgreSQL's still
+  // runs 10-20% above them.
+  const warm = b.settings.s1WarmEvents;
   await b.receiver.call('reset');
   // Capture one of these deliveries, not one of a queue baseline's warm-up.
   await b.receiver.call('clearSample');

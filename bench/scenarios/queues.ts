@@ -52,7 +52,7 @@ export async function startQueueBaselines(b: Bench, receiverBase: string): Promi
   for (const q of out) {
     if (!q.role) continue;
     try {
-      const warm = b.settings.quick ? 50 : 300;
+      const warm = b.settings.s1WarmEvents;
       await queueThroughputOnce(b, q, warm);
       b.log(`${q.label} baseline ready (${q.about}); warmed up with ${warm} events`);
     } catch (err) {
