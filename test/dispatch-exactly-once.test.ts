@@ -71,6 +71,70 @@ test('a claim leases its deliveries: a second claim gets none of them', async ()
   await prisma.event.delete({ where: { id: 'probeEvent' } });
 });
 
+test('a claim by id leaves out rows another worker has leased, or is leasing, without waiting for it', async () => {
+  const { claimByIds, testDb, ON_POSTGRES } = await import('./helpers/app.js');
+  const { prisma, state } = testDb();
+  const account = await prisma.account.findUniqueOrThrow({ where: { name: 'default' } });
+  const webhook = await prisma.webhook.findFirstOrThrow({ where: { accountId: account.id } });
+  // Due an hour from now, so the running worker leaves them alone.
+  const later = new Date(Date.now() + 3600_000);
+  const claimAt = new Date(Date.now() + 7200_000);
+  const leaseUntil = new Date(claimAt.getTime() + 60_000);
+  await prisma.event.create({ data: { id: 'probeEvent2', accountId: account.id, type: 'order.paid', payload: '{}' } });
+  await prisma.delivery.createMany({
+    data: ['probeD', 'probeE', 'probeF'].map((id) => ({
+      id,
+      accountId: account.id,
+      eventId: 'probeEvent2',
+      webhookId: webhook.id,
+      nextAttemptAt: later,
+    })),
+  });
+  const first = await claimByIds({ owner: 'probe-4', leaseMs: 60_000, ids: ['probeD'] }, claimAt);
+  assert.deepEqual(
+    first.map((c) => c.id),
+    ['probeD'],
+  );
+  if (ON_POSTGRES) {
+    // Another worker's claim of probeE, begun and not yet committed: the
+    // claim below neither waits for it nor takes the row (SKIP LOCKED).
+    const { default: pg } = await import('pg');
+    const other = new pg.Client({ connectionString: state.config.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`UPDATE "Delivery" SET "leaseOwner" = 'probe-other', "leaseUntil" = $1 WHERE "id" = 'probeE'`, [leaseUntil]);
+      let timer: NodeJS.Timeout | undefined;
+      const second = await Promise.race([
+        claimByIds({ owner: 'probe-5', leaseMs: 60_000, ids: ['probeD', 'probeE', 'probeF'] }, claimAt),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("the claim waited for another worker's uncommitted claim")), 5_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      await other.query('COMMIT');
+      assert.deepEqual(
+        second.map((c) => c.id),
+        ['probeF'],
+      );
+    } finally {
+      await other.end();
+    }
+  } else {
+    await prisma.delivery.update({ where: { id: 'probeE' }, data: { leaseOwner: 'probe-other', leaseUntil } });
+    const second = await claimByIds({ owner: 'probe-5', leaseMs: 60_000, ids: ['probeD', 'probeE', 'probeF'] }, claimAt);
+    assert.deepEqual(
+      second.map((c) => c.id),
+      ['probeF'],
+    );
+  }
+  const rows = await prisma.delivery.findMany({ where: { id: { in: ['probeD', 'probeE', 'probeF'] } }, orderBy: { id: 'asc' } });
+  assert.deepEqual(
+    rows.map((d) => d.leaseOwner),
+    ['probe-4', 'probe-other', 'probe-5'],
+  );
+  await prisma.event.delete({ where: { id: 'probeEvent2' } });
+});
+
 test('300 events to 2 webhooks arrive exactly once each', async () => {
   const before = receivers.map((r) => r.received.length);
   for (let i = 0; i < 300; i += 10) {

@@ -115,6 +115,12 @@ export async function claimDue(req: ClaimRequest, now: Date) {
   return claim(app().state.sql, req, now);
 }
 
+/** One claim by primary key (the delivery thread's hinted claim) by the named owner at `now`. */
+export async function claimByIds(req: { owner: string; leaseMs: number; ids: string[] }, now: Date) {
+  const { claimByIds: claim } = await import('../../src/db/stores/deliveries.js');
+  return claim(app().state.sql, req, now);
+}
+
 /** Creates a second tenant through the admin service, returning its admin key. */
 export async function createAccount(name: string) {
   const { createAccount: create } = await import('../../src/domain/accounts/accounts.js');
