@@ -5,7 +5,7 @@ import { sleep } from '../lib/clock.js';
 import type { Bench } from '../lib/context.js';
 import { cpuWhenSettled, pgBackendPids, processCpuMicros, ProcessSetCpu } from '../lib/cpu.js';
 import { createEventType, createWebhooks, headers, publishBody } from '../lib/gql.js';
-import type { HooklineServer } from '../lib/server.js';
+import { vacuumDatabase, type HooklineServer } from '../lib/server.js';
 import { median, summarize, type LatencySummary } from '../lib/stats.js';
 import { queueThroughputOnce, type QueueBaseline, type QueueRun } from './queues.js';
 
@@ -25,7 +25,10 @@ export interface DeliverySetup {
 }
 
 /** Ten webhooks pointing at the receiver, a warm-up, and one real delivery to replay as the baseline request. */
-export async function prepareDeliveries(b: Bench, server: Pick<HooklineServer, 'url'>): Promise<DeliverySetup> {
+export async function prepareDeliveries(
+  b: Bench,
+  server: Pick<HooklineServer, 'url'> & Partial<Pick<HooklineServer, 'databaseUrl'>>,
+): Promise<DeliverySetup> {
   const port = await b.receiver.call<number>('port');
   const receiverBase = `http://127.0.0.1:${port}`;
   await createEventType(server.url, EVENT);
@@ -46,6 +49,10 @@ export async function prepareDeliveries(b: Bench, server: Pick<HooklineServer, '
   if (pub.failed) throw new Error(`${pub.failed} of ${warm} warm-up publishes failed`);
   const got = await b.receiver.call('expect', { n: warm * FANOUT, timeoutMs: 60_000 }, 70_000);
   if (!got.reached) throw new Error(`warm-up: the receiver got ${got.count} of ${warm * FANOUT} deliveries in 60 s`);
+  if (server.databaseUrl?.startsWith('postgres')) {
+    await sleep(500); // the warm-up's last attempts commit
+    await vacuumDatabase(server.databaseUrl);
+  }
   const raw = await b.receiver.call<Sample | null>('sample');
   if (!raw) throw new Error('no delivery captured from the receiver');
   if (!raw.headers['user-agent']?.startsWith('Hookline/'))

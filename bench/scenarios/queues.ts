@@ -9,7 +9,7 @@ import { sleep } from '../lib/clock.js';
 import type { Bench } from '../lib/context.js';
 import { processCpuMicros, ProcessSetCpu } from '../lib/cpu.js';
 import { startRole, type Role } from '../lib/proc.js';
-import { createPgDatabase } from '../lib/server.js';
+import { createPgDatabase, vacuumDatabase } from '../lib/server.js';
 import { FANOUT } from './delivery.js';
 
 export interface QueueBaseline {
@@ -25,6 +25,8 @@ export interface QueueBaseline {
   storeName: string;
   /** Failed attempts reported so far (the receiver always answers 200, so any is a fault). */
   failedSoFar: number;
+  /** Run once the warm-up is done (graphile-worker: the vacuum autovacuum would have done, as for Hookline). */
+  afterWarmUp?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startQueueBaselines(b: Bench, receiverBase: string): Promi
     try {
       const warm = b.settings.s1WarmEvents;
       await queueThroughputOnce(b, q, warm);
+      await q.afterWarmUp?.();
       b.log(`${q.label} baseline ready (${q.about}); warmed up with ${warm} events`);
     } catch (err) {
       q.error = `warm-up failed: ${(err as Error).message.split('\n')[0]}`;
@@ -113,6 +116,7 @@ async function startGraphile(b: Bench, receiverBase: string): Promise<QueueBasel
     q.error = `not available (PostgreSQL: ${db.error})`;
     return q;
   }
+  q.afterWarmUp = () => vacuumDatabase(db.url);
   // If the run dies before stop(), drop the database on the way out.
   let dropped = false;
   const name = new URL(db.url).pathname.slice(1);
