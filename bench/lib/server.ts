@@ -218,7 +218,7 @@ export async function createPgDatabase(): Promise<{ url: string; drop(): Promise
  * a production server would have vacuumed tables that the warm-up rewrote
  * many times over, and without it every later statement walks the dead
  * row versions and index entries the warm-up left. Done for Hookline's
- * database and for graphile-worker's alike.
+ * database; graphile-worker measured faster without it (bench/scenarios/queues.ts).
  */
 export async function vacuumDatabase(url: string): Promise<void> {
   await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-Atc', 'VACUUM (ANALYZE)'], { timeout: 120_000 });
