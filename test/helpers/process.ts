@@ -31,9 +31,26 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `node dist/main.mjs` (what `npm start` runs) and waits until /readyz answers 200. */
+/** Start-up refused because another process took the port between freePort() and the server's listen. */
+class PortTaken extends Error {}
+
+/**
+ * Starts `node dist/main.mjs` (what `npm start` runs) and waits until /readyz
+ * answers 200. The port is found free and then handed to the server, so
+ * another test process (the other database's pass runs side by side) can take
+ * it in between: that start-up is retried on a new port, a few times.
+ */
 export async function spawnServer(env: Record<string, string>, readyWithinMs = 60_000): Promise<ServerProcess> {
-  const port = await freePort();
+  for (let tries = 1; ; tries++) {
+    try {
+      return await spawnOnPort(env, readyWithinMs, await freePort());
+    } catch (err) {
+      if (!(err instanceof PortTaken) || tries >= 5) throw err;
+    }
+  }
+}
+
+async function spawnOnPort(env: Record<string, string>, readyWithinMs: number, port: number): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
@@ -50,7 +67,10 @@ export async function spawnServer(env: Record<string, string>, readyWithinMs = 6
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyWithinMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited during start-up:\n${out}`);
+    if (child.exitCode !== null) {
+      if (out.includes(`cannot listen on 127.0.0.1:${port}: the address is already in use`)) throw new PortTaken(out);
+      throw new Error(`server exited during start-up:\n${out}`);
+    }
     try {
       const res = await fetch(`${base}/readyz`);
       if (res.status === 200) break;
