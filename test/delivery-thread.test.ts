@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { startTestApp, BOOTSTRAP_KEY, type TestApp } from './helpers/app.js';
 import { client, type Gql } from './helpers/graphql.js';
@@ -68,4 +69,36 @@ test('a delivery thread that dies is restarted and delivers again', async () => 
     got.map((r) => r.json.data.n),
     [1, 2],
   );
+});
+
+test('a delivery the dead thread was sending is sent again by the restarted thread at once, not after its lease', async () => {
+  const delivery = app.running.delivery!;
+  // The receiver holds the request for n = 3 open, so the thread dies with it claimed and unanswered.
+  const held: ServerResponse[] = [];
+  receiver.respond((r, _i, res) => {
+    if (r.json?.data?.n === 3 && !held.length) held.push(res);
+    else res.writeHead(200).end('ok');
+  });
+  const before = receiver.received.length;
+  await publish(gql, 'thread.test', { n: 3 });
+  await receiver.waitFor(before + 1);
+  const first = delivery.worker!.threadId;
+  const killedAt = Date.now();
+  await delivery.worker!.terminate();
+  await waitUntil(
+    () => (delivery.worker && delivery.worker.threadId !== first ? delivery.worker : null),
+    'the thread to be restarted',
+    20_000,
+  );
+
+  // Its lease runs a minute (DELIVERY_LEASE); the new thread takes it back at start.
+  const got = await receiver.waitFor(before + 2, 20_000);
+  const resentAfter = Date.now() - killedAt;
+  assert.equal(got[before + 1].json.data.n, 3);
+  assert.ok(resentAfter < 20_000, `sent again ${resentAfter} ms after the thread died`);
+  await waitUntil(async () => {
+    const { deliveries } = await webhookView(gql, webhookId);
+    return deliveries.length === 3 && deliveries.every((d) => d.status === 'SUCCEEDED');
+  }, 'all three deliveries to succeed');
+  for (const res of held) res.destroy();
 });

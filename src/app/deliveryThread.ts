@@ -26,6 +26,7 @@ import { DeliveryStats } from '../dispatch/stats.js';
 import { startTracing } from '../base/tracing.js';
 import { WebhookCache } from '../dispatch/webhookCache.js';
 import { startWorker } from '../dispatch/worker.js';
+import { releaseOwnerLeases } from '../db/stores/deliveries.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './threadProtocol.js';
 
 /** Connections the thread's pool may open on PostgreSQL: claims, hydration and record batches. */
@@ -99,6 +100,11 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     webhookCache.invalidate(id);
     sender.forgetWebhook(id);
   });
+  // None of this instance's claims can still be in flight (a thread
+  // restarted after a crash, a process restarted with the same INSTANCE_ID):
+  // they are sent again now, not once their leases run out.
+  const released = await releaseOwnerLeases(sql, config.instanceId);
+  if (released) logger.warn({ released }, 'took back deliveries an earlier delivery thread of this instance had claimed');
   const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache, stats });
   // Claims and the loop's delay reach the main thread without waiting for an attempt.
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });

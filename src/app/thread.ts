@@ -198,7 +198,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
         if (Date.now() - startedAt > STABLE_MS) restartMs = MIN_RESTART_MS;
         logger.error(
           { code, restartInMs: restartMs },
-          'delivery thread stopped unexpectedly; restarting it (claimed deliveries are retried when their leases expire)',
+          'delivery thread stopped unexpectedly; restarting it (the new thread sends what it had claimed again)',
         );
         restartTimer = setTimeout(() => {
           restartTimer = null;

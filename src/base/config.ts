@@ -330,7 +330,8 @@ export const SETTINGS = z.object({
   ),
   INSTANCE_ID: documented(optional(), {
     default: '<pid>-<random>',
-    description: 'Names this process as the owner of its delivery leases.',
+    description:
+      'Names this process as the owner of its delivery leases. A process started with the INSTANCE_ID of a dead one takes back its leases at once; never give two running processes the same one.',
   }),
   INIT_EMPTY_DATABASE: documented(flag(false), {
     default: 'false',

@@ -164,6 +164,17 @@ export async function releaseClaims(sql: Sql, ids: string[], owner: string): Pro
   await sql.run(releaseSql(sql.dialect), [owner, ids]);
 }
 
+/**
+ * Frees every lease `owner` holds: run when a delivery thread of that owner
+ * starts, because none of its owner's claims can still be running (a thread
+ * restarted after a crash, or a process restarted with the same
+ * INSTANCE_ID). Without it, whatever the dead thread had claimed waits out
+ * its lease (a minute by default) before anyone sends it again.
+ */
+export async function releaseOwnerLeases(sql: Sql, owner: string): Promise<number> {
+  return sql.run(`UPDATE "Delivery" SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "status" = 'PENDING' AND "leaseOwner" = ?`, [owner]);
+}
+
 export interface DeliveryOutcome {
   deliveryId: string;
   /** The new status, or null to leave status and schedule alone (a failed manual try). */
