@@ -57,9 +57,25 @@ async function failedDeliveries(webhookId: string) {
     SELECT ${id('bulkde')}, '${accountId}', ${id('bulkev')}, '${webhookId}', ${status}, 3, ${at}, ${at} FROM ${series}`);
 }
 
+/** What the other webhook's deliveries went through, and the delivery thread's restarts: a failure here says why. */
+async function liveDiagnosis(webhookId: string): Promise<string> {
+  const sql = app.running.state.sql;
+  const undelivered = await sql.all(
+    `SELECT d."id", d."status", d."attemptCount", d."nextAttemptAt", d."leaseOwner", d."leaseUntil", d."createdAt"
+     FROM "Delivery" d WHERE d."webhookId" = ? AND d."status" <> 'SUCCEEDED'`,
+    [webhookId],
+  );
+  const attempts = await sql.all(
+    `SELECT a."deliveryId", a."attemptNumber", a."status", a."responseStatus", a."error", a."createdAt"
+     FROM "DeliveryAttempt" a WHERE a."webhookId" = ? AND a."status" <> 'SUCCEEDED'`,
+    [webhookId],
+  );
+  return JSON.stringify({ now: new Date(), undelivered, attempts, deliveryThreadRestarts: app.running.delivery?.restarts });
+}
+
 test('a bulk retry of 100,000 deliveries runs in batches while another webhook keeps receiving promptly', async () => {
   const { id: oldHook } = await createWebhook(gql, { name: 'old', targetUrl: slow.url, events: ['bulk.old'] });
-  await createWebhook(gql, { name: 'live', targetUrl: live.url, events: ['bulk.live'] });
+  const { id: liveHook } = await createWebhook(gql, { name: 'live', targetUrl: live.url, events: ['bulk.live'] });
   await failedDeliveries(oldHook);
 
   const started = await gql(
@@ -84,7 +100,9 @@ test('a bulk retry of 100,000 deliveries runs in batches while another webhook k
     const before = live.received.length;
     const t0 = performance.now();
     await publish(gql, 'bulk.live', { n: latencies.length });
-    await live.waitFor(before + 1, 30_000);
+    await live.waitFor(before + 1, 30_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}; ${await liveDiagnosis(liveHook)}`);
+    });
     latencies.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 100));
   }
