@@ -6,7 +6,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,15 +62,6 @@ function runAdmin(args: string[]): Promise<Output> {
   return withTimeout(collect(child).exited, START_TIMEOUT_MS, `npm run admin ${args.join(' ')}`);
 }
 
-/** A port that was free a moment ago: listen on 0, read it, close. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
 let account: { accountId: string; associateId: string; apiKey: string };
 let server: ChildProcess;
 let serverOut: Output;
@@ -88,19 +78,25 @@ before(async () => {
   assert.deepEqual(Object.keys(account).sort(), ['accountId', 'apiKey', 'associateId']);
   for (const v of Object.values(account)) assert.ok(typeof v === 'string' && v.length > 0);
 
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
+  // PORT=0: the system picks a free port and the listening log line names
+  // it (a port found free beforehand can be taken by the other test pass).
   server = spawn(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], {
     cwd: root,
-    env: { ...env, PORT: String(port) },
+    env: { ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   ({ out: serverOut, exited: serverExited } = collect(server));
   // Ready when the listening log line appears; fail early if the process dies.
   const listening = new Promise<void>((resolve) => {
     const check = () => {
-      if (/GraphQL server listening/.test(serverOut.stdout)) {
+      // Whole lines only: a chunk can end inside one.
+      const line = serverOut.stdout
+        .split('\n')
+        .slice(0, -1)
+        .find((l) => l.includes('GraphQL server listening'));
+      if (line) {
         server.stdout?.off('data', check);
+        base = new URL(JSON.parse(line).url).origin;
         resolve();
       }
     };

@@ -11,7 +11,7 @@ import { testEnv, BOOTSTRAP_KEY } from './helpers/app.js';
 import { client } from './helpers/graphql.js';
 import { createEventType, createWebhook, publish } from './helpers/dispatch.js';
 import { parseMetrics, sum } from './helpers/metrics.js';
-import { freePort, ROOT, spawnServer, type ServerProcess } from './helpers/process.js';
+import { ROOT, spawnServer, type ServerProcess } from './helpers/process.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { waitUntil } from './helpers/wait.js';
 
@@ -38,19 +38,31 @@ test('a worker process with WORKER_PORT serves /healthz, /readyz and /metrics fo
   const apiReady = (await (await fetch(`${api.base}/readyz`)).json()) as any;
   assert.deepEqual(Object.keys(apiReady.dependencies), ['database'], 'an API-only instance has no delivery thread to report');
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  // WORKER_PORT=0: the system picks a free port and the worker's start-up log
+  // line names it (a port found free beforehand can be taken by the other test pass).
   let out = '';
   worker = spawn(process.execPath, ['--enable-source-maps', 'dist/worker.mjs'], {
     cwd: ROOT,
-    env: { ...process.env, ...vars, LOG_LEVEL: 'warn', WORKER_PORT: String(port) },
+    env: { ...process.env, ...vars, LOG_LEVEL: 'info', WORKER_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   worker.stdout!.on('data', (d) => (out += d));
   worker.stderr!.on('data', (d) => (out += d));
+  const probesPort = () => {
+    // Whole lines only: a chunk can end inside one.
+    const line = out
+      .split('\n')
+      .slice(0, -1)
+      .find((l) => l.includes('"probesPort"'));
+    return line ? (JSON.parse(line).probesPort as number) : null;
+  };
+  let base = '';
   const ready = await waitUntil(
     async () => {
       if (worker!.exitCode !== null) throw new Error(`worker exited: ${out}`);
+      const port = probesPort();
+      if (port === null) return null;
+      base = `http://127.0.0.1:${port}`;
       const res = await fetch(`${base}/readyz`).catch(() => null);
       return res?.status === 200 ? ((await res.json()) as any) : null;
     },
