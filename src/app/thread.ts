@@ -69,7 +69,7 @@ const STABLE_MS = 60_000;
 export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<DeliveryThread> {
   const { config, logger, bus } = deps;
   const entry = deliveryThreadEntry();
-  const data: DeliveryThreadData = { config, key: deps.key, clockOffsetMs: 0, writeGate: deps.writeGate?.buffer ?? null };
+  const data: DeliveryThreadData = { config, key: deps.key, clockOffsetMs: 0, writeGate: deps.writeGate?.buffer ?? null, restarted: false };
   let current: Worker | null = null;
   let stopping = false;
   let restartMs = MIN_RESTART_MS;
@@ -203,6 +203,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
         restartTimer = setTimeout(() => {
           restartTimer = null;
           restarts++;
+          data.restarted = true;
           deps.metrics?.deliveryThreadRestarted();
           spawn().catch(() => undefined); // a failed restart exits, and is retried, like a crash
         }, restartMs);

@@ -67,6 +67,8 @@ export interface Config {
   bulkPauseMs: number;
   redisUrl: string | null;
   instanceId: string;
+  /** INSTANCE_ID was set: an earlier process may have held leases under this name. */
+  instanceIdFixed: boolean;
   /**
    * Initialise a SQLite file that exists but is empty (0 bytes) although the
    * data directory holds a key from an earlier start; off, start-up refuses.
@@ -437,6 +439,7 @@ export function loadConfig(env: Env): Config {
     bulkPauseMs: s.BULK_PAUSE_MS,
     redisUrl: s.REDIS_URL,
     instanceId: s.INSTANCE_ID ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    instanceIdFixed: s.INSTANCE_ID !== undefined,
     initEmptyDatabase: s.INIT_EMPTY_DATABASE,
     metricsToken: s.METRICS_TOKEN,
     metricsAccountLabels: s.METRICS_ACCOUNT_LABELS,
