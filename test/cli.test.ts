@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loggedLine } from './helpers/process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'hookline-cli-'));
@@ -89,14 +90,10 @@ before(async () => {
   // Ready when the listening log line appears; fail early if the process dies.
   const listening = new Promise<void>((resolve) => {
     const check = () => {
-      // Whole lines only: a chunk can end inside one.
-      const line = serverOut.stdout
-        .split('\n')
-        .slice(0, -1)
-        .find((l) => l.includes('GraphQL server listening'));
+      const line = loggedLine(serverOut.stdout, 'GraphQL server listening');
       if (line) {
         server.stdout?.off('data', check);
-        base = new URL(JSON.parse(line).url).origin;
+        base = new URL(line.url).origin;
         resolve();
       }
     };

@@ -11,7 +11,7 @@ import { testEnv, BOOTSTRAP_KEY } from './helpers/app.js';
 import { client } from './helpers/graphql.js';
 import { createEventType, createWebhook, publish } from './helpers/dispatch.js';
 import { parseMetrics, sum } from './helpers/metrics.js';
-import { ROOT, spawnServer, type ServerProcess } from './helpers/process.js';
+import { loggedLine, ROOT, spawnServer, type ServerProcess } from './helpers/process.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { waitUntil } from './helpers/wait.js';
 
@@ -48,14 +48,7 @@ test('a worker process with WORKER_PORT serves /healthz, /readyz and /metrics fo
   });
   worker.stdout!.on('data', (d) => (out += d));
   worker.stderr!.on('data', (d) => (out += d));
-  const probesPort = () => {
-    // Whole lines only: a chunk can end inside one.
-    const line = out
-      .split('\n')
-      .slice(0, -1)
-      .find((l) => l.includes('"probesPort"'));
-    return line ? (JSON.parse(line).probesPort as number) : null;
-  };
+  const probesPort = () => (loggedLine(out, '"probesPort"')?.probesPort as number | undefined) ?? null;
   let base = '';
   const ready = await waitUntil(
     async () => {

@@ -22,6 +22,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The first whole JSON log line of `out` that includes `marker`, parsed; null
+ * until one has been written (a chunk of output can end inside a line).
+ */
+export function loggedLine(out: string, marker: string): Record<string, any> | null {
+  const line = out
+    .split('\n')
+    .slice(0, -1)
+    .find((l) => l.includes(marker));
+  return line ? JSON.parse(line) : null;
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
