@@ -22,6 +22,7 @@ import { Sender } from '../dispatch/sender.js';
 import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
 import { createCaches } from '../domain/caches.js';
 import { StreamLimits } from '../live/limits.js';
+import { LiveInterest } from '../base/liveInterest.js';
 import { startLive } from '../live/pubsub.js';
 import { listen, startHttpServer } from '../server/http.js';
 import type { AppState } from '../server/state.js';
@@ -103,6 +104,8 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
   const recorder = new Recorder({ sql: db.sql, logger, circuit: circuitSettings(config), stats: metrics.stats });
   // GraphQL operations and publishes are traced on this thread (the delivery thread traces its attempts).
   const tracing = await startTracing(config, opts.component ?? 'api');
+  // Shared with the delivery thread, which skips live work no one listens to.
+  const liveInterest = new LiveInterest();
   const live = startLive(
     config.redisUrl,
     bus,
@@ -110,6 +113,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
       maxBufferedBytes: config.wsMaxBufferedBytes,
       onError: (err, msg) => logger.error({ err }, msg),
     },
+    liveInterest,
     clock,
   );
   // PostgreSQL: commits that make deliveries due wake every instance's delivery thread.
@@ -133,6 +137,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
     streams: new StreamLimits({ perKey: config.maxStreamsPerKey, perAccount: config.maxStreamsPerAccount }),
     expiry: live.expiry,
     liveReady: live.ready,
+    liveInterest,
     metrics,
   };
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
@@ -173,6 +178,7 @@ async function startDelivery(state: AppState): Promise<DeliveryThread> {
     key: state.keyring.key,
     clock: state.clock,
     writeGate: state.db.writeGate,
+    liveInterest: state.liveInterest,
     metrics: state.metrics,
   });
   // SQLite: the delivery thread, the heavier writer, also checkpoints the

@@ -5,6 +5,7 @@
 // client, GraphQL or the HTTP server: scripts/build.mjs checks its bundle.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
+import { LiveInterest } from '../base/liveInterest.js';
 import { Bus } from '../base/bus.js';
 import { OffsetClock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
@@ -63,8 +64,6 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     retryScheduleMs: config.retryScheduleMs,
     clock,
   });
-  const recorder = new Recorder({ sql, logger, circuit: circuitSettings(config), maxBatch: 64, flushMs: 2, stats });
-
   // What the main thread needs from this thread's commits: the attempts
   // (one message per committed batch), state changes and new due deliveries.
   let attempts: RecordedAttempt[] = [];
@@ -89,6 +88,22 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   bus.on('delivery.updated', (d) => {
     deliveries.push(d);
     later();
+  });
+  // No listener of the delivery log on this instance: the recorder neither
+  // reads back the deliveries it changes nor announces its attempts, and
+  // only the metrics travel to the main thread.
+  const interest = data.liveInterest ? new LiveInterest(data.liveInterest) : null;
+  const live = interest ? () => interest.any() : () => true;
+  const recorder = new Recorder({
+    sql,
+    logger,
+    circuit: circuitSettings(config),
+    maxBatch: 64,
+    flushMs: 2,
+    stats,
+    live,
+    // The metrics go with each batch's attempts, or on their own when none do: /metrics stays as current as the log.
+    committed: () => later(),
   });
   bus.on('webhook.stateChanged', (webhook) => post({ t: 'state', webhook }));
   bus.on('deliveries.due', ({ accountId }) => post({ t: 'due', accountId }));

@@ -11,6 +11,7 @@
 // restarted after a backoff, rather than exiting the process: the API keeps
 // serving, and nothing is lost, because the crashed thread's claims are
 // leases that expire and its unrecorded attempts are retried then.
+import type { LiveInterest } from '../base/liveInterest.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -41,6 +42,8 @@ export interface DeliveryThreadDeps {
   clock: Clock;
   /** SQLite: the write gate the API's connection takes, shared with the thread's connection. */
   writeGate: WriteGate | null;
+  /** Whether the instance has live listeners of the delivery log; none given: always (the thread posts every attempt). */
+  liveInterest?: LiveInterest;
   /** Where the thread's metrics go (batches of counts, its event-loop delay, restarts). */
   metrics?: Pick<Metrics, 'addDelivery' | 'deliveryThreadLag' | 'deliveryThreadRestarted'>;
 }
@@ -69,7 +72,14 @@ const STABLE_MS = 60_000;
 export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<DeliveryThread> {
   const { config, logger, bus } = deps;
   const entry = deliveryThreadEntry();
-  const data: DeliveryThreadData = { config, key: deps.key, clockOffsetMs: 0, writeGate: deps.writeGate?.buffer ?? null, restarted: false };
+  const data: DeliveryThreadData = {
+    config,
+    key: deps.key,
+    clockOffsetMs: 0,
+    writeGate: deps.writeGate?.buffer ?? null,
+    liveInterest: deps.liveInterest?.buffer ?? null,
+    restarted: false,
+  };
   let current: Worker | null = null;
   let stopping = false;
   let restartMs = MIN_RESTART_MS;

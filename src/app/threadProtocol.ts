@@ -17,6 +17,8 @@ export interface DeliveryThreadData {
   clockOffsetMs: number;
   /** SQLite: the write gate's shared memory (see db/writeGate.ts). */
   writeGate: SharedArrayBuffer | null;
+  /** The instance's LiveInterest (src/base/liveInterest.ts); null: post every attempt to the main thread. */
+  liveInterest: SharedArrayBuffer | null;
   /** Set once an earlier thread of this process has died: its leases are this thread's to take back. */
   restarted: boolean;
 }

@@ -6,7 +6,8 @@ import type { Logger } from '../base/logger.js';
 import { isTransient, type Sql, type Tx } from '../db/sql.js';
 import { insertAttempts } from '../db/stores/attempts.js';
 import { addToRollups } from '../db/stores/rollups.js';
-import { applyOutcomes } from '../db/stores/deliveries.js';
+import { applyOutcomes, deliveriesByIds } from '../db/stores/deliveries.js';
+import type { Delivery } from '../generated/prisma/client.js';
 import { closeCircuits, resetStreaks, setCircuit, updateStreak, webhooksByIds, type Webhook } from '../db/stores/webhooks.js';
 import { changeStateInTx } from '../outbox/webhookState.js';
 import { circuitAfterAttempts, circuitOf, circuitRow, type Circuit, type CircuitSettings } from './circuit.js';
@@ -26,6 +27,15 @@ export interface RecorderOptions {
   flushMs?: number;
   /** Counts committed attempts and batch sizes for the metrics (src/dispatch/stats.ts). */
   stats?: DeliveryStats;
+  /**
+   * Whether anyone listens to the live delivery log (src/base/liveInterest.ts).
+   * While no one does, attempt.recorded and delivery.updated are not raised
+   * and the changed deliveries are not read back. Asked before each batch
+   * and again after its commit; none given: always.
+   */
+  live?: () => boolean;
+  /** Called after each batch commits (and its metrics are counted). */
+  committed?: () => void;
 }
 
 function disableReason(w: Webhook, circuit: Circuit, at: Date, s: CircuitSettings): string {
@@ -71,6 +81,13 @@ async function closedCircuits(tx: Tx, wereFailing: string[]): Promise<void> {
 const logOrder = (x: { createdAt: Date; id: string }, y: { createdAt: Date; id: string }) =>
   x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
 
+/** Raises the batch's attempts and changed deliveries on the bus when `tx` commits. */
+function announce(tx: Tx, outcomes: Outcome[], updated: Delivery[]): void {
+  for (const o of outcomes) tx.afterCommit('attempt.recorded', { ...o.attempt, eventId: o.job.eventId, eventType: o.eventType });
+  const types = new Map(outcomes.map((o) => [o.job.deliveryId, o.eventType]));
+  for (const d of updated) tx.afterCommit('delivery.updated', { ...d, eventType: types.get(d.id)! });
+}
+
 export class Recorder {
   private queue: { outcome: Outcome; done: (err?: unknown) => void }[] = [];
   private scheduled = false;
@@ -109,6 +126,7 @@ export class Recorder {
     const at = outcomes[outcomes.length - 1].attempt.createdAt;
     // Health over time: the batch's counters, committed with its attempts (one statement).
     const increments = rollupIncrements(outcomes.map((o) => o.attempt));
+    const live = this.opts.live?.() ?? true;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.opts.sql.tx(async (tx) => {
@@ -126,20 +144,37 @@ export class Recorder {
               at: o.attempt.createdAt,
               releasesLease: o.job.trigger === 'SCHEDULED',
             })),
+            live,
           );
           // Clean streaks in one statement; failures (rarer) one webhook at a time.
           await closedCircuits(tx, await resetStreaks(tx, cleared));
           for (const s of failing) await updateStreak(tx, s);
           await failingCircuits(tx, batchStreaks, this.opts.circuit, at);
-          for (const o of outcomes) tx.afterCommit('attempt.recorded', { ...o.attempt, eventId: o.job.eventId, eventType: o.eventType });
-          const types = new Map(outcomes.map((o) => [o.job.deliveryId, o.eventType]));
-          for (const d of updated) tx.afterCommit('delivery.updated', { ...d, eventType: types.get(d.id)! });
+          if (live) announce(tx, outcomes, updated);
         });
-        return;
+        break;
       } catch (err) {
         if (attempt >= 5 || !isTransient(err)) throw err;
         await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
       }
+    }
+    // A stream that started during the transaction may have read its
+    // history before the commit: it hears this batch now, with the
+    // deliveries as they are (see src/base/liveInterest.ts for why asking
+    // after the commit is enough).
+    if (!live && this.opts.live!()) {
+      await this.opts.sql
+        .tx(async (tx) =>
+          announce(
+            tx,
+            outcomes,
+            await deliveriesByIds(
+              tx,
+              byDelivery.map((o) => o.job.deliveryId),
+            ),
+          ),
+        )
+        .catch((err) => this.opts.logger.error({ err }, 'recorded attempts not announced to live streams'));
     }
   }
 
@@ -163,6 +198,7 @@ export class Recorder {
       for (const o of outcomes) stats.attempt(o);
       stats.recorded(outcomes.length);
     }
+    this.opts.committed?.();
     for (const i of items) i.done();
   }
 

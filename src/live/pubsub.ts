@@ -13,6 +13,8 @@ import { Fanout, type FanoutOptions } from './fanout.js';
 import { createLocalFirstRedisTarget } from './redisTarget.js';
 import { CredentialExpiry } from './expiry.js';
 import { systemClock, type Clock } from '../base/clock.js';
+import type { LiveInterest } from '../base/liveInterest.js';
+import { countingTarget } from './interestTarget.js';
 
 export interface LiveWebhookState {
   id: string;
@@ -63,7 +65,18 @@ function reportOutages(redis: Redis, onError: FanoutOptions['onError']) {
   redis.on('ready', () => (down = false));
 }
 
-export function startLive(redisUrl: string | null, bus: Bus<AppEvents>, fanoutOptions: FanoutOptions, clock: Clock = systemClock): Live {
+/**
+ * `interest` counts this instance's listeners of the delivery-log topics
+ * (see src/base/liveInterest.ts). With Redis it is held up for good: another
+ * instance's streams may hear this one's attempts.
+ */
+export function startLive(
+  redisUrl: string | null,
+  bus: Bus<AppEvents>,
+  fanoutOptions: FanoutOptions,
+  interest: LiveInterest,
+  clock: Clock = systemClock,
+): Live {
   let pubsub: LivePubSub;
   let close = async () => undefined as void;
   let redis = (): RedisStatus => 'disabled';
@@ -78,6 +91,7 @@ export function startLive(redisUrl: string | null, bus: Bus<AppEvents>, fanoutOp
       onError: fanoutOptions.onError ?? (() => undefined),
     });
     pubsub = createPubSub<Topics>({ eventTarget });
+    interest.add();
     redis = () => (publishClient.status === 'ready' && subscribeClient.status === 'ready' ? 'up' : 'down');
     // createPubSub's channel for (topic, id) is "topic:id".
     ready = (topic, id) => eventTarget.subscribed(`${topic}:${id}`);
@@ -86,7 +100,7 @@ export function startLive(redisUrl: string | null, bus: Bus<AppEvents>, fanoutOp
       subscribeClient.disconnect();
     };
   } else {
-    pubsub = createPubSub<Topics>();
+    pubsub = createPubSub<Topics>({ eventTarget: countingTarget(interest) });
   }
   const offs = [
     bus.on('attempt.recorded', (a) => pubsub.publish('attempts:account', a.accountId, a)),

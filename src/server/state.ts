@@ -1,6 +1,7 @@
 // Everything with a lifetime that one instance runs on, built once by the
 // composition root (src/app/app.ts) and handed to every request through the
 // GraphQL context.
+import type { LiveInterest } from '../base/liveInterest.js';
 import type { DispatchDeps } from '../dispatch/service.js';
 import type { Fanout } from '../live/fanout.js';
 import type { StreamLimits } from '../live/limits.js';
@@ -20,6 +21,8 @@ export interface AppState extends DispatchDeps {
   expiry: CredentialExpiry;
   /** See Live.ready: streams that read history after subscribing wait for it. */
   liveReady: Live['ready'];
+  /** Whether this instance has listeners of the delivery log (read by the delivery thread). */
+  liveInterest: LiveInterest;
   /** The instance's Prometheus registry (GET /metrics). */
   metrics: Metrics;
 }

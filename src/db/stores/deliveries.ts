@@ -193,7 +193,9 @@ const OUTCOME_SQL = `UPDATE "Delivery" SET
     "updatedAt" = ?,
     "leaseOwner" = CASE WHEN ? THEN NULL ELSE "leaseOwner" END,
     "leaseUntil" = CASE WHEN ? THEN NULL ELSE "leaseUntil" END
-  WHERE "id" = ?
+  WHERE "id" = ?`;
+
+const OUTCOME_SQL_RETURNING = `${OUTCOME_SQL}
   RETURNING *`;
 
 const OUTCOMES_PG = `UPDATE "Delivery" SET
@@ -205,33 +207,57 @@ const OUTCOMES_PG = `UPDATE "Delivery" SET
     "leaseOwner" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseOwner" END,
     "leaseUntil" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseUntil" END
   FROM unnest(?::text[], ?::"DeliveryStatus"[], ?::timestamp(3)[], ?::timestamp(3)[], ?::boolean[]) AS v(id, status, next, at, release)
-  WHERE "Delivery"."id" = v.id
+  WHERE "Delivery"."id" = v.id`;
+
+const OUTCOMES_PG_RETURNING = `${OUTCOMES_PG}
   RETURNING "Delivery".*`;
 
 /**
  * Applies a batch of outcomes; callers pass them in id order so concurrent
- * writers lock rows in one order. Returns the deliveries as updated (for the
- * live deliveryUpdated stream).
+ * writers lock rows in one order. With `returning`, resolves to the
+ * deliveries as updated (for the live deliveryUpdated stream); without, to
+ * none, sparing a row read and a row object per delivery when no one
+ * listens (about 7 µs a delivery on SQLite).
  */
-export async function applyOutcomes(sql: Sql, outcomes: DeliveryOutcome[]): Promise<Delivery[]> {
+export async function applyOutcomes(sql: Sql, outcomes: DeliveryOutcome[], returning = true): Promise<Delivery[]> {
   if (sql.dialect.provider === 'sqlite') {
+    const text = returning ? OUTCOME_SQL_RETURNING : OUTCOME_SQL;
     const updated: Delivery[] = [];
     for (const o of outcomes) {
       const release = o.releasesLease ? 1 : 0;
-      const row = await sql.get(OUTCOME_SQL, [o.status, o.status, o.nextAttemptAt, o.at, o.at, release, release, o.deliveryId]);
+      const values = [o.status, o.status, o.nextAttemptAt, o.at, o.at, release, release, o.deliveryId];
+      if (!returning) {
+        await sql.run(text, values);
+        continue;
+      }
+      const row = await sql.get(text, values);
       if (row) updated.push(deliveryFromRow(sql.dialect, row));
     }
     return updated;
   }
-  const rows = await sql.all(OUTCOMES_PG, [
+  const values = [
     outcomes.map((o) => o.deliveryId),
     outcomes.map((o) => o.status),
     outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
     outcomes.map((o) => o.at.toISOString()),
     outcomes.map((o) => o.releasesLease),
-  ]);
+  ];
+  if (!returning) {
+    await sql.run(OUTCOMES_PG, values);
+    return [];
+  }
+  const rows = await sql.all(OUTCOMES_PG_RETURNING, values);
   return rows.map((r) => deliveryFromRow(sql.dialect, r));
 }
+
+/** Deliveries by id, in no order: the recorder's late read of what it changed (see Recorder). Not scoped: internal use only. */
+export async function deliveriesByIds(sql: Sql, ids: readonly string[]): Promise<Delivery[]> {
+  if (!ids.length) return [];
+  const rows = await sql.all(DELIVERIES_BY_IDS(sql.dialect), [ids]);
+  return rows.map((r) => deliveryFromRow(sql.dialect, r));
+}
+
+const DELIVERIES_BY_IDS = perDialect((d) => `SELECT * FROM "Delivery" WHERE ${d.inList('"id"')}`);
 
 export function deliveryFromRow(d: Dialect, r: Row): Delivery {
   return {
