@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/main.ts', worker: 'src/worker-main.ts', admin: 'src/admin.ts', 'delivery-thread': 'src/delivery-thread.ts' },
+  entryPoints: {
+    main: 'src/main.ts',
+    worker: 'src/worker-main.ts',
+    admin: 'src/admin.ts',
+    'delivery-thread': 'src/delivery-thread.ts',
+    'checkpoint-thread': 'src/checkpoint-thread.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

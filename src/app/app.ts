@@ -23,6 +23,7 @@ import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
 import { createCaches } from '../domain/caches.js';
 import { StreamLimits } from '../live/limits.js';
 import { LiveInterest } from '../base/liveInterest.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { startLive } from '../live/pubsub.js';
 import { listen, startHttpServer } from '../server/http.js';
 import type { AppState } from '../server/state.js';
@@ -41,6 +42,8 @@ export interface AppOptions {
 
 export interface App {
   state: AppState;
+  /** SQLite: the thread that checkpoints the WAL (src/app/checkpointer.ts). */
+  checkpointer: Checkpointer | null;
   stop(): Promise<void>;
 }
 
@@ -87,6 +90,18 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
     throw err;
   });
   if (sealed) logger.info({ webhooks: sealed }, "encrypted existing webhooks' custom headers");
+  // SQLite: no connection of this process checkpoints the WAL in its
+  // commits; a thread of its own does (see src/db/checkpoint.ts).
+  let checkpointer: Checkpointer | null = null;
+  if (db.sql instanceof SqliteSql) {
+    db.sql.exec('PRAGMA wal_autocheckpoint = 0');
+    try {
+      checkpointer = await startCheckpointer(config.sqlitePath!, logger);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
   const clock = opts.clock ?? systemClock;
   const sender = new Sender({
     box: keyring.box,
@@ -143,6 +158,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
   return {
     state,
+    checkpointer,
     async stop() {
       await recorder.drain();
       await sender.close();
@@ -150,6 +166,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
       await notifier?.stop();
       await live.stop();
       caches.stop();
+      await checkpointer?.stop();
       await db.close();
       await tracing?.stop();
     },
@@ -162,6 +179,8 @@ export interface RunningApp {
   port: number;
   /** The delivery thread, unless WORKER_ENABLED=false. */
   delivery: DeliveryThread | null;
+  /** SQLite: the WAL checkpoint thread. */
+  checkpointer: Checkpointer | null;
   stop(): Promise<void>;
 }
 
@@ -171,7 +190,7 @@ export interface RunningApp {
  * redeliveries stay on this thread (state.sender, state.recorder).
  */
 async function startDelivery(state: AppState): Promise<DeliveryThread> {
-  const thread = await startDeliveryThread({
+  return startDeliveryThread({
     config: state.config,
     logger: state.logger,
     bus: state.bus,
@@ -181,10 +200,6 @@ async function startDelivery(state: AppState): Promise<DeliveryThread> {
     liveInterest: state.liveInterest,
     metrics: state.metrics,
   });
-  // SQLite: the delivery thread, the heavier writer, also checkpoints the
-  // WAL (and pays its fsyncs), so the API thread's commits never do.
-  if (state.db.sql instanceof SqliteSql) state.db.sql.exec('PRAGMA wal_autocheckpoint = 0');
-  return thread;
 }
 
 /** `npm start`: the API and, unless WORKER_ENABLED=false, the delivery worker. */
@@ -212,6 +227,7 @@ export async function startApp(config: Config, opts: AppOptions & { worker?: boo
     url: http.url,
     port: (http.server.address() as { port: number }).port,
     delivery,
+    checkpointer: app.checkpointer,
     async stop() {
       await http.close();
       await delivery?.stop();

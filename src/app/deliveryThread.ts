@@ -42,6 +42,12 @@ function reviveConfig(c: Config): Config {
   return Object.freeze({ ...c, secretEncryptionKey: c.secretEncryptionKey ? Buffer.from(c.secretEncryptionKey) : null });
 }
 
+/** The checkpoint thread (src/db/checkpoint.ts) checkpoints the WAL, never this thread's commits. */
+function withoutAutoCheckpoint<T extends { pragma(text: string): unknown }>(db: T): T {
+  db.pragma('wal_autocheckpoint = 0');
+  return db;
+}
+
 export async function runDeliveryThread(data: DeliveryThreadData, port: MessagePort): Promise<void> {
   const config = reviveConfig(data.config);
   const logger = createLogger(config).child({ thread: 'delivery' });
@@ -54,7 +60,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   const clock = new OffsetClock(data.clockOffsetMs);
   const sql =
     config.provider === 'sqlite'
-      ? new SqliteSql(openSqliteFile({ path: config.sqlitePath! }), bus, null, {
+      ? new SqliteSql(withoutAutoCheckpoint(openSqliteFile({ path: config.sqlitePath! })), bus, null, {
           gate: data.writeGate ? new WriteGate(data.writeGate) : null,
         })
       : new PgSql(createPgPool(config.databaseUrl, PG_POOL_SIZE, 'hookline-delivery'), bus);

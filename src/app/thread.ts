@@ -11,13 +11,13 @@
 // restarted after a backoff, rather than exiting the process: the API keeps
 // serving, and nothing is lost, because the crashed thread's claims are
 // leases that expire and its unrecorded attempts are retried then.
-import type { LiveInterest } from '../base/liveInterest.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Bus } from '../base/bus.js';
 import { ManualClock, OffsetClock, type Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
+import type { LiveInterest } from '../base/liveInterest.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents } from '../db/events.js';
 import type { StoredEvent } from '../db/stores/events.js';
@@ -49,16 +49,16 @@ export interface DeliveryThreadDeps {
 }
 
 /**
- * The thread's entry: dist/delivery-thread.mjs next to the bundle that
- * `npm start` runs; or, when this module runs from source under tsx (tests,
- * the benchmark's in-process roles), src/delivery-thread.ts, loaded through
+ * A thread's entry: dist/<name>.mjs next to the bundle that `npm start`
+ * runs; or, when this module runs from source under tsx (tests, the
+ * benchmark's in-process roles), src/<name>.ts, loaded through
  * thread-tsx.mjs because Node 20 does not carry `--import tsx` into a
  * worker's entry module.
  */
-export function deliveryThreadEntry(): { url: URL; argv: string[] } {
+export function threadEntry(name: 'delivery-thread' | 'checkpoint-thread'): { url: URL; argv: string[] } {
   const fromSource = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname);
-  const entry = fromSource ? new URL('../delivery-thread.ts', import.meta.url) : new URL('./delivery-thread.mjs', import.meta.url);
-  if (!existsSync(fileURLToPath(entry))) throw new Error(`delivery thread entry not found at ${fileURLToPath(entry)}; run npm run build`);
+  const entry = fromSource ? new URL(`../${name}.ts`, import.meta.url) : new URL(`./${name}.mjs`, import.meta.url);
+  if (!existsSync(fileURLToPath(entry))) throw new Error(`${name} entry not found at ${fileURLToPath(entry)}; run npm run build`);
   return fromSource ? { url: new URL('./thread-tsx.mjs', import.meta.url), argv: [entry.href] } : { url: entry, argv: [] };
 }
 
@@ -71,7 +71,7 @@ const STABLE_MS = 60_000;
 
 export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<DeliveryThread> {
   const { config, logger, bus } = deps;
-  const entry = deliveryThreadEntry();
+  const entry = threadEntry('delivery-thread');
   const data: DeliveryThreadData = {
     config,
     key: deps.key,
