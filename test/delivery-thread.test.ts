@@ -79,6 +79,12 @@ test('a delivery the dead thread was sending is sent again by the restarted thre
     if (r.json?.data?.n === 3 && !held.length) held.push(res);
     else res.writeHead(200).end('ok');
   });
+  // The earlier deliveries' attempts are recorded first: one still unrecorded
+  // when the thread dies is rightly sent again too, before n = 3 (at least once).
+  await waitUntil(async () => {
+    const { deliveries } = await webhookView(gql, webhookId);
+    return deliveries.length === 2 && deliveries.every((d) => d.status === 'SUCCEEDED');
+  }, 'the earlier deliveries to be recorded');
   const before = receiver.received.length;
   await publish(gql, 'thread.test', { n: 3 });
   await receiver.waitFor(before + 1);
