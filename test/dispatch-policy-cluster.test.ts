@@ -37,7 +37,11 @@ before(async () => {
     BOOTSTRAP_API_KEY: KEY,
     SECRET_ENCRYPTION_KEY: 'c'.repeat(64),
     ALLOW_PRIVATE_TARGETS: 'true',
-    WORKER_POLL_MS: '50',
+    // Short, so both instances take part in the ordered test: an instance
+    // claims an ordered webhook's next delivery as soon as its own attempt
+    // commits, while the other looks only when it polls; at 50 ms the other
+    // missed all 30 events in about one run in four.
+    WORKER_POLL_MS: '10',
     RETRY_SCHEDULE: '0.05,0.05,0.05,0.05,0.05',
     AUTO_DISABLE_AFTER: '3',
     CIRCUIT_COOLDOWN: '500ms',
