@@ -58,15 +58,21 @@ function parseRetryAfter(value: string | undefined): number | null {
   return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
-/** Raw response headers (name, value, name, value, … as bytes) as one string per lower-cased name, repeated names joined with ", ". */
+/**
+ * Raw response headers (name, value, name, value, … as bytes) as one string
+ * per lower-cased name, repeated names joined with ", ". Built in a Map, so
+ * a header named like an Object property ("constructor", "__proto__") is
+ * kept as sent rather than read from or written to the prototype.
+ */
 function headersOf(raw: Buffer[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = new Map<string, string>();
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toString('latin1').toLowerCase();
     const value = raw[i + 1].toString('latin1');
-    out[name] = name in out ? `${out[name]}, ${value}` : value;
+    const before = out.get(name);
+    out.set(name, before === undefined ? value : `${before}, ${value}`);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export interface DeliveryClientOptions {
@@ -90,10 +96,15 @@ export class DeliveryClient {
   post(url: string, headers: Record<string, string>, body: string, timeoutMs = this.opts.timeoutMs): Promise<HttpResult> {
     const started = performance.now();
     const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
-    const { allowPrivateTargets } = this.opts;
-    if (!allowPrivateTargets) {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch (err) {
+      return Promise.resolve(done({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err, timeoutMs) }));
+    }
+    if (!this.opts.allowPrivateTargets) {
       // Literal IPs skip DNS, so the lookup guard never sees them.
-      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+      const host = target.hostname.replace(/^\[|\]$/g, '');
       if (isIP(host) && isPrivateAddress(host)) {
         return Promise.resolve(
           done({
@@ -105,12 +116,6 @@ export class DeliveryClient {
           }),
         );
       }
-    }
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch (err) {
-      return Promise.resolve(done({ status: null, headers: {}, body: null, retryAfterMs: null, error: classify(err, timeoutMs) }));
     }
     // undici's dispatcher with a handler of our own rather than request():
     // request() needs an AbortSignal for the overall deadline and wraps the

@@ -36,6 +36,7 @@ test('a 2xx answer: status, lower-cased headers (repeated ones joined), body, an
   routes.set('/ok?x=1', (req, res) => {
     seen = { method: req.method, headers: req.headers, body: (req as IncomingMessage & { body: string }).body };
     res.setHeader('X-Thing', ['a', 'b']);
+    res.setHeader('Constructor', 'c');
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('accepted');
   });
   const r = await client.post(`${base}/ok?x=1`, { 'content-type': 'application/json', 'webhook-id': 'evt_1' }, '{"a":1}');
@@ -44,6 +45,10 @@ test('a 2xx answer: status, lower-cased headers (repeated ones joined), body, an
   assert.equal(r.body, 'accepted');
   assert.equal(r.headers['content-type'], 'text/plain');
   assert.equal(r.headers['x-thing'], 'a, b');
+  assert.ok(
+    Object.hasOwn(r.headers, 'constructor') && r.headers['constructor' as string] === 'c',
+    'a header named like an Object property is kept as sent',
+  );
   assert.equal(seen.method, 'POST');
   assert.equal(seen.headers?.['webhook-id'], 'evt_1');
   assert.equal(seen.body, '{"a":1}');
