@@ -16,7 +16,7 @@ export interface CheckpointThreadData {
 }
 
 export type ToCheckpointThread = { t: 'stop' };
-export type FromCheckpointThread = { t: 'ready' } | { t: 'failed'; message: string } | { t: 'stopped' };
+export type FromCheckpointThread = { t: 'ready' } | { t: 'failed'; message: string };
 
 export function runCheckpoints(data: CheckpointThreadData, port: MessagePort): void {
   const db = new Database(data.path);
@@ -38,7 +38,7 @@ export function runCheckpoints(data: CheckpointThreadData, port: MessagePort): v
     clearInterval(timer);
     run();
     db.close();
-    port.postMessage({ t: 'stopped' } satisfies FromCheckpointThread);
+    // The main thread waits for this thread's exit, which closing the port lets happen.
     port.close();
   });
   port.postMessage({ t: 'ready' } satisfies FromCheckpointThread);
