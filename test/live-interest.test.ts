@@ -17,7 +17,7 @@ import { Recorder } from '../src/dispatch/record.js';
 import type { Outcome } from '../src/dispatch/sender.js';
 import type { RecordedAttempt } from '../src/db/stores/attempts.js';
 import type { UpdatedDelivery } from '../src/db/events.js';
-import { newMonotonicId } from '../src/base/ids.js';
+import { manualOutcome } from './helpers/outcomes.js';
 
 let app: TestApp;
 let gql: Gql;
@@ -77,8 +77,8 @@ test('a stream turns the interest on while it is open, and the attempts reach it
   await waitUntil(() => !interest.any() || null, 'a closed stream no longer counts');
 });
 
-/** A manual try of a delivery already made, as the main thread's recorder writes one. */
-async function manualOutcome(): Promise<Outcome> {
+/** A failed manual try of the webhook's latest delivery. */
+async function manualTry(): Promise<Outcome> {
   const page = await gql(
     `query($w: ID!) { deliveries(first: 1, filter: { webhookIds: [$w] }) { nodes { id attemptCount event { id } } } }`,
     {
@@ -86,38 +86,13 @@ async function manualOutcome(): Promise<Outcome> {
     },
   );
   const d = page.data.deliveries.nodes[0];
-  const at = new Date();
   const { accountId } = (await app.running.state.sql.get<{ accountId: string }>(`SELECT "accountId" FROM "Delivery" WHERE "id" = ?`, [
     d.id,
   ]))!;
-  return {
-    job: { deliveryId: d.id, accountId, webhookId, eventId: d.event.id, attemptCount: d.attemptCount, trigger: 'MANUAL' },
-    deliveryStatus: null,
-    nextAttemptAt: null,
-    gone: false,
-    failureLabel: 'HTTP 500',
-    eventType: 'interest.test',
-    attempt: {
-      id: newMonotonicId(),
-      accountId,
-      deliveryId: d.id,
-      webhookId,
-      attemptNumber: d.attemptCount + 1,
-      trigger: 'MANUAL',
-      status: 'FAILED',
-      requestUrl: receiver.url,
-      requestHeaders: '{}',
-      requestBody: '{}',
-      responseStatus: 500,
-      responseHeaders: '{}',
-      responseBody: '',
-      durationMs: 1,
-      error: 'HTTP 500',
-      errorClass: 'HTTP_ERROR',
-      nextAttemptAt: null,
-      createdAt: at,
-    },
-  };
+  return manualOutcome(
+    { id: d.id, accountId, webhookId, eventId: d.event.id, attemptCount: d.attemptCount },
+    { eventType: 'interest.test', requestUrl: receiver.url, succeeded: false },
+  );
 }
 
 function heard() {
@@ -131,11 +106,11 @@ function heard() {
 }
 
 test('a recorder with no listener announces nothing; one that gains a listener during its commit announces the batch after it', async () => {
-  const { sql, logger, config } = app.running.state;
+  const { sql, bus, logger, config } = app.running.state;
   const circuit = circuitSettings(config);
   const quiet = heard();
   try {
-    await new Recorder({ sql, logger, circuit, live: () => false }).record(await manualOutcome());
+    await new Recorder({ sql, bus, logger, circuit, live: () => false }).record(await manualTry());
     assert.equal(quiet.attempts.length, 0, 'no attempt announced');
     assert.equal(quiet.deliveries.length, 0, 'no delivery announced');
   } finally {
@@ -145,8 +120,8 @@ test('a recorder with no listener announces nothing; one that gains a listener d
   const answers = [false, true];
   const late = heard();
   try {
-    const outcome = await manualOutcome();
-    await new Recorder({ sql, logger, circuit, live: () => answers.shift() ?? true }).record(outcome);
+    const outcome = await manualTry();
+    await new Recorder({ sql, bus, logger, circuit, live: () => answers.shift() ?? true }).record(outcome);
     assert.deepEqual(
       late.attempts.map((a) => a.id),
       [outcome.attempt.id],

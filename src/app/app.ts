@@ -116,7 +116,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
   });
   const metrics = createMetrics({ sql: db.sql, clock, logger, accountLabels: config.metricsAccountLabels });
   // Pings and manual redeliveries are recorded on this thread, and counted here.
-  const recorder = new Recorder({ sql: db.sql, logger, circuit: circuitSettings(config), stats: metrics.stats });
+  const recorder = new Recorder({ sql: db.sql, bus, logger, circuit: circuitSettings(config), stats: metrics.stats });
   // GraphQL operations and publishes are traced on this thread (the delivery thread traces its attempts).
   const tracing = await startTracing(config, opts.component ?? 'api');
   // Shared with the delivery thread, which skips live work no one listens to.

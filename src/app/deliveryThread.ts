@@ -102,6 +102,7 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
   const live = interest ? () => interest.any() : () => true;
   const recorder = new Recorder({
     sql,
+    bus,
     logger,
     circuit: circuitSettings(config),
     maxBatch: 64,

@@ -2,11 +2,14 @@
 // delivery's next state, the webhook's failure streak, its circuit breaker
 // and any auto-disable, all in one transaction. The commit announces each attempt (and each state
 // change) on the event bus.
+import type { Bus } from '../base/bus.js';
 import type { Logger } from '../base/logger.js';
+import type { AppEvents } from '../db/events.js';
 import { isTransient, type Sql, type Tx } from '../db/sql.js';
 import { insertAttempts } from '../db/stores/attempts.js';
 import { addToRollups } from '../db/stores/rollups.js';
-import { applyOutcomes, deliveriesByIds } from '../db/stores/deliveries.js';
+import { applyOutcomes, deliveriesByIds, type DeliveryOutcome } from '../db/stores/deliveries.js';
+import { writeCleanBatch } from '../db/stores/recordBatch.js';
 import type { Delivery } from '../generated/prisma/client.js';
 import { closeCircuits, resetStreaks, setCircuit, updateStreak, webhooksByIds, type Webhook } from '../db/stores/webhooks.js';
 import { changeStateInTx } from '../outbox/webhookState.js';
@@ -18,6 +21,8 @@ import type { DeliveryStats } from './stats.js';
 
 export interface RecorderOptions {
   sql: Sql;
+  /** The bus `sql` raises committed events on: a batch written in one statement (writeCleanBatch) announces itself here. */
+  bus: Bus<AppEvents>;
   logger: Logger;
   /** The circuit breaker and auto-disable settings. */
   circuit: CircuitSettings;
@@ -77,16 +82,31 @@ async function closedCircuits(tx: Tx, wereFailing: string[]): Promise<void> {
   }
 }
 
+const outcomeOf = (o: Outcome): DeliveryOutcome => ({
+  deliveryId: o.job.deliveryId,
+  status: o.deliveryStatus,
+  nextAttemptAt: o.nextAttemptAt,
+  at: o.attempt.createdAt,
+  releasesLease: o.job.trigger === 'SCHEDULED',
+});
+
 /** The delivery log's order: createdAt, then id (src/domain/log/cursor.ts). */
 const logOrder = (x: { createdAt: Date; id: string }, y: { createdAt: Date; id: string }) =>
   x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
 
-/** Raises the batch's attempts and changed deliveries on the bus when `tx` commits. */
-function announce(tx: Tx, outcomes: Outcome[], updated: Delivery[]): void {
-  for (const o of outcomes) tx.afterCommit('attempt.recorded', { ...o.attempt, eventId: o.job.eventId, eventType: o.eventType });
+type Raise = <K extends keyof AppEvents>(name: K, value: AppEvents[K]) => void;
+
+/** Raises the batch's attempts and changed deliveries (through `raise`: on a commit, or at once after one). */
+function announce(raise: Raise, outcomes: Outcome[], updated: Delivery[]): void {
+  for (const o of outcomes) raise('attempt.recorded', { ...o.attempt, eventId: o.job.eventId, eventType: o.eventType });
   const types = new Map(outcomes.map((o) => [o.job.deliveryId, o.eventType]));
-  for (const d of updated) tx.afterCommit('delivery.updated', { ...d, eventType: types.get(d.id)! });
+  for (const d of updated) raise('delivery.updated', { ...d, eventType: types.get(d.id)! });
 }
+
+const onCommitOf =
+  (tx: Tx): Raise =>
+  (name, value) =>
+    tx.afterCommit(name, value);
 
 export class Recorder {
   private queue: { outcome: Outcome; done: (err?: unknown) => void }[] = [];
@@ -125,32 +145,32 @@ export class Recorder {
     const failing = batchStreaks.filter((s) => s.failures > 0);
     const at = outcomes[outcomes.length - 1].attempt.createdAt;
     // Health over time: the batch's counters, committed with its attempts (one statement).
-    const increments = rollupIncrements(outcomes.map((o) => o.attempt));
+    const attemptRows = outcomes.map((o) => o.attempt);
+    const increments = rollupIncrements(attemptRows);
     const live = this.opts.live?.() ?? true;
+    // A batch with no failure needs no streak, circuit or state change: on
+    // PostgreSQL it is one statement (src/db/stores/recordBatch.ts).
+    const clean = batchStreaks.every((s) => s.failures === 0 && !s.gone);
+    // Built once for either way of writing, and for every retry.
+    const changes = byDelivery.map(outcomeOf);
     for (let attempt = 1; ; attempt++) {
       try {
+        const written = clean
+          ? await writeCleanBatch(this.opts.sql, { attempts: attemptRows, increments, outcomes: changes, webhookIds: cleared }, live)
+          : null;
+        if (written) {
+          if (live) announce((name, value) => this.opts.bus.emit(name, value), outcomes, written);
+          break;
+        }
         await this.opts.sql.tx(async (tx) => {
-          await insertAttempts(
-            tx,
-            outcomes.map((o) => o.attempt),
-          );
+          await insertAttempts(tx, attemptRows);
           await addToRollups(tx, increments);
-          const updated = await applyOutcomes(
-            tx,
-            byDelivery.map((o) => ({
-              deliveryId: o.job.deliveryId,
-              status: o.deliveryStatus,
-              nextAttemptAt: o.nextAttemptAt,
-              at: o.attempt.createdAt,
-              releasesLease: o.job.trigger === 'SCHEDULED',
-            })),
-            live,
-          );
+          const updated = await applyOutcomes(tx, changes, live);
           // Clean streaks in one statement; failures (rarer) one webhook at a time.
           await closedCircuits(tx, await resetStreaks(tx, cleared));
           for (const s of failing) await updateStreak(tx, s);
           await failingCircuits(tx, batchStreaks, this.opts.circuit, at);
-          if (live) announce(tx, outcomes, updated);
+          if (live) announce(onCommitOf(tx), outcomes, updated);
         });
         break;
       } catch (err) {
@@ -166,7 +186,7 @@ export class Recorder {
       await this.opts.sql
         .tx(async (tx) =>
           announce(
-            tx,
+            onCommitOf(tx),
             outcomes,
             await deliveriesByIds(
               tx,

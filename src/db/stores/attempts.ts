@@ -71,10 +71,15 @@ export async function insertAttempts(sql: Sql, attempts: AttemptRecord[]): Promi
     for (const a of attempts) await sql.run(INSERT_ONE, valuesOf(a));
     return;
   }
-  // One JSON parameter for the whole batch: JSON.stringify is native, while
-  // 17 array parameters are escaped element by element in JavaScript.
-  await sql.run(INSERT_MANY_PG, [JSON.stringify(attempts)]);
+  await sql.run(INSERT_MANY_PG, [attemptsParam(attempts)]);
 }
+
+/**
+ * PostgreSQL's batch parameter: one JSON array for the whole batch.
+ * JSON.stringify is native, while 17 array parameters are escaped element
+ * by element in JavaScript.
+ */
+export const attemptsParam = (attempts: AttemptRecord[]) => JSON.stringify(attempts);
 
 const PG_TYPES = [
   'text',
@@ -98,8 +103,10 @@ const PG_TYPES = [
 ];
 const PG_COLUMNS = ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ');
 // Dates arrive as ISO strings in UTC; timestamp(3) columns ignore the zone, as the drivers' bound dates do.
-const INSERT_MANY_PG = `INSERT INTO "DeliveryAttempt" (${PG_COLUMNS})
-  SELECT ${PG_COLUMNS} FROM json_to_recordset(?::json) AS x(${ATTEMPT_COLUMNS.map((c, i) => `"${c}" ${PG_TYPES[i]}`).join(', ')})`;
+/** PostgreSQL's batch insert from attemptsParam(); `where` may hold the rows back (see recordBatch.ts). */
+export const insertAttemptsPg = (where = '') => `INSERT INTO "DeliveryAttempt" (${PG_COLUMNS})
+  SELECT ${PG_COLUMNS} FROM json_to_recordset(?::json) AS x(${ATTEMPT_COLUMNS.map((c, i) => `"${c}" ${PG_TYPES[i]}`).join(', ')}) ${where}`;
+const INSERT_MANY_PG = insertAttemptsPg();
 
 /** A failed attempt, as alerts describe it. */
 export interface RecentFailure {

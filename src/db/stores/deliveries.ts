@@ -198,7 +198,8 @@ const OUTCOME_SQL = `UPDATE "Delivery" SET
 const OUTCOME_SQL_RETURNING = `${OUTCOME_SQL}
   RETURNING *`;
 
-const OUTCOMES_PG = `UPDATE "Delivery" SET
+/** PostgreSQL's batch update from outcomeParams(); `where` may hold the rows back (see recordBatch.ts). */
+export const applyOutcomesPg = (where = '') => `UPDATE "Delivery" SET
     "status" = COALESCE(v.status, "Delivery"."status"),
     "nextAttemptAt" = CASE WHEN v.status IS NULL THEN "Delivery"."nextAttemptAt" ELSE v.next END,
     "attemptCount" = "Delivery"."attemptCount" + 1,
@@ -207,10 +208,20 @@ const OUTCOMES_PG = `UPDATE "Delivery" SET
     "leaseOwner" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseOwner" END,
     "leaseUntil" = CASE WHEN v.release THEN NULL ELSE "Delivery"."leaseUntil" END
   FROM unnest(?::text[], ?::"DeliveryStatus"[], ?::timestamp(3)[], ?::timestamp(3)[], ?::boolean[]) AS v(id, status, next, at, release)
-  WHERE "Delivery"."id" = v.id`;
+  WHERE "Delivery"."id" = v.id ${where}`;
+const OUTCOMES_PG = applyOutcomesPg();
 
 const OUTCOMES_PG_RETURNING = `${OUTCOMES_PG}
   RETURNING "Delivery".*`;
+
+/** PostgreSQL's parameters for applyOutcomesPg: one array per column. */
+export const outcomeParams = (outcomes: readonly DeliveryOutcome[]) => [
+  outcomes.map((o) => o.deliveryId),
+  outcomes.map((o) => o.status),
+  outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
+  outcomes.map((o) => o.at.toISOString()),
+  outcomes.map((o) => o.releasesLease),
+];
 
 /**
  * Applies a batch of outcomes; callers pass them in id order so concurrent
@@ -235,13 +246,7 @@ export async function applyOutcomes(sql: Sql, outcomes: DeliveryOutcome[], retur
     }
     return updated;
   }
-  const values = [
-    outcomes.map((o) => o.deliveryId),
-    outcomes.map((o) => o.status),
-    outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
-    outcomes.map((o) => o.at.toISOString()),
-    outcomes.map((o) => o.releasesLease),
-  ];
+  const values = outcomeParams(outcomes);
   if (!returning) {
     await sql.run(OUTCOMES_PG, values);
     return [];

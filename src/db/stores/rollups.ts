@@ -6,9 +6,23 @@ import { perDialect } from '../dialect.js';
 import type { Sql } from '../sql.js';
 import type { RollupKey, Span } from '../../dispatch/health.js';
 
-const UPSERT_PG = `INSERT INTO "AttemptRollup" ("accountId", "webhookId", "span", "at", "metric", "count")
-  SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::timestamp(3)[], ?::text[], ?::int[])
+/** PostgreSQL's upsert from rollupParams(); `where` may hold the rows back (see recordBatch.ts). */
+export const upsertRollupsPg = (where = '') => `INSERT INTO "AttemptRollup" ("accountId", "webhookId", "span", "at", "metric", "count")
+  SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::timestamp(3)[], ?::text[], ?::int[]) ${where}
   ON CONFLICT ("accountId", "webhookId", "span", "at", "metric") DO UPDATE SET "count" = "AttemptRollup"."count" + EXCLUDED."count"`;
+const UPSERT_PG = upsertRollupsPg();
+
+export type RollupIncrement = { key: RollupKey; count: number };
+
+/** PostgreSQL's parameters for upsertRollupsPg: one array per column. */
+export const rollupParams = (increments: readonly RollupIncrement[]) => [
+  increments.map((i) => i.key.accountId),
+  increments.map((i) => i.key.webhookId),
+  increments.map((i) => i.key.span),
+  increments.map((i) => new Date(i.key.at).toISOString()),
+  increments.map((i) => i.key.metric),
+  increments.map((i) => i.count),
+];
 
 // "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
 const UPSERT_SQLITE = `INSERT INTO "AttemptRollup" ("accountId", "webhookId", "span", "at", "metric", "count")
@@ -16,21 +30,14 @@ const UPSERT_SQLITE = `INSERT INTO "AttemptRollup" ("accountId", "webhookId", "s
   ON CONFLICT ("accountId", "webhookId", "span", "at", "metric") DO UPDATE SET "count" = "count" + excluded."count"`;
 
 /** Adds the increments (one per key) to the rollups: one statement. */
-export async function addToRollups(sql: Sql, increments: readonly { key: RollupKey; count: number }[]): Promise<void> {
+export async function addToRollups(sql: Sql, increments: readonly RollupIncrement[]): Promise<void> {
   if (!increments.length) return;
   if (sql.dialect.provider === 'sqlite') {
     const rows = increments.map(({ key: k, count }) => [k.accountId, k.webhookId, k.span, k.at, k.metric, count]);
     await sql.run(UPSERT_SQLITE, [JSON.stringify(rows)]);
     return;
   }
-  await sql.run(UPSERT_PG, [
-    increments.map((i) => i.key.accountId),
-    increments.map((i) => i.key.webhookId),
-    increments.map((i) => i.key.span),
-    increments.map((i) => new Date(i.key.at).toISOString()),
-    increments.map((i) => i.key.metric),
-    increments.map((i) => i.count),
-  ]);
+  await sql.run(UPSERT_PG, rollupParams(increments));
 }
 
 // One row per bucket, its metrics as one JSON object ({"attempts": 12, ...}):
