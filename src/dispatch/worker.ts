@@ -16,6 +16,7 @@ import { claimForGatedWebhook } from './gatedClaims.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
 import { Nap } from './nap.js';
+import { SendPacer } from './sendPacer.js';
 import type { Recorder } from './record.js';
 import type { DeliveryStats } from './stats.js';
 import type { WebhookCache } from './webhookCache.js';
@@ -286,9 +287,24 @@ export function startWorker(deps: WorkerDeps): Worker {
   const unrecorded = (err: unknown, deliveryId: string) =>
     logger.error({ err, deliveryId }, 'delivery attempt not recorded; it will be retried after its lease');
 
+  // A rate-limited webhook's send waits here if its claim reached this point
+  // too soon after the previous one (src/dispatch/sendPacer.ts). It holds its
+  // slot meanwhile, as a send would.
+  const pacer = new SendPacer();
+  const paced = new Map<string, { timer: NodeJS.Timeout; job: Job }>();
   const send = (job: Job, webhook: WebhookForDelivery, event: EventForDelivery) => {
     inflight++;
     inflightByWebhook.set(job.webhookId, (inflightByWebhook.get(job.webhookId) ?? 0) + 1);
+    const wait = pacer.reserve(job.webhookId, webhook.rateLimit, performance.now());
+    if (wait <= 0) return start(job, webhook, event);
+    const timer = setTimeout(() => {
+      paced.delete(job.deliveryId);
+      start(job, webhook, event);
+    }, Math.ceil(wait));
+    paced.set(job.deliveryId, { timer, job });
+  };
+
+  const start = (job: Job, webhook: WebhookForDelivery, event: EventForDelivery) => {
     // A gated webhook's next delivery may wait for this one's outcome (its order, say): look again once it commits.
     // A failed one holds an ordered webhook's line until its retry is due: look again then.
     const recorded = (o: Outcome) => {
@@ -550,6 +566,12 @@ export function startWorker(deps: WorkerDeps): Worker {
       const unsent = [...waiting.values()].flat().map((w) => w.job.deliveryId);
       waiting.clear();
       waitingCount = 0;
+      for (const { timer, job } of paced.values()) {
+        clearTimeout(timer);
+        unsent.push(job.deliveryId);
+        finished(job.webhookId, job.accountId);
+      }
+      paced.clear();
       await releaseClaims(sql, unsent, owner).catch(() => undefined);
       while (inflight > 0) await new Promise((r) => setTimeout(r, 10));
       await recorder.drain();
