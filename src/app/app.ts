@@ -22,6 +22,7 @@ import { Sender } from '../dispatch/sender.js';
 import { ensureBootstrapAccount } from '../domain/accounts/accounts.js';
 import { createCaches } from '../domain/caches.js';
 import { StreamLimits } from '../live/limits.js';
+import { DeliveryRoom } from '../base/deliveryRoom.js';
 import { LiveInterest } from '../base/liveInterest.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { startLive } from '../live/pubsub.js';
@@ -121,6 +122,8 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
   const tracing = await startTracing(config, opts.component ?? 'api');
   // Shared with the delivery thread, which skips live work no one listens to.
   const liveInterest = new LiveInterest();
+  // Shared with the delivery thread, which counts its free slots there for publishes to lease new rows against.
+  const deliveryRoom = new DeliveryRoom();
   const live = startLive(
     config.redisUrl,
     bus,
@@ -154,6 +157,7 @@ export async function createApp(config: Config, opts: AppOptions & { component?:
     liveReady: live.ready,
     liveInterest,
     metrics,
+    deliveryRoom,
   };
   if (config.bootstrapApiKey) await ensureBootstrapAccount(state, config.bootstrapApiKey);
   return {
@@ -199,6 +203,7 @@ async function startDelivery(state: AppState): Promise<DeliveryThread> {
     writeGate: state.db.writeGate,
     liveInterest: state.liveInterest,
     metrics: state.metrics,
+    room: state.deliveryRoom,
   });
 }
 

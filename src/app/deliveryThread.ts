@@ -5,6 +5,7 @@
 // client, GraphQL or the HTTP server: scripts/build.mjs checks its bundle.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
+import { DeliveryRoom } from '../base/deliveryRoom.js';
 import { LiveInterest } from '../base/liveInterest.js';
 import { Bus } from '../base/bus.js';
 import { OffsetClock } from '../base/clock.js';
@@ -132,7 +133,11 @@ export async function runDeliveryThread(data: DeliveryThreadData, port: MessageP
     const released = await releaseOwnerLeases(sql, config.instanceId);
     if (released) logger.warn({ released }, 'took back deliveries an earlier delivery thread of this instance had claimed');
   }
-  const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache, stats });
+  // Rows a publish leased to an earlier thread that died were taken back just
+  // above; a hint for one that still arrives is sent like any other owned row
+  // (at least once: another instance may have claimed it meanwhile).
+  const room = data.room ? new DeliveryRoom(data.room) : undefined;
+  const worker = startWorker({ config, logger, sql, bus, clock, sender, recorder, webhookCache, stats, room });
   // Claims and the loop's delay reach the main thread without waiting for an attempt.
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   loopDelay.enable();

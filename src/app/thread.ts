@@ -17,9 +17,10 @@ import { Worker } from 'node:worker_threads';
 import type { Bus } from '../base/bus.js';
 import { ManualClock, OffsetClock, type Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
+import type { DeliveryRoom } from '../base/deliveryRoom.js';
 import type { LiveInterest } from '../base/liveInterest.js';
 import type { Logger } from '../base/logger.js';
-import type { AppEvents } from '../db/events.js';
+import type { AppEvents, DueHints } from '../db/events.js';
 import type { StoredEvent } from '../db/stores/events.js';
 import type { WriteGate } from '../db/writeGate.js';
 import type { Metrics } from '../server/metrics.js';
@@ -46,6 +47,8 @@ export interface DeliveryThreadDeps {
   liveInterest?: LiveInterest;
   /** Where the thread's metrics go (batches of counts, its event-loop delay, restarts). */
   metrics?: Pick<Metrics, 'addDelivery' | 'deliveryThreadLag' | 'deliveryThreadRestarted'>;
+  /** The thread's free slots, which publishes lease new rows against (src/base/deliveryRoom.ts). */
+  room?: DeliveryRoom;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     clockOffsetMs: 0,
     writeGate: deps.writeGate?.buffer ?? null,
     liveInterest: deps.liveInterest?.buffer ?? null,
+    room: deps.room?.buffer ?? null,
     restarted: false,
   };
   let current: Worker | null = null;
@@ -93,32 +97,53 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
   // New rows' ids from this instance's publishes, sent with the next wake-up
   // (bounded: past the cap the thread's scanning claim finds the rest). A
   // commit without hints (a resume, a requeue) or dropped hints ask for a scan.
+  // Rows leased to the thread at insert are never dropped: no scan would
+  // find them before their lease ran out, and the thread's room bounds them.
   let hintIds: string[] = [];
   let hintWebhookIds: string[] = [];
   let hintAccountIds: string[] = [];
   let hintEvents: StoredEvent[] = [];
+  let hintOwned: (string | null)[] = [];
+  let anyOwned = false;
   let scan = false;
   const postDue = () => {
+    if (!duePending) return; // posted early, by stop()
     duePending = false;
-    const hints = hintIds.length ? { ids: hintIds, webhookIds: hintWebhookIds, accountIds: hintAccountIds, events: hintEvents } : undefined;
+    const hints: DueHints | undefined = hintIds.length
+      ? {
+          ids: hintIds,
+          webhookIds: hintWebhookIds,
+          accountIds: hintAccountIds,
+          events: hintEvents,
+          ...(anyOwned ? { ownedEventIds: hintOwned } : {}),
+        }
+      : undefined;
     const m: ToDeliveryThread = { t: 'due', hints, scan: scan || !hints };
     hintIds = [];
     hintWebhookIds = [];
     hintAccountIds = [];
     hintEvents = [];
+    hintOwned = [];
+    anyOwned = false;
     scan = false;
     current?.postMessage(m);
   };
   const offDue = bus.on('deliveries.due', (due) => {
     if (fromThread || !current) return;
-    if (!due.hints || hintIds.length + due.hints.ids.length > MAX_PENDING_HINTS) scan = true;
-    else {
-      for (let i = 0; i < due.hints.ids.length; i++) {
-        hintIds.push(due.hints.ids[i]);
-        hintWebhookIds.push(due.hints.webhookIds[i]);
-        hintAccountIds.push(due.hints.accountIds[i]);
+    const h = due.hints;
+    const full = !h || hintIds.length + h.ids.length > MAX_PENDING_HINTS;
+    if (full) scan = true;
+    if (h && (!full || h.ownedEventIds)) {
+      for (let i = 0; i < h.ids.length; i++) {
+        const owned = h.ownedEventIds?.[i] ?? null;
+        if (full && owned === null) continue;
+        hintIds.push(h.ids[i]);
+        hintWebhookIds.push(h.webhookIds[i]);
+        hintAccountIds.push(h.accountIds[i]);
+        hintOwned.push(owned);
+        if (owned !== null) anyOwned = true;
       }
-      if (due.hints.events) for (const e of due.hints.events) hintEvents.push(e);
+      if (h.events) for (const e of h.events) hintEvents.push(e);
     }
     if (duePending) return;
     // Coalesced: any number of commits in one turn of the loop cost one message.
@@ -194,6 +219,8 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
     exited = new Promise<void>((resolve) =>
       w.on('exit', (code) => {
         current = null;
+        // No thread, no room: publishes insert unleased rows until the next one counts its slots.
+        deps.room?.reset();
         // A thread that died writing must not leave the API waiting for the gate.
         deps.writeGate?.releaseFrom(w.threadId);
         resolve();
@@ -255,6 +282,9 @@ export async function startDeliveryThread(deps: DeliveryThreadDeps): Promise<Del
       if (restartTimer) clearTimeout(restartTimer);
       const w = current;
       if (!w) return;
+      deps.room?.reset();
+      // Hints not yet posted go first: the stopping thread gives back the rows leased to it.
+      if (duePending) postDue();
       w.postMessage({ t: 'stop' } satisfies ToDeliveryThread);
       // In-flight deliveries finish (DELIVERY_TIMEOUT_MS at most) before the thread exits.
       const grace = setTimeout(() => {

@@ -19,6 +19,8 @@ export interface DeliveryThreadData {
   writeGate: SharedArrayBuffer | null;
   /** The instance's LiveInterest (src/base/liveInterest.ts); null: post every attempt to the main thread. */
   liveInterest: SharedArrayBuffer | null;
+  /** The thread's free slots (src/base/deliveryRoom.ts), which it keeps counted; null: publishes lease nothing to it. */
+  room: SharedArrayBuffer | null;
   /** Set once an earlier thread of this process has died: its leases are this thread's to take back. */
   restarted: boolean;
 }

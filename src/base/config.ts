@@ -453,3 +453,13 @@ export function loadConfig(env: Env): Config {
 export function processEnv(): Env {
   return process.env;
 }
+
+/**
+ * The lease a delivery thread takes on a delivery it will send: a claimed
+ * delivery may wait for a per-webhook slot before it is sent, so the lease
+ * must outlast a full send and a wait behind one. Publishes that lease their
+ * new rows to this instance's thread take the same.
+ */
+export function deliveryLeaseMs(c: Pick<Config, 'leaseMs' | 'deliveryTimeoutMs'>): number {
+  return Math.max(c.leaseMs, 2 * c.deliveryTimeoutMs + 2_000);
+}

@@ -62,16 +62,34 @@ export interface DueHints {
   accountIds: string[];
   /** The rows' events as written, so the worker need not read them back (src/dispatch/eventCache.ts). */
   events?: StoredEvent[];
+  /**
+   * Per row: its event's id if the row was inserted leased to this
+   * instance's delivery thread (src/base/deliveryRoom.ts), which sends it
+   * without a claim; null for a row to claim. None: every row is to claim.
+   */
+  ownedEventIds?: (string | null)[];
 }
 
-export function hintsOf(accountId: string, rows: readonly { id: string; webhookId: string }[], event?: StoredEvent): DueHints {
+export function hintsOf(
+  accountId: string,
+  rows: readonly { id: string; webhookId: string; owned?: boolean }[],
+  event?: StoredEvent,
+): DueHints {
   const ids = new Array<string>(rows.length);
   const webhookIds = new Array<string>(rows.length);
+  let owned: (string | null)[] | undefined;
   for (let i = 0; i < rows.length; i++) {
     ids[i] = rows[i].id;
     webhookIds[i] = rows[i].webhookId;
+    if (rows[i].owned && event) (owned ??= new Array<string | null>(rows.length).fill(null))[i] = event.id;
   }
-  return { ids, webhookIds, accountIds: new Array<string>(rows.length).fill(accountId), ...(event ? { events: [event] } : {}) };
+  return {
+    ids,
+    webhookIds,
+    accountIds: new Array<string>(rows.length).fill(accountId),
+    ...(event ? { events: [event] } : {}),
+    ...(owned ? { ownedEventIds: owned } : {}),
+  };
 }
 
 /** A delivery as changed, with its event's type (for live filters by event type). */

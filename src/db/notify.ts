@@ -58,7 +58,11 @@ export function startDueNotifier(pool: pg.Pool, bus: Bus<AppEvents>, instanceId:
         }
       });
   };
-  const off = bus.on('deliveries.due', send);
+  // Rows leased to this instance at insert are for no other instance to claim: waking them would cost a scan each.
+  const off = bus.on('deliveries.due', (due) => {
+    const owned = due.hints?.ownedEventIds;
+    if (!owned || owned.some((id) => id === null)) send();
+  });
   return {
     async stop() {
       off();

@@ -2,6 +2,7 @@
 // recovery. Mutations, built-in events and embedding code all use it.
 import { fail, ok, type Result } from '../base/errors.js';
 import { requireAdmin, type Caller } from '../base/caller.js';
+import { deliveryLeaseMs } from '../base/config.js';
 import { newId } from '../base/ids.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { AttemptRecord } from '../db/stores/attempts.js';
@@ -54,7 +55,8 @@ async function publishUntraced(
   if (errors.length) return { ok: false, errors };
   const channels = opts.channels ? [...new Set(opts.channels)] : null;
   const req = { accountId, type, payload, channels, idempotencyKey: opts.idempotencyKey };
-  const once = () => publishAlone(deps.sql, deps.bus, req, deps.clock.now());
+  const self = { room: deps.deliveryRoom, owner: deps.config.instanceId, leaseMs: deliveryLeaseMs(deps.config) };
+  const once = () => publishAlone(deps.sql, deps.bus, req, deps.clock.now(), self);
   try {
     return ok(await once());
   } catch (err) {

@@ -6,7 +6,7 @@
 // and re-reads the webhook and event before sending.
 import type { Bus } from '../base/bus.js';
 import type { Clock } from '../base/clock.js';
-import type { Config } from '../base/config.js';
+import { deliveryLeaseMs, type Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents, DueHints } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
@@ -15,6 +15,7 @@ import { dueGatedWebhooks } from '../db/stores/gated.js';
 import { claimForGatedWebhook } from './gatedClaims.js';
 import { eventsByIds } from '../db/stores/events.js';
 import { webhooksByIds } from '../db/stores/webhooks.js';
+import type { DeliveryRoom } from '../base/deliveryRoom.js';
 import { Nap } from './nap.js';
 import { SendPacer } from './sendPacer.js';
 import type { Recorder } from './record.js';
@@ -48,6 +49,8 @@ export interface WorkerDeps {
   webhookCache?: WebhookCache;
   /** Counts claim batch sizes for the metrics. */
   stats?: DeliveryStats;
+  /** Where this worker counts its free slots for publishes to lease new rows against (src/base/deliveryRoom.ts). */
+  room?: DeliveryRoom;
 }
 
 /**
@@ -80,6 +83,8 @@ export async function loadForDelivery(
 
 /** Hinted delivery ids held at most; past this, new rows are left to the scan. */
 const MAX_HINTS = 20_000;
+/** Rows leased to this worker at insert it may hold unsent, in multiples of its slots (see countRoom). */
+const OWNED_AHEAD = 3;
 /** Gated webhooks with due work looked at per pass. */
 const GATED_LOOK = 100;
 const MAX_GATED_SEEN = 10_000;
@@ -87,9 +92,7 @@ const MAX_GATED_SEEN = 10_000;
 export function startWorker(deps: WorkerDeps): Worker {
   const { config: cfg, logger, sql, sender, recorder } = deps;
   const owner = cfg.instanceId;
-  // A claimed delivery may wait for a per-webhook slot before it is sent, so
-  // its lease must outlast a full send and a wait behind one.
-  const leaseMs = Math.max(cfg.leaseMs, 2 * cfg.deliveryTimeoutMs + 2_000);
+  const leaseMs = deliveryLeaseMs(cfg);
   const inflightByWebhook = new Map<string, number>();
   // Webhooks with a concurrency of their own (maxConcurrency), as last read.
   const limits = new Map<string, number>();
@@ -141,6 +144,10 @@ export function startWorker(deps: WorkerDeps): Worker {
   const hintedAccount = new Map<string, string>();
   const pending = new Set<string>();
   let queued = 0;
+  // Hinted rows a publish inserted leased to this worker: sent without a
+  // claim when picked. Unlike other hints they are never dropped, and the
+  // room counted for publishes keeps them few.
+  const owned = new Map<string, ClaimedDelivery>();
   // Set by a wake-up without hints (another instance's work, a resume, a
   // requeue, dropped hints) and by a scan that filled its batch with rows no
   // hint named (a backlog): the next claim is a scan. Otherwise scans run
@@ -165,18 +172,28 @@ export function startWorker(deps: WorkerDeps): Worker {
         queued += live.length;
       }
     }
-    for (let i = 0; i < n; i++) {
-      const id = h.ids[i];
-      if (pending.has(id)) continue;
-      pending.add(id);
-      queued++;
-      const w = h.webhookIds[i];
-      const q = hinted.get(w);
-      if (q) q.push(id);
-      else {
-        hinted.set(w, [id]);
-        hintedAccount.set(w, h.accountIds[i]);
-      }
+    let arrived = 0;
+    for (let i = 0; i < h.ids.length; i++) {
+      const eventId = h.ownedEventIds?.[i] ?? null;
+      // Past the cap only owned rows are kept.
+      if (eventId !== null) {
+        owned.set(h.ids[i], { id: h.ids[i], accountId: h.accountIds[i], webhookId: h.webhookIds[i], eventId, attemptCount: 0 });
+        arrived++;
+      } else if (i >= n) continue;
+      enqueueHint(h.ids[i], h.webhookIds[i], h.accountIds[i]);
+    }
+    if (arrived) deps.room?.received(arrived);
+    countRoom();
+  };
+  const enqueueHint = (id: string, webhookId: string, accountId: string) => {
+    if (pending.has(id)) return;
+    pending.add(id);
+    queued++;
+    const q = hinted.get(webhookId);
+    if (q) q.push(id);
+    else {
+      hinted.set(webhookId, [id]);
+      hintedAccount.set(webhookId, accountId);
     }
   };
   const webhookRoom = (w: string) => limitOf(w) - (inflightByWebhook.get(w) ?? 0) - (waiting.get(w)?.length ?? 0);
@@ -282,6 +299,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       send(next.job, next.webhook, next.event);
     }
     if (gatedSeen.has(webhookId)) gatedWanted = true;
+    countRoom();
     nap.wake();
   };
   const unrecorded = (err: unknown, deliveryId: string) =>
@@ -340,7 +358,12 @@ export function startWorker(deps: WorkerDeps): Worker {
     );
   };
 
-  const dispatchClaimed = async (claimed: ClaimedDelivery[]) => {
+  /**
+   * Sends claimed deliveries (or queues them for a webhook slot). `owned`:
+   * rows leased to this worker at insert, whose webhook was not gated then;
+   * one that has become gated since is given back for its own claim.
+   */
+  const dispatchClaimed = async (claimed: ClaimedDelivery[], owned = false) => {
     const { webhooks, events } = await loadForDelivery(
       sql,
       [...new Set(claimed.map((c) => c.webhookId))],
@@ -364,8 +387,9 @@ export function startWorker(deps: WorkerDeps): Worker {
     for (const c of claimed) {
       const webhook = webhooks.get(c.webhookId);
       const event = events.get(c.eventId);
-      if (!webhook || !event || webhook.state !== 'ACTIVE') {
+      if (!webhook || !event || webhook.state !== 'ACTIVE' || (owned && webhook.gated)) {
         orphaned.push(c.id);
+        if (webhook?.gated) gatedWanted = true;
         continue;
       }
       if (webhook.maxConcurrency != null) limits.set(webhook.id, webhook.maxConcurrency);
@@ -389,6 +413,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     }
     // Turned off or deleted since the claim: paused, not dropped.
     await releaseClaims(sql, orphaned, owner);
+    countRoom();
   };
 
   const idle = (ms: number) => nap.sleep(ms);
@@ -435,6 +460,15 @@ export function startWorker(deps: WorkerDeps): Worker {
   // Outcomes waiting to be written count against the slots, so a slow
   // database slows claiming instead of growing the recorder's queue.
   const recordBacklog = () => Math.max(0, recorder.pending - cfg.deliveryConcurrency);
+  // What publishes may lease to this worker: its slots and a queue of
+  // OWNED_AHEAD times as many behind them, less what it holds. Leasing only
+  // for free slots leased almost nothing under load (the slots are full while
+  // publishes come in), and the claims stayed. The queue is gone in a few
+  // tens of milliseconds at full speed, so it keeps little from other instances.
+  const countRoom = () => {
+    if (running) deps.room?.set((1 + OWNED_AHEAD) * cfg.deliveryConcurrency - inflight - waitingCount - owned.size - recordBacklog());
+    else deps.room?.reset();
+  };
 
   // A hinted claim is one primary-key statement, so it is worth making for fewer slots.
   const hintAtLeast = Math.max(1, Math.min(claimAtLeast, Math.ceil(Math.min(cfg.deliveryConcurrency, cfg.accountConcurrency) / 8)));
@@ -447,6 +481,7 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   const loop = async () => {
     while (running) {
+      countRoom();
       // Gated claims are one webhook's few rows each: worth making for any
       // free slot. The batch claims below still get their turn in the same
       // round, however often gated webhooks ask for a look.
@@ -477,9 +512,20 @@ export function startWorker(deps: WorkerDeps): Worker {
           continue;
         }
         try {
-          const claimed = await claimByIds(sql, { owner, leaseMs, ids }, deps.clock.now());
+          // Owned rows are this worker's already; the others are claimed in one statement.
+          const mine: ClaimedDelivery[] = [];
+          const toClaim: string[] = [];
+          for (const id of ids) {
+            const c = owned.get(id);
+            if (c) {
+              owned.delete(id);
+              mine.push(c);
+            } else toClaim.push(id);
+          }
+          if (mine.length) await dispatchClaimed(mine, true);
+          const claimed = toClaim.length ? await claimByIds(sql, { owner, leaseMs, ids: toClaim }, deps.clock.now()) : [];
           // Rows a hint could not take may be a gated webhook's: those are claimed on their own.
-          if (claimed.length < ids.length) gatedWanted = true;
+          if (claimed.length < toClaim.length) gatedWanted = true;
           if (claimed.length) {
             deps.stats?.claimed('hinted', claimed.length);
             await dispatchClaimed(claimed);
@@ -539,6 +585,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       const unhintedOf = new Set<string>();
       for (const c of claimed) {
         took.set(c.accountId, (took.get(c.accountId) ?? 0) + 1);
+        owned.delete(c.id); // only after its lease ran out
         if (pending.delete(c.id)) continue;
         unhinted++;
         unhintedOf.add(c.accountId);
@@ -559,11 +606,17 @@ export function startWorker(deps: WorkerDeps): Worker {
     },
     async stop() {
       running = false;
+      countRoom();
       if (gatedTimer) clearTimeout(gatedTimer);
       nap.wake();
       offWake();
       await done;
-      const unsent = [...waiting.values()].flat().map((w) => w.job.deliveryId);
+      // Owned rows not yet sent go back too: no scan would take them before their lease ran out.
+      const unsent = [...waiting.values()]
+        .flat()
+        .map((w) => w.job.deliveryId)
+        .concat([...owned.keys()]);
+      owned.clear();
       waiting.clear();
       waitingCount = 0;
       for (const { timer, job } of paced.values()) {

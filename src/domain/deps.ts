@@ -3,6 +3,7 @@
 import type { Bus } from '../base/bus.js';
 import type { Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
+import type { DeliveryRoom } from '../base/deliveryRoom.js';
 import type { Keyring } from '../base/keyring.js';
 import type { Logger } from '../base/logger.js';
 import type { Database } from '../db/database.js';
@@ -20,4 +21,6 @@ export interface Deps {
   keyring: Keyring;
   bus: Bus<AppEvents>;
   caches: Caches;
+  /** Free slots of this instance's delivery thread (none runs: zero), which publishes may lease new rows to. */
+  deliveryRoom: DeliveryRoom;
 }

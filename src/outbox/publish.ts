@@ -4,6 +4,7 @@
 // crash can lose them, and the commit wakes the workers.
 import { newId } from '../base/ids.js';
 import type { Bus } from '../base/bus.js';
+import type { DeliveryRoom } from '../base/deliveryRoom.js';
 import { Lru } from '../base/lru.js';
 import { compileFilter, matchesFilter, type FilterNode } from '../base/payloadFilter.js';
 import type { AppEvents } from '../db/events.js';
@@ -146,6 +147,13 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
   return { event, deliveryCount: rows.length, duplicate: false };
 }
 
+/** This instance's delivery thread, which a publish may lease its new rows to (see DeliveryRoom). */
+export interface SelfLease {
+  room: DeliveryRoom;
+  owner: string;
+  leaseMs: number;
+}
+
 /**
  * A publish of its own, in no caller's transaction (the publishEvent
  * mutation). The event and its deliveries still commit together:
@@ -158,15 +166,36 @@ export async function publishInTx(tx: Tx, req: PublishRequest, now: Date): Promi
  *   dispatch/service.ts), which then finds the winner's event. An event
  *   that reaches a webhook with a content filter is published in a
  *   transaction instead (publishInTx), since its filters run in code.
+ *   With `self`, the new rows are inserted leased to this instance's
+ *   delivery thread while it has room for them, and it sends them without
+ *   claiming them (src/base/deliveryRoom.ts).
  * - SQLite: publishInTx in a transaction, which concurrent publishes share
  *   (group commit, see db/sqlite.ts).
  */
-export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRequest, now: Date): Promise<Published> {
+export async function publishAlone(sql: Sql, bus: Bus<AppEvents>, req: PublishRequest, now: Date, self?: SelfLease): Promise<Published> {
   if (sql.dialect.provider !== 'postgresql' || filteredAccounts.get(req.accountId)) return sql.tx((tx) => publishInTx(tx, req, now));
   const earlier = req.idempotencyKey ? await earlierPublish(sql, req.accountId, req.idempotencyKey, now) : null;
   if (earlier) return earlier;
   const event = newEvent(req, now);
-  const { inserted, rows } = await insertEventWithFanOut(sql, event, false, guessIds(req));
+  const ids = guessIds(req);
+  // The expected rows are leased to this instance's delivery thread if it
+  // has room for them all (with no guess yet, for one: the statement settles the rest).
+  const expected = Math.max(1, ids.length);
+  const took = self && self.room.take(expected) ? expected : 0;
+  const lease = took ? { owner: self!.owner, until: new Date(now.getTime() + self!.leaseMs) } : null;
+  let inserted: boolean, rows: FannedOut[];
+  try {
+    ({ inserted, rows } = await insertEventWithFanOut(sql, event, false, ids, lease));
+  } catch (err) {
+    self?.room.settle(took, 0);
+    throw err;
+  }
+  // Rows past the guess were leased too; room the statement did not use goes back.
+  if (took)
+    self!.room.settle(
+      took,
+      rows.reduce((n, r) => n + (r.owned ? 1 : 0), 0),
+    );
   if (inserted) noteFanOut(req, rows.length);
   if (!inserted) {
     filteredAccounts.set(req.accountId, true);

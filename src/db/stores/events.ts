@@ -41,6 +41,14 @@ export async function insertEvent(sql: Sql, e: StoredEvent): Promise<void> {
 export interface FannedOut {
   id: string;
   webhookId: string;
+  /** Inserted already leased to the publishing instance's delivery thread (see LeaseToSelf). */
+  owned?: boolean;
+}
+
+/** New rows leased at insert to this instance's delivery thread, which sends them without a claim. */
+export interface LeaseToSelf {
+  owner: string;
+  until: Date;
 }
 
 /** An active, subscribed webhook on the event's channels that has a content filter: the filter decides (in code). */
@@ -128,13 +136,15 @@ const EVENT_WITH_FAN_OUT = perDialect(
        WHERE ?::boolean OR NOT EXISTS (SELECT 1 FROM f)
        RETURNING "id", "createdAt"),
      d AS (
-       INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt")
-       SELECT ${d.idFromList('row_number() OVER ()')}, w."accountId", e."id", w."id", 'PENDING', 0, e."createdAt", e."createdAt", e."createdAt"
+       INSERT INTO "Delivery" ("id", "accountId", "eventId", "webhookId", "status", "attemptCount", "nextAttemptAt", "createdAt", "updatedAt", "leaseOwner", "leaseUntil")
+       SELECT ${d.idFromList('row_number() OVER ()')}, w."accountId", e."id", w."id", 'PENDING', 0, e."createdAt", e."createdAt", e."createdAt",
+         -- A gated webhook's rows wait for its own claim (rate limit, order, circuit).
+         CASE WHEN w."gated" THEN NULL ELSE ?::text END, CASE WHEN w."gated" THEN NULL ELSE ?::timestamp(3) END
        FROM e CROSS JOIN "Webhook" w
        WHERE ${routed(d, false)}
-       RETURNING "id", "webhookId")
-     SELECT "id", "webhookId", NULL::text AS "filter" FROM d
-     UNION ALL SELECT "id", NULL, "filter" FROM f`,
+       RETURNING "id", "webhookId", "leaseOwner" IS NOT NULL AS "owned")
+     SELECT "id", "webhookId", "owned", NULL::text AS "filter" FROM d
+     UNION ALL SELECT "id", NULL, false, "filter" FROM f`,
 );
 
 /**
@@ -143,7 +153,8 @@ const EVENT_WITH_FAN_OUT = perDialect(
  * trip, atomic on its own, with no BEGIN or COMMIT. The deliveries reference
  * the event row the same statement inserts (foreign keys are checked at the
  * end of the statement). Returns the deliveries it made (their ids are the
- * delivery thread's claim hints) and the filter candidates.
+ * delivery thread's claim hints) and the filter candidates. With `lease`,
+ * rows for webhooks that are not gated are inserted leased to it (`owned`).
  *
  * Filters are evaluated in code, after this statement, so outside a
  * transaction (`whatever` false) the statement writes nothing when the
@@ -151,24 +162,35 @@ const EVENT_WITH_FAN_OUT = perDialect(
  * transaction instead (this statement with `whatever` true, the filters,
  * then insertDeliveriesFor). An account without filters never pays for that.
  */
-export async function insertEventWithFanOut(sql: Sql, e: StoredEvent, whatever: boolean, ids: readonly string[]): Promise<FanOutResult> {
-  const all = await sql.all<{ id: string; webhookId: string | null; filter: string | null }>(EVENT_WITH_FAN_OUT(sql.dialect), [
-    ...routedValues(e),
-    e.id,
-    e.accountId,
-    e.type,
-    e.payload,
-    channelsColumn(e),
-    e.idempotencyKey,
-    e.createdAt,
-    whatever,
-    ids,
-    ...routedValues(e),
-  ]);
+export async function insertEventWithFanOut(
+  sql: Sql,
+  e: StoredEvent,
+  whatever: boolean,
+  ids: readonly string[],
+  lease: LeaseToSelf | null = null,
+): Promise<FanOutResult> {
+  const all = await sql.all<{ id: string; webhookId: string | null; owned: boolean; filter: string | null }>(
+    EVENT_WITH_FAN_OUT(sql.dialect),
+    [
+      ...routedValues(e),
+      e.id,
+      e.accountId,
+      e.type,
+      e.payload,
+      channelsColumn(e),
+      e.idempotencyKey,
+      e.createdAt,
+      whatever,
+      ids,
+      lease?.owner ?? null,
+      lease?.until ?? null,
+      ...routedValues(e),
+    ],
+  );
   const rows: FannedOut[] = [];
   const candidates: FilterCandidate[] = [];
   for (const r of all) {
-    if (r.filter === null) rows.push({ id: r.id, webhookId: r.webhookId! });
+    if (r.filter === null) rows.push(r.owned ? { id: r.id, webhookId: r.webhookId!, owned: true } : { id: r.id, webhookId: r.webhookId! });
     else candidates.push({ id: r.id, filter: r.filter });
   }
   return { inserted: whatever || candidates.length === 0, rows, candidates };
