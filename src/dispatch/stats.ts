@@ -63,8 +63,8 @@ export interface DeliveryStatsDelta {
   rows: [string, number[]][];
   /** Attempt durations in seconds, of successes and of failures. */
   latency: { success: BucketCounts | null; failure: BucketCounts | null };
-  /** Rows per non-empty claim statement: scanning claims and claims of hinted ids. */
-  claims: { scan: BucketCounts | null; hinted: BucketCounts | null };
+  /** Rows per non-empty claim statement: scanning claims and claims of hinted ids; and rows taken as leased at insert, per batch. */
+  claims: { scan: BucketCounts | null; hinted: BucketCounts | null; owned: BucketCounts | null };
   /** Attempts per recording transaction. */
   records: BucketCounts | null;
 }
@@ -85,6 +85,7 @@ export class DeliveryStats {
   private readonly failure = new Buckets(LATENCY_BUCKETS_SECONDS);
   private readonly scan = new Buckets(BATCH_BUCKETS);
   private readonly hinted = new Buckets(BATCH_BUCKETS);
+  private readonly owned = new Buckets(BATCH_BUCKETS);
   private readonly records = new Buckets(BATCH_BUCKETS);
   private dirty = false;
 
@@ -117,9 +118,9 @@ export class DeliveryStats {
     this.dirty = true;
   }
 
-  /** One claim statement that took `n` rows (> 0). */
-  claimed(kind: 'scan' | 'hinted', n: number): void {
-    (kind === 'scan' ? this.scan : this.hinted).observe(n);
+  /** One claim statement that took `n` rows (> 0), or `n` rows leased at insert taken together without one ('owned'). */
+  claimed(kind: 'scan' | 'hinted' | 'owned', n: number): void {
+    (kind === 'scan' ? this.scan : kind === 'hinted' ? this.hinted : this.owned).observe(n);
     this.dirty = true;
   }
 
@@ -137,7 +138,7 @@ export class DeliveryStats {
     return {
       rows,
       latency: { success: this.success.take(), failure: this.failure.take() },
-      claims: { scan: this.scan.take(), hinted: this.hinted.take() },
+      claims: { scan: this.scan.take(), hinted: this.hinted.take(), owned: this.owned.take() },
       records: this.records.take(),
     };
   }

@@ -522,7 +522,10 @@ export function startWorker(deps: WorkerDeps): Worker {
               mine.push(c);
             } else toClaim.push(id);
           }
-          if (mine.length) await dispatchClaimed(mine, true);
+          if (mine.length) {
+            deps.stats?.claimed('owned', mine.length);
+            await dispatchClaimed(mine, true);
+          }
           const claimed = toClaim.length ? await claimByIds(sql, { owner, leaseMs, ids: toClaim }, deps.clock.now()) : [];
           // Rows a hint could not take may be a gated webhook's: those are claimed on their own.
           if (claimed.length < toClaim.length) gatedWanted = true;

@@ -96,7 +96,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   );
   const claims = new BucketHistogram(
     'hookline_delivery_claim_batch_size',
-    'Deliveries taken per claim statement that took any: kind scan (the due-row scan) or hinted (rows named by this instance’s publishes).',
+    'Deliveries taken per claim statement that took any: kind scan (the due-row scan) or hinted (rows named by this instance’s publishes); kind owned counts rows this instance’s publishes leased to it at insert, taken together with no statement.',
     BATCH_BUCKETS,
     registry,
   );
@@ -221,6 +221,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     if (delta.latency.failure) latency.add({ outcome: 'failure' }, delta.latency.failure);
     if (delta.claims.scan) claims.add({ kind: 'scan' }, delta.claims.scan);
     if (delta.claims.hinted) claims.add({ kind: 'hinted' }, delta.claims.hinted);
+    if (delta.claims.owned) claims.add({ kind: 'owned' }, delta.claims.owned);
     if (delta.records) records.add({}, delta.records);
   };
 
