@@ -33,9 +33,12 @@ before(async () => {
     ALLOW_PRIVATE_TARGETS: 'true',
     DELIVERY_CONCURRENCY: String(CONCURRENCY),
     ACCOUNT_CONCURRENCY: String(CONCURRENCY),
+    // Leases of 2 × 3 s + 2 s = 8 s: an owned row held unsent is given back after 4 s.
+    DELIVERY_TIMEOUT_MS: '3000',
+    DELIVERY_LEASE: '1s',
   });
   gql = client(app.url, BOOTSTRAP_KEY);
-  for (const type of ['lease.first', 'lease.gated', 'lease.busy', 'lease.stop']) await createEventType(gql, type);
+  for (const type of ['lease.first', 'lease.gated', 'lease.busy', 'lease.held', 'lease.stop']) await createEventType(gql, type);
 });
 after(async () => {
   for (const release of held.splice(0)) release();
@@ -122,6 +125,33 @@ test('the thread holds only so many leased rows; the rest are inserted unleased 
   for (const release of held.splice(0)) release();
   const distinct = () => new Set(r.received.map((x) => x.headers['webhook-id'])).size;
   await waitUntil(() => distinct() === 30 || null, 'all 30 events delivered');
+});
+
+test('an owned row held unsent for half its lease is given back, so no other instance sends it twice; each is sent once', async () => {
+  // The account's two slots hold requests until they time out (3 s); six
+  // rows wait in the thread, leased at insert (no policy: not gated). The
+  // last two would wait two timeouts (6 s), past half their 8-s lease.
+  const r = await holdingReceiver();
+  await createWebhook(gql, { name: 'account full', targetUrl: r.url, events: ['lease.held'] });
+  const events: string[] = [];
+  for (let i = 0; i < 6; i++) events.push((await publish(gql, 'lease.held', { i })).eventId);
+  await r.waitFor(CONCURRENCY);
+  if (ON_POSTGRES) {
+    const leased = (await Promise.all(events.map(rowsOf))).flat().filter((x) => x.asInserted && x.leaseOwner !== null);
+    assert.ok(leased.length > CONCURRENCY, `${leased.length} rows leased at insert: some of them wait`);
+  }
+  // Rows not yet sent are given back once held for half their lease, before they are sent.
+  const unsentGivenBack = async () => {
+    const sent = new Set(r.received.map((x) => String(x.headers['webhook-id'])));
+    const unsent = events.filter((e) => !sent.has(e));
+    if (!unsent.length) return null;
+    const rows = (await Promise.all(unsent.map(rowsOf))).flat();
+    return rows.every((x) => x.leaseOwner === null) || null;
+  };
+  await waitUntil(unsentGivenBack, 'rows still waiting given back before they are sent', 10_000);
+  r.respond((_req, _i, res) => void res.writeHead(200).end());
+  for (const release of held.splice(0)) release();
+  await waitUntil(() => new Set(r.received.map((x) => x.headers['webhook-id'])).size === 6 || null, 'all six events delivered');
 });
 
 test('a stopping instance gives back the leased rows it has not sent', async () => {

@@ -148,6 +148,9 @@ export function startWorker(deps: WorkerDeps): Worker {
   // claim when picked. Unlike other hints they are never dropped, and the
   // room counted for publishes keeps them few.
   const owned = new Map<string, ClaimedDelivery>();
+  // When each owned row arrived (Map order is arrival order): one held for
+  // half its lease is given back, so it can never outlive its lease here.
+  const ownedSince = new Map<string, number>();
   // Set by a wake-up without hints (another instance's work, a resume, a
   // requeue, dropped hints) and by a scan that filled its batch with rows no
   // hint named (a backlog): the next claim is a scan. Otherwise scans run
@@ -178,6 +181,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       // Past the cap only owned rows are kept.
       if (eventId !== null) {
         owned.set(h.ids[i], { id: h.ids[i], accountId: h.accountIds[i], webhookId: h.webhookIds[i], eventId, attemptCount: 0 });
+        ownedSince.set(h.ids[i], Date.now());
         arrived++;
       } else if (i >= n) continue;
       enqueueHint(h.ids[i], h.webhookIds[i], h.accountIds[i]);
@@ -479,9 +483,64 @@ export function startWorker(deps: WorkerDeps): Worker {
   let lastScan = 0;
   const untilNextScan = () => Math.max(1, lastScan + cfg.workerPollMs - Date.now());
 
+  /**
+   * Owned rows go before any claim: they already hold their leases, and a
+   * scan's rows would otherwise take the slots they wait for (measured: an
+   * owned row waited past its lease and was sent twice). As many as their
+   * webhooks and accounts have room for, oldest first.
+   */
+  const pickOwned = (limit: number): ClaimedDelivery[] => {
+    const picked: ClaimedDelivery[] = [];
+    const webhookTaken = new Map<string, number>();
+    const accountTaken = new Map<string, number>();
+    for (const c of owned.values()) {
+      if (picked.length >= limit) break;
+      const w = webhookTaken.get(c.webhookId) ?? 0;
+      const a = accountTaken.get(c.accountId) ?? 0;
+      if (webhookRoom(c.webhookId) - w <= 0 || accountRoom(c.accountId) - a <= 0) continue;
+      webhookTaken.set(c.webhookId, w + 1);
+      accountTaken.set(c.accountId, a + 1);
+      picked.push(c);
+    }
+    for (const c of picked) {
+      owned.delete(c.id);
+      ownedSince.delete(c.id);
+      pending.delete(c.id);
+    }
+    return picked;
+  };
+  /** Gives back owned rows held for half their lease; they stay hinted, to be claimed like any other row. */
+  const releaseStaleOwned = async () => {
+    const stale: string[] = [];
+    const before = Date.now() - leaseMs / 2;
+    for (const [id, since] of ownedSince) {
+      if (since > before) break;
+      stale.push(id);
+    }
+    if (!stale.length) return;
+    for (const id of stale) {
+      owned.delete(id);
+      ownedSince.delete(id);
+    }
+    await releaseClaims(sql, stale, owner);
+  };
+
   const loop = async () => {
     while (running) {
       countRoom();
+      if (owned.size) {
+        try {
+          await releaseStaleOwned();
+          const room = cfg.deliveryConcurrency - inflight - waitingCount - recordBacklog();
+          const mine = room > 0 ? pickOwned(Math.min(room, cfg.workerBatchSize)) : [];
+          if (mine.length) {
+            deps.stats?.claimed('owned', mine.length);
+            await dispatchClaimed(mine, true);
+          }
+        } catch (err) {
+          logger.error({ err }, 'sending deliveries leased at insert failed; they are retried after their leases');
+        }
+      }
       // Gated claims are one webhook's few rows each: worth making for any
       // free slot. The batch claims below still get their turn in the same
       // round, however often gated webhooks ask for a look.
@@ -519,6 +578,7 @@ export function startWorker(deps: WorkerDeps): Worker {
             const c = owned.get(id);
             if (c) {
               owned.delete(id);
+              ownedSince.delete(id);
               mine.push(c);
             } else toClaim.push(id);
           }
@@ -589,6 +649,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       for (const c of claimed) {
         took.set(c.accountId, (took.get(c.accountId) ?? 0) + 1);
         owned.delete(c.id); // only after its lease ran out
+        ownedSince.delete(c.id);
         if (pending.delete(c.id)) continue;
         unhinted++;
         unhintedOf.add(c.accountId);
@@ -620,6 +681,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         .map((w) => w.job.deliveryId)
         .concat([...owned.keys()]);
       owned.clear();
+      ownedSince.clear();
       waiting.clear();
       waitingCount = 0;
       for (const { timer, job } of paced.values()) {
