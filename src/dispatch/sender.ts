@@ -143,6 +143,9 @@ export class Sender {
       'x-hookline-signature-256': githubSignature(secrets[secrets.length - 1], body),
       'x-hookline-event': event.type,
     };
+    // Most webhooks have no custom headers: then what is sent is what is
+    // recorded, with no copies (the spreads below showed in the delivery thread's profile).
+    if (!webhook.headersCiphertext) return { sent: own, recorded: own };
     const custom: HeaderMap = this.headers.open(webhook.id, webhook.headersCiphertext);
     // Our own headers win over custom ones (validation refuses those names; older rows may hold them).
     return {

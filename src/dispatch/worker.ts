@@ -10,6 +10,7 @@ import { deliveryLeaseMs, type Config } from '../base/config.js';
 import type { Logger } from '../base/logger.js';
 import type { AppEvents, DueHints } from '../db/events.js';
 import type { Sql } from '../db/sql.js';
+import { OwnedRows } from './ownedRows.js';
 import { claimByIds, claimDue, extendLeases, releaseClaims, type ClaimedDelivery } from '../db/stores/deliveries.js';
 import { dueGatedWebhooks } from '../db/stores/gated.js';
 import { claimForGatedWebhook } from './gatedClaims.js';
@@ -147,10 +148,8 @@ export function startWorker(deps: WorkerDeps): Worker {
   // Hinted rows a publish inserted leased to this worker: sent without a
   // claim when picked. Unlike other hints they are never dropped, and the
   // room counted for publishes keeps them few.
-  const owned = new Map<string, ClaimedDelivery>();
-  // When each owned row arrived (Map order is arrival order): one held for
-  // half its lease is given back, so it can never outlive its lease here.
-  const ownedSince = new Map<string, number>();
+  // One held for half its lease is given back, so it can never outlive its lease here.
+  const owned = new OwnedRows();
   // Set by a wake-up without hints (another instance's work, a resume, a
   // requeue, dropped hints) and by a scan that filled its batch with rows no
   // hint named (a backlog): the next claim is a scan. Otherwise scans run
@@ -180,8 +179,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       const eventId = h.ownedEventIds?.[i] ?? null;
       // Past the cap only owned rows are kept.
       if (eventId !== null) {
-        owned.set(h.ids[i], { id: h.ids[i], accountId: h.accountIds[i], webhookId: h.webhookIds[i], eventId, attemptCount: 0 });
-        ownedSince.set(h.ids[i], Date.now());
+        owned.add({ id: h.ids[i], accountId: h.accountIds[i], webhookId: h.webhookIds[i], eventId, attemptCount: 0 }, Date.now());
         arrived++;
       } else if (i >= n) continue;
       enqueueHint(h.ids[i], h.webhookIds[i], h.accountIds[i]);
@@ -487,41 +485,18 @@ export function startWorker(deps: WorkerDeps): Worker {
    * Owned rows go before any claim: they already hold their leases, and a
    * scan's rows would otherwise take the slots they wait for (measured: an
    * owned row waited past its lease and was sent twice). As many as their
-   * webhooks and accounts have room for, oldest first.
+   * webhooks and accounts have room for, round-robin across webhooks (src/dispatch/ownedRows.ts).
    */
   const pickOwned = (limit: number): ClaimedDelivery[] => {
-    const picked: ClaimedDelivery[] = [];
-    const webhookTaken = new Map<string, number>();
-    const accountTaken = new Map<string, number>();
-    for (const c of owned.values()) {
-      if (picked.length >= limit) break;
-      const w = webhookTaken.get(c.webhookId) ?? 0;
-      const a = accountTaken.get(c.accountId) ?? 0;
-      if (webhookRoom(c.webhookId) - w <= 0 || accountRoom(c.accountId) - a <= 0) continue;
-      webhookTaken.set(c.webhookId, w + 1);
-      accountTaken.set(c.accountId, a + 1);
-      picked.push(c);
-    }
-    for (const c of picked) {
-      owned.delete(c.id);
-      ownedSince.delete(c.id);
-      pending.delete(c.id);
-    }
+    const picked = owned.pick(limit, webhookRoom, accountRoom);
+    for (const c of picked) pending.delete(c.id);
     return picked;
   };
   /** Gives back owned rows held for half their lease; they stay hinted, to be claimed like any other row. */
   const releaseStaleOwned = async () => {
-    const stale: string[] = [];
-    const before = Date.now() - leaseMs / 2;
-    for (const [id, since] of ownedSince) {
-      if (since > before) break;
-      stale.push(id);
-    }
+    const stale = owned.heldSince(Date.now() - leaseMs / 2);
     if (!stale.length) return;
-    for (const id of stale) {
-      owned.delete(id);
-      ownedSince.delete(id);
-    }
+    for (const id of stale) owned.take(id);
     await releaseClaims(sql, stale, owner);
   };
 
@@ -575,10 +550,8 @@ export function startWorker(deps: WorkerDeps): Worker {
           const mine: ClaimedDelivery[] = [];
           const toClaim: string[] = [];
           for (const id of ids) {
-            const c = owned.get(id);
+            const c = owned.take(id);
             if (c) {
-              owned.delete(id);
-              ownedSince.delete(id);
               mine.push(c);
             } else toClaim.push(id);
           }
@@ -648,8 +621,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       const unhintedOf = new Set<string>();
       for (const c of claimed) {
         took.set(c.accountId, (took.get(c.accountId) ?? 0) + 1);
-        owned.delete(c.id); // only after its lease ran out
-        ownedSince.delete(c.id);
+        owned.take(c.id); // only after its lease ran out
         if (pending.delete(c.id)) continue;
         unhinted++;
         unhintedOf.add(c.accountId);
@@ -679,9 +651,8 @@ export function startWorker(deps: WorkerDeps): Worker {
       const unsent = [...waiting.values()]
         .flat()
         .map((w) => w.job.deliveryId)
-        .concat([...owned.keys()]);
+        .concat(owned.ids());
       owned.clear();
-      ownedSince.clear();
       waiting.clear();
       waitingCount = 0;
       for (const { timer, job } of paced.values()) {
