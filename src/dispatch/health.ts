@@ -64,24 +64,38 @@ export function metricsOf(a: AttemptForRollup): string[] {
   return m;
 }
 
+const floorTo = (t: number, span: number) => t - (((t % (span * 1000)) + span * 1000) % (span * 1000));
+
 /**
  * What a batch of attempts adds to the rollups, one entry per key (a
  * statement's ON CONFLICT may touch each row once): per webhook and per
  * account, per 5 minutes and per hour.
+ *
+ * Attempts are first counted per webhook and 5-minute bucket (one key per
+ * attempt), and only those few groups are spread over the spans and the
+ * account's totals: a key per attempt, span, scope and metric cost 3% of the
+ * delivery thread in the profile.
  */
 export function rollupIncrements(attempts: readonly AttemptForRollup[]): { key: RollupKey; count: number }[] {
-  const out = new Map<string, { key: RollupKey; count: number }>();
+  const groups = new Map<string, { accountId: string; webhookId: string; at: number; counts: Map<string, number> }>();
   for (const a of attempts) {
-    const t = a.createdAt.getTime();
-    const metrics = metricsOf(a);
+    const at = floorTo(a.createdAt.getTime(), SPANS[0]);
+    const id = `${a.accountId}\u0000${a.webhookId}\u0000${at}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { accountId: a.accountId, webhookId: a.webhookId, at, counts: new Map() }));
+    for (const metric of metricsOf(a)) g.counts.set(metric, (g.counts.get(metric) ?? 0) + 1);
+  }
+  const out = new Map<string, { key: RollupKey; count: number }>();
+  for (const g of groups.values()) {
     for (const span of SPANS) {
-      const at = t - (((t % (span * 1000)) + span * 1000) % (span * 1000));
-      for (const webhookId of [a.webhookId, '']) {
-        for (const metric of metrics) {
-          const id = `${a.accountId}\u0000${webhookId}\u0000${span}\u0000${at}\u0000${metric}`;
+      // Every longer span is a multiple of the shortest, so its bucket holds the group's.
+      const at = floorTo(g.at, span);
+      for (const webhookId of [g.webhookId, '']) {
+        for (const [metric, count] of g.counts) {
+          const id = `${g.accountId}\u0000${webhookId}\u0000${span}\u0000${at}\u0000${metric}`;
           const e = out.get(id);
-          if (e) e.count++;
-          else out.set(id, { key: { accountId: a.accountId, webhookId, span, at, metric }, count: 1 });
+          if (e) e.count += count;
+          else out.set(id, { key: { accountId: g.accountId, webhookId, span, at, metric }, count });
         }
       }
     }

@@ -117,3 +117,38 @@ test('healthWindow aligns buckets, picks hourly rollups for whole hours, and ref
   refused('6d', '5m', 'bucket');
   assert.equal(healthWindow('5d', '5m', now).buckets, MAX_BUCKETS);
 });
+
+test('rollupIncrements adds up what one increment per attempt, span, scope and metric would', () => {
+  const start = Date.parse('2026-03-01T09:58:00Z');
+  const attempts = Array.from({ length: 500 }, (_, i) => ({
+    accountId: `acc${i % 3}`,
+    webhookId: `wh${i % 7}`,
+    status: (i % 5 === 0 ? 'FAILED' : 'SUCCEEDED') as 'FAILED' | 'SUCCEEDED',
+    responseStatus: i % 10 === 0 ? null : i % 5 === 0 ? 503 : 200,
+    errorClass: i % 5 === 0 ? (i % 10 === 0 ? 'TIMEOUT' : 'HTTP_ERROR') : null,
+    durationMs: (i * 37) % 900,
+    // Across the 10:00 hour boundary and several 5-minute buckets.
+    createdAt: new Date(start + i * 1_500),
+  }));
+  const expected = new Map<string, number>();
+  for (const a of attempts) {
+    for (const span of [300, 3600]) {
+      const t = a.createdAt.getTime();
+      const at = t - (t % (span * 1000));
+      for (const webhookId of [a.webhookId, '']) {
+        for (const metric of metricsOf(a)) {
+          const k = JSON.stringify([a.accountId, webhookId, span, at, metric]);
+          expected.set(k, (expected.get(k) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  const got = new Map(
+    rollupIncrements(attempts).map((i) => [
+      JSON.stringify([i.key.accountId, i.key.webhookId, i.key.span, i.key.at, i.key.metric]),
+      i.count,
+    ]),
+  );
+  assert.equal(got.size, expected.size);
+  assert.deepEqual([...got].sort(), [...expected].sort());
+});
